@@ -1,0 +1,191 @@
+"""``InstagramClient``: configuration, lifecycle, and one namespace per endpoint group."""
+
+from __future__ import annotations
+
+import types
+from typing import Any, Final
+
+import httpx
+
+from ._errors import ClientClosedError, InvalidArgumentError
+from ._logging import install_redaction, register_secrets
+from ._models import RateLimit
+from ._protocol import DEFAULT_BASE_URL, Credentials
+from ._ratelimit import RateLimiter, RateLimitMode
+from ._resources.relationships import RelationshipsResource
+from ._resources.users import UsersResource
+from ._transport import RetryPolicy, Transport
+
+__all__ = ["DEFAULT_TIMEOUT", "InstagramClient"]
+
+DEFAULT_TIMEOUT: Final = 10.0
+DEFAULT_MAX_CONNECTIONS: Final = 100
+
+
+class _NotGiven:
+    """Sentinel for "not given", so that ``None`` can mean "no timeout"."""
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = _NotGiven()
+
+
+class InstagramClient:
+    """An async client for the Instagram API v1.
+
+    ``access_token`` authenticates as a user (or pass ``client_id`` for the endpoints that
+    accept it). With ``client_secret`` every request is signed (``sig``). ``rate_limit="wait"``
+    pauses every caller when the budget is spent or a 429 arrives; ``"raise"`` raises
+    RateLimitError instead. ``http_client`` may be any ``httpx.AsyncClient`` (for example one
+    with an ASGI or mock transport); it is then not closed by this client. ``transport`` picks a
+    built-in transport by name (``"httpcore"``, ``"native"``, ``"aiohttp"``, ``"http2"``) or
+    takes an ``httpx.AsyncBaseTransport``.
+
+    Use it as ``async with InstagramClient(...) as client:``, or call :meth:`aclose`.
+    """
+
+    def __init__(
+        self,
+        access_token: str | None = None,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float | httpx.Timeout | _NotGiven | None = NOT_GIVEN,
+        max_retries: int = 3,
+        rate_limit: RateLimitMode = "wait",
+        http_client: httpx.AsyncClient | None = None,
+        transport: str | httpx.AsyncBaseTransport | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        retry_deadline: float | None = 60.0,
+        rate_limit_window: float = 3600.0,
+    ) -> None:
+        for name, value in (
+            ("access_token", access_token),
+            ("client_id", client_id),
+            ("client_secret", client_secret),
+        ):
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise InvalidArgumentError(f"{name} must be a non-empty string or None")
+        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+            raise InvalidArgumentError(f"base_url must be an http(s) URL, not {base_url!r}")
+        if "?" in base_url or "#" in base_url:
+            raise InvalidArgumentError("base_url must not carry a query or fragment")
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise InvalidArgumentError(f"max_retries must be an integer >= 0, not {max_retries!r}")
+        if rate_limit not in ("wait", "raise"):
+            raise InvalidArgumentError(f"rate_limit must be 'wait' or 'raise', not {rate_limit!r}")
+        if (
+            isinstance(max_connections, bool)
+            or not isinstance(max_connections, int)
+            or (max_connections < 1)
+        ):
+            raise InvalidArgumentError(
+                f"max_connections must be a positive integer, not {max_connections!r}"
+            )
+        if http_client is not None and transport is not None:
+            raise InvalidArgumentError("pass http_client or transport, not both")
+
+        self._credentials = Credentials(access_token, client_id, client_secret)
+        self._secrets_box = register_secrets(self._credentials.secrets())
+        install_redaction()
+
+        owns = http_client is None
+        if http_client is None:
+            http_timeout = DEFAULT_TIMEOUT if isinstance(timeout, _NotGiven) else timeout
+            http_client = httpx.AsyncClient(
+                transport=_make_transport(transport, max_connections),
+                timeout=http_timeout,
+                follow_redirects=False,
+            )
+            request_timeout: Any = httpx.USE_CLIENT_DEFAULT
+        else:
+            request_timeout = (
+                httpx.USE_CLIENT_DEFAULT if isinstance(timeout, _NotGiven) else timeout
+            )
+        self._limiter = RateLimiter(rate_limit, window=rate_limit_window)
+        self._transport = Transport(
+            base_url=base_url,
+            credentials=self._credentials,
+            http_client=http_client,
+            owns_http_client=owns,
+            limiter=self._limiter,
+            policy=RetryPolicy(max_retries=max_retries, deadline=retry_deadline),
+            timeout=request_timeout,
+        )
+        self.relationships = RelationshipsResource(self._transport)
+        """Follows / followed-by / requested-by lists, relationship reads and changes, bulk."""
+        self.users = UsersResource(self._transport)
+        """User profiles and search."""
+
+    # -- state --------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return self._transport.base_url
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The latest budget the server reported (limit, remaining, observed_at), or None
+        before the first answer."""
+        return self._limiter.latest
+
+    @property
+    def is_closed(self) -> bool:
+        return self._transport.closed
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Close the connection pool (unless the http_client was given). Idempotent."""
+        await self._transport.aclose()
+
+    async def __aenter__(self) -> InstagramClient:
+        if self._transport.closed:
+            raise ClientClosedError("the client is closed; create a new InstagramClient")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: types.TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        auth = (
+            "token"
+            if self._credentials.access_token
+            else ("client_id" if self._credentials.client_id else "none")
+        )
+        return (
+            f"<InstagramClient base_url={self.base_url!r} auth={auth} "
+            f"signed={bool(self._credentials.client_secret)} "
+            f"{'closed' if self.is_closed else 'open'}>"
+        )
+
+
+def _make_transport(
+    transport: str | httpx.AsyncBaseTransport | None, max_connections: int
+) -> httpx.AsyncBaseTransport:
+    if isinstance(transport, httpx.AsyncBaseTransport):
+        return transport
+    name = transport or "httpcore"
+    if name == "httpcore":
+        # Keep-alive must equal the connection limit: httpx's default pool collapses at high
+        # concurrency otherwise (issue 5 measurements).
+        return httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            )
+        )
+    from ._transports import make_transport
+
+    try:
+        built: httpx.AsyncBaseTransport = make_transport(name, max_connections=max_connections)
+        return built
+    except ValueError as exc:
+        raise InvalidArgumentError(str(exc)) from exc

@@ -1,0 +1,112 @@
+"""One cattrs configuration, two converters: a fast one and a detailed one.
+
+Structuring runs on the fast converter (``detailed_validation=False``, generated hooks), which
+is what every successful page pays for. Only when it fails is the same data structured again
+with the detailed converter, whose exception group ``cattrs.transform_error`` turns into a
+message that names the field path (``$.data[3].id``); that becomes a DecodeError. A bad item
+fails its whole page loudly (decided: silently skipping would lose an item).
+
+Hooks (api doc sections 3 and 9):
+* ``str``: strings as they are; integers (pre-launch ids and cursors) become strings;
+  anything else is an error (``str({})`` would silently succeed otherwise).
+* ``int``: integers, or strings of digits.
+* ``bool``: booleans, 0/1, or "true"/"false".
+* ``datetime``: Unix seconds as a string or number (``created_time``) become aware UTC datetimes.
+* enums: unknown values are kept (see ``_models.OpenEnum``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, TypeVar
+
+import cattrs
+
+from ._errors import DecodeError
+from ._models import OpenEnum
+
+__all__ = ["converter", "detailed_converter", "structure"]
+
+T = TypeVar("T")
+
+
+def _structure_str(value: Any, _: Any) -> str:
+    if type(value) is str:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise TypeError(f"expected a string, got {type(value).__name__}")
+
+
+def _structure_int(value: Any, _: Any) -> int:
+    if type(value) is int:
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise TypeError(f"expected an integer, got {type(value).__name__}")
+
+
+def _structure_bool(value: Any, _: Any) -> bool:
+    if type(value) is bool:
+        return value
+    if value in (0, 1) and type(value) is int:
+        return bool(value)
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise TypeError(f"expected a boolean, got {type(value).__name__}")
+
+
+def _structure_datetime(value: Any, _: Any) -> dt.datetime:
+    if isinstance(value, bool):
+        raise TypeError("expected Unix seconds, got bool")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    elif isinstance(value, str):
+        seconds = float(value)  # ValueError for garbage
+    else:
+        raise TypeError(f"expected Unix seconds, got {type(value).__name__}")
+    return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc)
+
+
+def _structure_open_enum(value: Any, cl: type[OpenEnum]) -> OpenEnum:
+    if type(value) is not str:
+        raise TypeError(f"expected a string for {cl.__name__}, got {type(value).__name__}")
+    return cl(value)
+
+
+def _configure(conv: cattrs.Converter) -> cattrs.Converter:
+    # Registered on the base class: more specific than the ``str`` hook for these str enums.
+    conv.register_structure_hook(OpenEnum, _structure_open_enum)
+    conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook(int, _structure_int)
+    conv.register_structure_hook(bool, _structure_bool)
+    conv.register_structure_hook(dt.datetime, _structure_datetime)
+    return conv
+
+
+#: The fast converter used for every response.
+converter = _configure(cattrs.Converter(detailed_validation=False))
+#: The converter used only to explain a failure of the fast one.
+detailed_converter = _configure(cattrs.Converter(detailed_validation=True))
+
+
+def structure(data: Any, cl: type[T] | Any, *, endpoint: str, root: str = "$.data") -> T:
+    """Structure ``data`` into ``cl`` or raise a DecodeError that names the field path."""
+    try:
+        return converter.structure(data, cl)  # type: ignore[no-any-return]
+    except Exception:
+        pass
+    try:
+        detailed_converter.structure(data, cl)
+    except Exception as exc:
+        messages = cattrs.transform_error(exc, path=root)
+        first = messages[0] if messages else str(exc)
+        path = first.rsplit(" @ ", 1)[1] if " @ " in first else root
+        raise DecodeError(
+            f"{endpoint}: cannot read the answer: {'; '.join(messages[:3])}",
+            endpoint=endpoint,
+            path=path,
+        ) from exc
+    raise DecodeError(  # pragma: no cover - the two converters disagree
+        f"{endpoint}: cannot read the answer at {root}", endpoint=endpoint, path=root
+    )

@@ -1,0 +1,318 @@
+"""The exception tree of aioinstagram.
+
+    InstagramError
+    ├── InvalidArgumentError        (also ValueError) bad input, refused before sending
+    ├── ClientClosedError           (also RuntimeError) the client was used after aclose()
+    ├── TransportError              the request did not get an HTTP answer; __cause__ is httpx's
+    │   └── RequestTimeoutError     a connect / read / write / pool timeout
+    ├── OutcomeUnknownError         a non-idempotent write failed ambiguously: it may have happened
+    ├── DecodeError                 not the API's envelope; names the endpoint and field path
+    ├── PaginationError             the server's pagination cannot be followed safely
+    │   ├── PaginationLoopError     a cursor came back twice (a server loop)
+    │   └── ForeignURLError         a next_url points away from base_url (the token is not sent)
+    └── APIError                    an answer from the API: code, error_type, error_message
+        ├── OAuthParameterError     OAuthParameterException (missing token / client_id)
+        ├── OAuthAccessTokenError   OAuthAccessTokenException (invalid token)
+        ├── OAuthPermissionsError   OAuthPermissionsException (missing scope)
+        ├── OAuthForbiddenError     OAuthForbiddenException, HTTP 403 (signed-request failures)
+        ├── OAuthClientError        OAuthClientException (client disabled)
+        ├── OAuthError              OAuthException (the /oauth endpoints)
+        ├── RateLimitError          OAuthRateLimitException, HTTP 429 (or the old 420 body)
+        ├── NotFoundError           APINotFoundError, or HTTP 404
+        ├── NotAllowedError         APINotAllowedError (private user, forbidden resource)
+        ├── InvalidParametersError  APIInvalidParametersError
+        ├── SubscriptionError       APISubscriptionError
+        ├── NoAuthenticatedUserError  pre-launch "no authenticated user" ('self', no token)
+        └── ServerError             HTTP 5xx, or a generic APIError type
+
+Every message is built from what the server said and a redacted request description
+(method and path, never the query string): the access token and client secret never appear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "APIError",
+    "ClientClosedError",
+    "DecodeError",
+    "ForeignURLError",
+    "InstagramError",
+    "InvalidArgumentError",
+    "InvalidParametersError",
+    "NoAuthenticatedUserError",
+    "NotAllowedError",
+    "NotFoundError",
+    "OAuthAccessTokenError",
+    "OAuthClientError",
+    "OAuthError",
+    "OAuthForbiddenError",
+    "OAuthParameterError",
+    "OAuthPermissionsError",
+    "OutcomeUnknownError",
+    "PaginationError",
+    "PaginationLoopError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "ServerError",
+    "SubscriptionError",
+    "TransportError",
+]
+
+
+class InstagramError(Exception):
+    """Base class of every error raised by aioinstagram."""
+
+
+class InvalidArgumentError(InstagramError, ValueError):
+    """An argument was refused before any request was sent (for example a user id that is
+    neither ``self`` nor digits)."""
+
+
+class ClientClosedError(InstagramError, RuntimeError):
+    """The client was used after it was closed."""
+
+
+class TransportError(InstagramError):
+    """The request got no HTTP answer (connection refused or dropped, protocol error).
+
+    ``request`` is a redacted description such as ``GET /users/self/follows``; the httpx
+    exception is kept as ``__cause__``.
+    """
+
+    def __init__(self, message: str, *, request: str | None = None) -> None:
+        super().__init__(message)
+        self.request = request
+
+
+class RequestTimeoutError(TransportError):
+    """A connect, read, write or pool timeout."""
+
+
+class OutcomeUnknownError(InstagramError):
+    """A non-idempotent write (such as creating a comment) failed after it may have reached
+    the server, so it was not retried: it may or may not have taken effect. Check before
+    trying again."""
+
+    def __init__(self, message: str, *, request: str | None = None) -> None:
+        super().__init__(message)
+        self.request = request
+
+
+class DecodeError(InstagramError):
+    """The body could not be read as the API's envelope, or ``data`` has the wrong shape.
+
+    ``endpoint`` names the request (``GET /users/self``) and ``path`` the first bad field
+    (``$.data[3].id``) when one is known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str | None = None,
+        path: str | None = None,
+        status_code: int | None = None,
+        body_not_json: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.path = path
+        self.status_code = status_code
+        #: True when the body was not JSON at all (truncated or garbled in transit): a
+        #: transient fault that idempotent calls retry.
+        self.body_not_json = body_not_json
+
+
+class PaginationError(InstagramError):
+    """The pagination the server returned cannot be followed safely."""
+
+
+class PaginationLoopError(PaginationError):
+    """The server returned a cursor it had returned before: following it would loop for ever."""
+
+
+class ForeignURLError(PaginationError):
+    """A ``next_url`` points to another scheme, host or path than ``base_url``: the client
+    never sends its token there."""
+
+
+class APIError(InstagramError):
+    """An error answered by the API (the ``meta`` envelope or one of its flat variants).
+
+    Attributes: ``code`` (the ``meta.code``), ``error_type``, ``error_message``, ``status_code``
+    (the HTTP status), ``meta`` (the raw dict as sent) and ``request`` (a redacted
+    ``METHOD /path``).
+    """
+
+    #: The ``error_type`` values this class stands for (used by the classifier).
+    error_types: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        code: int,
+        error_type: str | None,
+        error_message: str | None,
+        *,
+        status_code: int | None = None,
+        meta: Mapping[str, Any] | None = None,
+        request: str | None = None,
+    ) -> None:
+        self.code = code
+        self.error_type = error_type
+        self.error_message = error_message
+        self.status_code = status_code if status_code is not None else code
+        self.meta: Mapping[str, Any] = meta if meta is not None else {}
+        self.request = request
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        where = f" ({self.request})" if self.request else ""
+        kind = self.error_type or "HTTP error"
+        text = f": {self.error_message}" if self.error_message else ""
+        return f"{self.code} {kind}{text}{where}"
+
+    def __reduce__(self) -> Any:  # keep pickling (and copy) working with keyword arguments
+        return (
+            _rebuild_api_error,
+            (
+                type(self),
+                self.code,
+                self.error_type,
+                self.error_message,
+                self.status_code,
+                dict(self.meta),
+                self.request,
+                self.__dict__,
+            ),
+        )
+
+
+def _rebuild_api_error(
+    cls: type[APIError],
+    code: int,
+    error_type: str | None,
+    error_message: str | None,
+    status_code: int | None,
+    meta: dict[str, Any],
+    request: str | None,
+    state: dict[str, Any],
+) -> APIError:
+    err = cls(code, error_type, error_message, status_code=status_code, meta=meta, request=request)
+    err.__dict__.update(state)
+    return err
+
+
+class OAuthParameterError(APIError):
+    error_types = ("OAuthParameterException",)
+
+
+class OAuthAccessTokenError(APIError):
+    error_types = ("OAuthAccessTokenException", "OAuthAccessTokenError")
+
+
+class OAuthPermissionsError(APIError):
+    error_types = ("OAuthPermissionsException",)
+
+
+class OAuthForbiddenError(APIError):
+    error_types = ("OAuthForbiddenException",)
+
+
+class OAuthClientError(APIError):
+    error_types = ("OAuthClientException",)
+
+
+class OAuthError(APIError):
+    error_types = ("OAuthException",)
+
+
+class RateLimitError(APIError):
+    """The rate limit was reached (HTTP 429, or the pre-2014 flat body with code 420).
+
+    ``retry_after`` is the number of seconds to wait when known (from ``Retry-After`` or the
+    client's own accounting), ``reset_at`` the matching aware datetime; ``limit`` and
+    ``remaining`` are the last budget the server reported.
+    """
+
+    error_types = ("OAuthRateLimitException",)
+
+    def __init__(
+        self,
+        code: int,
+        error_type: str | None,
+        error_message: str | None,
+        *,
+        status_code: int | None = None,
+        meta: Mapping[str, Any] | None = None,
+        request: str | None = None,
+        retry_after: float | None = None,
+        limit: int | None = None,
+        remaining: int | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        self.limit = limit
+        self.remaining = remaining
+        self.reset_at: dt.datetime | None = (
+            dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=retry_after)
+            if retry_after is not None
+            else None
+        )
+        super().__init__(
+            code, error_type, error_message, status_code=status_code, meta=meta, request=request
+        )
+
+    def _describe(self) -> str:
+        text = super()._describe()
+        if self.retry_after is not None:
+            text += f"; retry after {self.retry_after:.1f}s"
+        return text
+
+
+class NotFoundError(APIError):
+    error_types = ("APINotFoundError",)
+
+
+class NotAllowedError(APIError):
+    error_types = ("APINotAllowedError",)
+
+
+class InvalidParametersError(APIError):
+    error_types = ("APIInvalidParametersError",)
+
+
+class SubscriptionError(APIError):
+    error_types = ("APISubscriptionError",)
+
+
+class NoAuthenticatedUserError(APIError):
+    error_types = ("no authenticated user",)
+
+
+class ServerError(APIError):
+    error_types = ("APIError",)
+
+
+#: error_type -> class, for the classifier in ``_protocol``.
+ERROR_TYPES: dict[str, type[APIError]] = {
+    error_type: cls
+    for cls in (
+        OAuthParameterError,
+        OAuthAccessTokenError,
+        OAuthPermissionsError,
+        OAuthForbiddenError,
+        OAuthClientError,
+        OAuthError,
+        RateLimitError,
+        NotFoundError,
+        NotAllowedError,
+        InvalidParametersError,
+        SubscriptionError,
+        NoAuthenticatedUserError,
+        ServerError,
+    )
+    for error_type in cls.error_types
+}

@@ -1,0 +1,174 @@
+"""The data models: frozen, slotted attrs classes, structured by the converter in ``_converter``.
+
+Forward compatibility rules (api doc section 3):
+* unknown keys are ignored: the server may add a field any day;
+* every field the API does not always send is optional and None when absent;
+* ids and cursors are strings (early captures had integers: they are turned into strings);
+* an unknown enum value is kept as an extra member whose ``value`` is the raw string,
+  never a crash (``OutgoingStatus("muted").value == "muted"``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+__all__ = [
+    "IncomingStatus",
+    "OpenEnum",
+    "OutgoingStatus",
+    "Page",
+    "RateLimit",
+    "Relationship",
+    "RelationshipAction",
+    "User",
+    "UserCounts",
+]
+
+T = TypeVar("T")
+
+
+class OpenEnum(str, enum.Enum):
+    """A string enum that keeps values it does not know.
+
+    ``Cls("new-value")`` returns a pseudo-member named ``UNKNOWN`` whose ``value`` is the raw
+    string; it compares equal to that string and is not one of the declared members.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if not isinstance(value, str):
+            return None
+        pseudo = str.__new__(cls, value)
+        pseudo._name_ = "UNKNOWN"
+        pseudo._value_ = value
+        return pseudo
+
+    @property
+    def is_known(self) -> bool:
+        """False for a value the library does not know (kept as sent)."""
+        return self._name_ != "UNKNOWN"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class OutgoingStatus(OpenEnum):
+    """Your relationship to the target user (api doc section 3, Relationship object)."""
+
+    FOLLOWS = "follows"
+    REQUESTED = "requested"
+    NONE = "none"
+
+
+class IncomingStatus(OpenEnum):
+    """The target user's relationship to you."""
+
+    FOLLOWED_BY = "followed_by"
+    REQUESTED_BY = "requested_by"
+    BLOCKED_BY_YOU = "blocked_by_you"
+    NONE = "none"
+
+
+class RelationshipAction(OpenEnum):
+    """What ``POST /users/{id}/relationship`` can do. ``deny`` is the official clients' name for
+    ``ignore``: both are sent as given (api doc section 3, Actions)."""
+
+    FOLLOW = "follow"
+    UNFOLLOW = "unfollow"
+    BLOCK = "block"
+    UNBLOCK = "unblock"
+    APPROVE = "approve"
+    IGNORE = "ignore"
+    DENY = "deny"
+
+
+@attrs.frozen(slots=True)
+class UserCounts:
+    """``counts`` of a full user object (only ``GET /users/{id}`` carries it)."""
+
+    media: int | None = None
+    follows: int | None = None
+    followed_by: int | None = None
+
+
+@attrs.frozen(slots=True)
+class User:
+    """A user, short (lists) or full (``GET /users/{id}``): every field but ``id`` and
+    ``username`` may be absent. Early captures carry ``first_name``/``last_name`` instead of
+    ``full_name``."""
+
+    id: str
+    username: str
+    full_name: str | None = None
+    profile_picture: str | None = None
+    bio: str | None = None
+    website: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    counts: UserCounts | None = None
+    type: str | None = None
+
+
+@attrs.frozen(slots=True)
+class Relationship:
+    """The relationship between the token's user and a target user.
+
+    A ``POST`` answer often carries only ``outgoing_status``: the other fields are then None.
+    """
+
+    outgoing_status: OutgoingStatus | None = None
+    incoming_status: IncomingStatus | None = None
+    target_user_is_private: bool | None = None
+
+    @property
+    def following(self) -> bool:
+        """You follow them."""
+        return self.outgoing_status == OutgoingStatus.FOLLOWS
+
+    @property
+    def followed_by(self) -> bool:
+        """They follow you."""
+        return self.incoming_status == IncomingStatus.FOLLOWED_BY
+
+
+@attrs.frozen(slots=True)
+class Page(Generic[T]):
+    """One page of a paginated list.
+
+    ``cursor`` is the cursor that fetched this page (None for the first page): resuming from it
+    fetches this page again. ``next_cursor`` / ``next_url`` lead to the next page; both None on
+    the last page.
+    """
+
+    items: Sequence[T]
+    cursor: str | None = None
+    next_cursor: str | None = None
+    next_url: str | None = attrs.field(default=None, repr=False)  # embeds the access token
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None or self.next_url is not None
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+@attrs.frozen(slots=True)
+class RateLimit:
+    """The latest rate-limit budget the server reported (``X-Ratelimit-*`` headers).
+
+    ``observed_at`` is an aware UTC datetime.
+    """
+
+    limit: int
+    remaining: int
+    observed_at: dt.datetime
+
+    @property
+    def used(self) -> int:
+        return self.limit - self.remaining

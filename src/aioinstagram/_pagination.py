@@ -1,0 +1,274 @@
+"""``AsyncPaginator``: walk a paginated list, page by page or item by item, resumably.
+
+Theory of operation
+-------------------
+A paginated endpoint answers a page of ``data`` plus ``pagination`` with ``next_url`` and a
+family-specific cursor key (api doc section 2, "Pagination keys by endpoint family"):
+``next_cursor`` (user lists), ``next_max_id`` (media lists), ``next_max_tag_id`` (tags),
+``next_max_like_id`` (liked media). One paginator serves them all through a
+:class:`CursorStyle` naming the request parameter and the pagination key.
+
+Rules:
+1. Nothing is fetched until iteration starts.
+2. The next page is fetched from ``next_url`` when the server gives one (validated against
+   base_url: a foreign host is refused, the token is never sent there; the client's own
+   credentials replace those embedded in it and the request is re-signed), else from the
+   cursor key with the first request's parameters.
+3. A page is fetched through the transport, so it has the same retries and rate-limit handling
+   as any call; a page that still fails raises, and the paginator is left FAILED but
+   resumable: iterating again refetches that same page. Nothing is skipped.
+4. The walk ends on a missing or empty ``pagination``, or one with neither ``next_url`` nor the
+   cursor key (``null`` counts as missing; api doc section 9.6).
+5. A cursor (or next_url) that was already fetched raises PaginationLoopError instead of
+   being fetched again, so a server loop never yields a page twice nor runs for ever.
+6. Pages are not kept once yielded: memory stays flat however long the list. The loop guard
+   keeps one short string per page.
+7. :meth:`AsyncPaginator.checkpoint` says exactly where an item walk stands (the cursor of the
+   page in progress and how many of its items were yielded); passing it back as ``cursor``
+   resumes with no item lost or repeated.
+
+States (h11-style table; any other transition is a bug and raises):
+
+    NOT_STARTED --iterate--> FETCHING
+    FETCHING    --page, more--> HAS_CURSOR
+    FETCHING    --page, last--> EXHAUSTED
+    FETCHING    --error-------> FAILED
+    HAS_CURSOR  --iterate--> FETCHING
+    FAILED      --iterate--> FETCHING      (retries the failed page)
+    EXHAUSTED   (terminal: iterating again yields nothing)
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
+from urllib.parse import parse_qsl, urlsplit
+
+import attrs
+
+from ._converter import structure
+from ._errors import InvalidArgumentError, PaginationError, PaginationLoopError
+from ._models import Page
+from ._protocol import Envelope, validate_cursor
+
+__all__ = ["AsyncPaginator", "Checkpoint", "CursorStyle", "PaginatorState"]
+
+T = TypeVar("T")
+
+
+@attrs.frozen(slots=True)
+class CursorStyle:
+    """Which request parameter carries the cursor and which pagination key returns it."""
+
+    param: str
+    next_key: str
+
+
+CURSOR = CursorStyle("cursor", "next_cursor")
+MAX_ID = CursorStyle("max_id", "next_max_id")
+MAX_TAG_ID = CursorStyle("max_tag_id", "next_max_tag_id")
+MAX_LIKE_ID = CursorStyle("max_like_id", "next_max_like_id")
+
+
+@attrs.frozen(slots=True)
+class Checkpoint:
+    """Where a walk stands: re-fetch the page at ``cursor`` (None: the first page) and skip its
+    first ``offset`` items. Pass it as ``cursor=`` to resume."""
+
+    cursor: str | None
+    offset: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        if self.offset < 0:
+            raise InvalidArgumentError(f"checkpoint offset must be >= 0, not {self.offset}")
+
+
+class PaginatorState(enum.Enum):
+    NOT_STARTED = "not_started"
+    FETCHING = "fetching"
+    HAS_CURSOR = "has_cursor"
+    EXHAUSTED = "exhausted"
+    FAILED = "failed"
+
+
+_S = PaginatorState
+_TRANSITIONS: Mapping[PaginatorState, frozenset[PaginatorState]] = {
+    _S.NOT_STARTED: frozenset({_S.FETCHING}),
+    _S.FETCHING: frozenset({_S.HAS_CURSOR, _S.EXHAUSTED, _S.FAILED}),
+    _S.HAS_CURSOR: frozenset({_S.FETCHING}),
+    _S.FAILED: frozenset({_S.FETCHING}),
+    _S.EXHAUSTED: frozenset(),
+}
+
+
+def read_pagination(
+    pagination: Mapping[str, Any], style: CursorStyle
+) -> tuple[str | None, str | None]:
+    """``(next_cursor, next_url)`` from a ``pagination`` object (pure; rule 4).
+
+    Cursors may be integers in early captures; they become strings. Pre-launch ``paging.next``
+    is read as ``next_url``.
+    """
+    raw_cursor = pagination.get(style.next_key)
+    cursor: str | None
+    if raw_cursor is None or raw_cursor == "" or isinstance(raw_cursor, bool):
+        cursor = None
+    elif isinstance(raw_cursor, (str, int)):
+        cursor = str(raw_cursor)
+    else:
+        cursor = None
+    raw_url = pagination.get("next_url", pagination.get("next"))
+    url = raw_url if isinstance(raw_url, str) and raw_url else None
+    if cursor is None and url is not None:
+        # Only next_url was given: the cursor is inside it (for checkpoints and the loop guard).
+        for key, value in parse_qsl(urlsplit(url).query):
+            if key == style.param and value:
+                cursor = value
+    return cursor, url
+
+
+Fetcher = Callable[[str | None, str | None], Awaitable[Envelope]]
+
+
+class AsyncPaginator(Generic[T]):
+    """Iterate items across pages (``async for item in paginator``), or pages
+    (``async for page in paginator.pages()``), or ``await paginator.collect(limit)``."""
+
+    def __init__(
+        self,
+        fetch: Fetcher,
+        *,
+        item_type: Any,
+        style: CursorStyle,
+        endpoint: str,
+        cursor: str | Checkpoint | None = None,
+    ) -> None:
+        self._fetch = fetch
+        self._item_type = item_type
+        self._style = style
+        self._endpoint = endpoint
+        if isinstance(cursor, Checkpoint):
+            start = cursor
+        else:
+            start = Checkpoint(validate_cursor(cursor, style.param))
+        self._cursor: str | None = start.cursor  # the page to fetch next
+        self._next_url: str | None = None  # how to fetch it, when the server said
+        self._skip = start.offset  # items of that page already yielded in an earlier walk
+        self._page_cursor: str | None = start.cursor  # the page whose items are being yielded
+        self._yielded_in_page = start.offset
+        self._seen: set[str] = set()
+        self._state = PaginatorState.NOT_STARTED
+        self._buffer: Sequence[T] = ()
+        self._index = 0
+
+    # -- state ----------------------------------------------------------------------------
+
+    @property
+    def state(self) -> PaginatorState:
+        return self._state
+
+    @property
+    def next_cursor(self) -> str | None:
+        """The cursor of the next page to fetch (None before the first page or at the end)."""
+        return None if self._state is PaginatorState.EXHAUSTED else self._cursor
+
+    def checkpoint(self) -> Checkpoint:
+        """Where an item walk stands (rule 7); None cursor and offset 0 means the beginning."""
+        if self._index < len(self._buffer) or self._state is PaginatorState.EXHAUSTED:
+            return Checkpoint(self._page_cursor, self._yielded_in_page)
+        return Checkpoint(self._cursor, self._skip)
+
+    def _move(self, new: PaginatorState) -> None:
+        if new not in _TRANSITIONS[self._state]:
+            if self._state is PaginatorState.FETCHING and new is PaginatorState.FETCHING:
+                raise PaginationError("this paginator is already being iterated")
+            raise PaginationError(f"paginator cannot go from {self._state.value} to {new.value}")
+        self._state = new
+
+    # -- fetching -------------------------------------------------------------------------
+
+    async def _next_page(self) -> Page[T] | None:
+        if self._state is PaginatorState.EXHAUSTED:
+            return None
+        cursor, url = self._cursor, self._next_url
+        token = cursor if cursor is not None else url
+        if token is not None and token in self._seen:
+            self._state = PaginatorState.FAILED
+            raise PaginationLoopError(
+                f"{self._endpoint}: the server returned cursor {cursor!r} a second time; "
+                "stopping instead of looping"
+            )
+        self._move(PaginatorState.FETCHING)
+        try:
+            envelope = await self._fetch(cursor, url)
+            items: list[T] = structure(
+                envelope.data,
+                list[self._item_type],  # type: ignore[name-defined]
+                endpoint=self._endpoint,
+            )
+            next_cursor, next_url = read_pagination(envelope.pagination, self._style)
+        except BaseException:
+            self._state = PaginatorState.FAILED
+            raise
+        if token is not None:
+            self._seen.add(token)
+        skip, self._skip = self._skip, 0
+        self._page_cursor = cursor
+        self._yielded_in_page = skip
+        self._cursor, self._next_url = next_cursor, next_url
+        self._move(PaginatorState.HAS_CURSOR if next_cursor or next_url else _S.EXHAUSTED)
+        return Page(items[skip:] if skip else items, cursor, next_cursor, next_url)
+
+    # -- iteration ------------------------------------------------------------------------
+    # Item iteration keeps only the page in progress (rule 6); breaking out of ``async for``
+    # and iterating again continues with the next item, as does resuming from checkpoint().
+
+    def __aiter__(self) -> AsyncPaginator[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        while self._index >= len(self._buffer):
+            if self._state is PaginatorState.EXHAUSTED:
+                self._buffer, self._index = (), 0
+                raise StopAsyncIteration
+            page = await self._next_page()
+            if page is None:  # pragma: no cover - EXHAUSTED is checked above
+                raise StopAsyncIteration
+            self._buffer, self._index = page.items, 0
+        item = self._buffer[self._index]
+        self._index += 1
+        self._yielded_in_page += 1
+        return item
+
+    async def pages(self) -> AsyncIterator[Page[T]]:
+        """Yield each page (only the items not yet yielded, when an item walk or a checkpoint
+        left a page part-way)."""
+        if self._index < len(self._buffer):
+            rest = self._buffer[self._index :]
+            self._buffer, self._index = (), 0
+            self._yielded_in_page += len(rest)
+            yield Page(rest, self._page_cursor, self._cursor, self._next_url)
+        while True:
+            page = await self._next_page()
+            if page is None:
+                return
+            self._yielded_in_page += len(page.items)
+            yield page
+
+    async def collect(self, limit: int | None = None) -> list[T]:
+        """All items (or the first ``limit``) as a list. With a limit, the paginator can be
+        resumed afterwards from :meth:`checkpoint`."""
+        if limit is not None and (isinstance(limit, bool) or limit < 0):
+            raise InvalidArgumentError(f"limit must be a non-negative integer, not {limit!r}")
+        out: list[T] = []
+        if limit == 0:
+            return out
+        async for item in self:
+            out.append(item)
+            if limit is not None and len(out) >= limit:
+                break
+        return out
+
+    def __repr__(self) -> str:
+        return f"<AsyncPaginator {self._endpoint} state={self._state.value}>"

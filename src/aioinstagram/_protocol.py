@@ -1,0 +1,591 @@
+"""The sans-I/O core: everything about the Instagram v1 protocol that does not touch the network.
+
+Theory of operation
+-------------------
+A call goes through four pure steps, each a function here, each tested without a network:
+
+1. ``build_request`` turns (method, path, params) into a :class:`RequestSpec`: the credential
+   (``access_token``, else ``client_id``; api doc section 1) goes in the query for GET/DELETE and
+   in the form body for POST, and when a client secret is configured the ``sig`` parameter is
+   computed over every other parameter (api doc section 6a).
+2. The transport sends it (the only I/O, in ``_transport.py``).
+3. ``read_response`` reads (status, headers, body): the ``meta``/``data``/``pagination`` envelope
+   on success, or raises the right :class:`~aioinstagram.APIError` subclass. It also understands
+   the bodies that are *not* enveloped (api doc section 4): flat OAuth / signature errors,
+   the old nginx rate-limit body (HTTP 400, ``code: 420``), and HTML / empty 5xx pages.
+4. ``decide_retry`` says whether a failure is retried, raised, or raised as "outcome unknown"
+   (a non-idempotent write that may have reached the server is never retried blindly).
+
+Rate-limit headers (``parse_rate_limit``), ``Retry-After`` (``parse_retry_after``), backoff
+(``backoff_delay``), following ``next_url`` safely (``resolve_next_url``) and user-id validation
+live here too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import enum
+import hashlib
+import hmac
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
+from urllib.parse import parse_qsl, urlsplit
+
+import attrs
+
+from ._errors import (
+    ERROR_TYPES,
+    APIError,
+    DecodeError,
+    ForeignURLError,
+    InvalidArgumentError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+)
+
+try:  # orjson is an optional speed-up (the ``speed`` extra); json is the fallback.
+    import orjson
+
+    def _loads(body: bytes) -> Any:
+        return orjson.loads(body)
+
+    _JSON_ERRORS: tuple[type[Exception], ...] = (orjson.JSONDecodeError, ValueError)
+except ImportError:  # pragma: no cover - exercised only without the extra
+
+    def _loads(body: bytes) -> Any:
+        return json.loads(body)
+
+    _JSON_ERRORS = (ValueError, UnicodeDecodeError)
+
+
+DEFAULT_BASE_URL: Final = "https://api.instagram.com/v1"
+
+#: Rate-limit headers (api doc section 5); read case-insensitively.
+RATELIMIT_LIMIT_HEADER: Final = "x-ratelimit-limit"
+RATELIMIT_REMAINING_HEADER: Final = "x-ratelimit-remaining"
+
+#: Query / form parameters that carry a secret or a credential; never logged, never kept from a
+#: server-provided ``next_url`` (the client puts its own).
+CREDENTIAL_PARAMS: Final = frozenset({"access_token", "client_id", "client_secret", "sig"})
+
+_USER_ID_RE: Final = re.compile(r"\A(?:self|[0-9]{1,40})\Z")
+_PATH_RE: Final = re.compile(r"\A(?:/[A-Za-z0-9_.%~\-]+)+/?\Z")
+
+
+# --------------------------------------------------------------------------------------------
+# Validation
+
+
+def validate_user_id(user_id: object) -> str:
+    """Return ``user_id`` as the string to put in a path, or raise InvalidArgumentError.
+
+    A user id in a path is ``self`` or digits (api doc section 3); anything else, such as
+    ``../media`` or ``1/relationship?x=``, is refused before a request is built.
+    """
+    if isinstance(user_id, bool):
+        raise InvalidArgumentError(f"user id must be 'self' or digits, not {user_id!r}")
+    if isinstance(user_id, int):
+        if user_id < 0:
+            raise InvalidArgumentError(f"user id must be 'self' or digits, not {user_id!r}")
+        return str(user_id)
+    if isinstance(user_id, str) and _USER_ID_RE.match(user_id):
+        return user_id
+    raise InvalidArgumentError(f"user id must be 'self' or digits, not {user_id!r}")
+
+
+def validate_count(count: object) -> int | None:
+    """``count`` must be a positive integer (or None for the server's default)."""
+    if count is None:
+        return None
+    if isinstance(count, bool) or not isinstance(count, int) or count <= 0:
+        raise InvalidArgumentError(f"count must be a positive integer, not {count!r}")
+    return count
+
+
+def validate_cursor(cursor: object, name: str = "cursor") -> str | None:
+    """Cursors are opaque strings; integers from early captures are accepted."""
+    if cursor is None:
+        return None
+    if isinstance(cursor, bool):
+        raise InvalidArgumentError(f"{name} must be a string, not {cursor!r}")
+    if isinstance(cursor, int):
+        return str(cursor)
+    if isinstance(cursor, str) and cursor and not any(c in cursor for c in "\r\n\x00"):
+        return cursor
+    raise InvalidArgumentError(f"{name} must be a non-empty string, not {cursor!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# Signing (api doc section 6a)
+
+
+def signing_endpoint(path: str) -> str:
+    """The endpoint string that is signed: the path under ``/v1``, without a ``.json`` suffix."""
+    if path.endswith(".json"):
+        path = path[: -len(".json")]
+    if len(path) > 1 and path.endswith("/"):
+        path = path.rstrip("/")
+    return path
+
+
+def sign(endpoint: str, params: Mapping[str, str] | Iterable[tuple[str, str]], secret: str) -> str:
+    """``sig`` for a request: hex HMAC-SHA256 keyed with the client secret over
+    ``endpoint|k1=v1|k2=v2...`` with the parameters sorted by key and ``sig`` left out."""
+    items = params.items() if isinstance(params, Mapping) else params
+    pairs = sorted((k, v) for k, v in items if k != "sig")
+    message = endpoint + "".join(f"|{k}={v}" for k, v in pairs)
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def sign_forwarded_for(ips: str, secret: str) -> str:
+    """The ``X-Insta-Forwarded-For`` header value (api doc section 6b): ``ips|hex-hmac``."""
+    digest = hmac.new(secret.encode(), ips.encode(), hashlib.sha256).hexdigest()
+    return f"{ips}|{digest}"
+
+
+def verify_hub_signature(body: bytes, signature: str, secret: str) -> bool:
+    """Check a real-time update's ``X-Hub-Signature`` (hex HMAC-SHA1 of the raw body, no
+    ``sha1=`` prefix; api doc section 7), in constant time."""
+    expected = hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
+    return hmac.compare_digest(expected, signature.strip().lower())
+
+
+# --------------------------------------------------------------------------------------------
+# Building a request
+
+
+@attrs.frozen(slots=True)
+class Credentials:
+    """What authenticates a request. Its repr never shows a secret."""
+
+    access_token: str | None = attrs.field(default=None, repr=False)
+    client_id: str | None = attrs.field(default=None, repr=False)
+    client_secret: str | None = attrs.field(default=None, repr=False)
+
+    def auth_params(self) -> list[tuple[str, str]]:
+        if self.access_token:
+            return [("access_token", self.access_token)]
+        if self.client_id:
+            return [("client_id", self.client_id)]
+        return []
+
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.access_token, self.client_secret) if s)
+
+
+@attrs.frozen(slots=True)
+class RequestSpec:
+    """A request ready to send: ``path`` is relative to ``base_url`` (``/users/self``)."""
+
+    method: str
+    path: str
+    query: tuple[tuple[str, str], ...]
+    form: tuple[tuple[str, str], ...] | None = None
+    idempotent: bool = True
+
+    @property
+    def description(self) -> str:
+        """``METHOD /path``: safe to log and to put in an error (no query, no secrets)."""
+        return f"{self.method} {self.path}"
+
+
+def _clean_params(
+    params: Mapping[str, object] | Iterable[tuple[str, object]] | None,
+) -> list[tuple[str, str]]:
+    if params is None:
+        return []
+    items = params.items() if isinstance(params, Mapping) else params
+    out: list[tuple[str, str]] = []
+    for key, value in items:
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        out.append((key, str(value)))
+    return out
+
+
+def build_request(
+    method: str,
+    path: str,
+    params: Mapping[str, object] | Iterable[tuple[str, object]] | None = None,
+    *,
+    credentials: Credentials,
+    idempotent: bool | None = None,
+) -> RequestSpec:
+    """Build the request: credential placement by method, and ``sig`` when a secret is set.
+
+    ``idempotent`` defaults to True for GET and DELETE and False for POST; a caller that knows
+    a POST is idempotent (setting a relationship) says so.
+    """
+    method = method.upper()
+    if not _PATH_RE.match(path) or any(seg in (".", "..") for seg in path.split("/")):
+        raise InvalidArgumentError(f"refusing to build a request for the path {path!r}")
+    pairs = _clean_params(params)
+    for key, _ in pairs:
+        if key in CREDENTIAL_PARAMS:
+            raise InvalidArgumentError(f"parameter {key!r} is set by the client, not per call")
+    pairs = credentials.auth_params() + pairs
+    if credentials.client_secret:
+        pairs.append(("sig", sign(signing_endpoint(path), pairs, credentials.client_secret)))
+    if idempotent is None:
+        idempotent = method in ("GET", "DELETE", "HEAD", "PUT")
+    if method == "POST":
+        return RequestSpec(method, path, (), tuple(pairs), idempotent)
+    return RequestSpec(method, path, tuple(pairs), None, idempotent)
+
+
+def resolve_next_url(next_url: str, base_url: str) -> tuple[str, list[tuple[str, str]]]:
+    """Split a server-given ``next_url`` into (path relative to base_url, params).
+
+    The URL must have base_url's scheme, host, port and path prefix, or ForeignURLError is
+    raised: the client's token is never sent elsewhere. Credentials embedded in the URL
+    (``access_token``, ``client_id``, ``sig``) are dropped: the client adds its own and re-signs,
+    since a ``next_url`` carries no valid ``sig`` (api doc section 2).
+    """
+    base = urlsplit(base_url)
+    url = urlsplit(next_url)
+    if (url.scheme, (url.hostname or "").lower(), url.port or _default_port(url.scheme)) != (
+        base.scheme,
+        (base.hostname or "").lower(),
+        base.port or _default_port(base.scheme),
+    ):
+        raise ForeignURLError(
+            f"refusing to follow next_url to {url.scheme}://{url.hostname}"
+            f"{':' + str(url.port) if url.port else ''}: it is not base_url's "
+            f"{base.scheme}://{base.hostname}{':' + str(base.port) if base.port else ''}"
+        )
+    prefix = base.path.rstrip("/")
+    if not (url.path == prefix or url.path.startswith(prefix + "/")):
+        raise ForeignURLError(f"refusing to follow next_url outside base_url's path {prefix!r}")
+    rel = url.path[len(prefix) :] or "/"
+    if "/../" in rel + "/" or "/./" in rel + "/":
+        raise ForeignURLError("refusing to follow a next_url with dot segments")
+    params = [
+        (k, v)
+        for k, v in parse_qsl(url.query, keep_blank_values=True)
+        if k not in CREDENTIAL_PARAMS
+    ]
+    return rel, params
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
+
+
+# --------------------------------------------------------------------------------------------
+# Reading a response
+
+
+@attrs.frozen(slots=True)
+class Envelope:
+    """A successful answer: ``meta`` (with ``code``), ``data`` and ``pagination`` (``{}`` when
+    absent)."""
+
+    meta: Mapping[str, Any]
+    data: Any
+    pagination: Mapping[str, Any]
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    if value is None:
+        value = headers.get(name.title())
+    if value is None and not hasattr(headers, "get_list"):  # plain dicts: scan case-insensitively
+        for key, val in headers.items():
+            if key.lower() == name:
+                return val
+    return value
+
+
+def decode_json(body: bytes) -> Any:
+    """Decode a JSON body, stripping a JSONP ``callback(...)`` wrapper if the server added one."""
+    return _loads(body)
+
+
+def read_response(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    request: str,
+    now: dt.datetime | None = None,
+) -> Envelope:
+    """Read an answer: return the envelope of a success, or raise the matching error.
+
+    ``request`` is the redacted ``METHOD /path`` used in messages.
+    """
+    try:
+        doc = _loads(body) if body else None
+    except _JSON_ERRORS:
+        doc = _NOT_JSON
+    if status < 400 and isinstance(doc, dict):
+        meta = doc.get("meta")
+        if isinstance(meta, dict):
+            code = meta.get("code", status)
+            if code in (200, "200") or (isinstance(code, int) and code < 400):
+                pagination = doc.get("pagination")
+                if pagination is None:
+                    pagination = doc.get("paging")  # pre-launch captures
+                if not isinstance(pagination, dict):
+                    pagination = {}
+                if "data" not in doc:
+                    raise DecodeError(
+                        f"{request}: the envelope has no 'data'",
+                        endpoint=request,
+                        path="$.data",
+                        status_code=status,
+                    )
+                return Envelope(meta, doc["data"], pagination)
+    raise classify_error(status, headers, doc, request=request, now=now)
+
+
+class _NotJSON:
+    def __repr__(self) -> str:
+        return "<not JSON>"
+
+
+_NOT_JSON: Final = _NotJSON()
+
+
+def classify_error(
+    status: int,
+    headers: Mapping[str, str],
+    doc: Any,
+    *,
+    request: str,
+    now: dt.datetime | None = None,
+) -> InstagramErrorLike:
+    """Map an error answer to an exception (returned, not raised).
+
+    Shapes understood (api doc sections 2, 4, 5): the ``meta`` envelope; flat bodies
+    ``{"code", "error_type", "error_message"}`` (OAuth, signature and old nginx rate-limit
+    errors, the last with HTTP 400 and code 420); and non-JSON or empty bodies, classified by
+    HTTP status. A 2xx body that is not the envelope is a DecodeError.
+    """
+    meta: Mapping[str, Any] | None = None
+    if isinstance(doc, dict):
+        if isinstance(doc.get("meta"), dict):
+            meta = doc["meta"]
+        elif "error_type" in doc or ("code" in doc and "error_message" in doc):
+            meta = doc
+    if meta is None:
+        if status < 400:
+            what = "not JSON" if doc is _NOT_JSON else "no 'meta' envelope"
+            return DecodeError(
+                f"{request}: HTTP {status} body is {what}",
+                endpoint=request,
+                status_code=status,
+                body_not_json=doc is _NOT_JSON,
+            )
+        return _error_from_status(status, headers, request=request, now=now)
+
+    raw_code = meta.get("code", status)
+    try:
+        code = int(raw_code)
+    except (TypeError, ValueError):
+        code = status
+    error_type = meta.get("error_type")
+    error_type = str(error_type) if error_type is not None else None
+    message = meta.get("error_message")
+    message = str(message) if message is not None else None
+    cls: type[APIError]
+    if code in (420, 429) or status == 429:
+        cls = RateLimitError
+    elif error_type is not None and error_type in ERROR_TYPES:
+        cls = ERROR_TYPES[error_type]
+    elif status >= 500 or code >= 500:
+        cls = ServerError
+    elif status == 404 or code == 404:
+        cls = NotFoundError
+    else:
+        cls = APIError
+    if cls is RateLimitError:
+        limit, remaining = parse_rate_limit(headers) or (None, None)
+        return RateLimitError(
+            code,
+            error_type,
+            message,
+            status_code=status,
+            meta=meta,
+            request=request,
+            retry_after=parse_retry_after(_header(headers, "retry-after"), now=now),
+            limit=limit,
+            remaining=remaining,
+        )
+    return cls(code, error_type, message, status_code=status, meta=meta, request=request)
+
+
+# A type alias so the classifier can return either kind.
+InstagramErrorLike = APIError | DecodeError
+
+
+def _error_from_status(
+    status: int, headers: Mapping[str, str], *, request: str, now: dt.datetime | None
+) -> APIError:
+    if status == 429:
+        limit, remaining = parse_rate_limit(headers) or (None, None)
+        return RateLimitError(
+            429,
+            None,
+            "rate limited (no JSON body)",
+            status_code=429,
+            request=request,
+            retry_after=parse_retry_after(_header(headers, "retry-after"), now=now),
+            limit=limit,
+            remaining=remaining,
+        )
+    if status >= 500:
+        return ServerError(status, None, f"HTTP {status} (no JSON body)", request=request)
+    if status == 404:
+        return NotFoundError(404, None, "HTTP 404 (no JSON body)", request=request)
+    return APIError(status, None, f"HTTP {status} (no JSON body)", request=request)
+
+
+# --------------------------------------------------------------------------------------------
+# Rate limits and Retry-After
+
+
+def parse_rate_limit(headers: Mapping[str, str]) -> tuple[int, int] | None:
+    """``(limit, remaining)`` from ``X-Ratelimit-Limit`` / ``X-Ratelimit-Remaining``, or None."""
+    raw_limit = _header(headers, RATELIMIT_LIMIT_HEADER)
+    raw_remaining = _header(headers, RATELIMIT_REMAINING_HEADER)
+    if raw_limit is None or raw_remaining is None:
+        return None
+    try:
+        limit = int(raw_limit.strip())
+        remaining = int(raw_remaining.strip())
+    except ValueError:
+        return None
+    if limit < 0:
+        return None
+    return limit, max(0, min(remaining, limit))
+
+
+#: Retry-After values above this are treated as garbage-sized and capped.
+MAX_RETRY_AFTER: Final = 3600.0
+
+
+def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value: delta-seconds (integer or decimal) or an
+    HTTP date. Garbage, negative or NaN gives None; a past date gives 0; huge values are capped
+    at an hour."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.timezone.utc)
+        current = now or dt.datetime.now(dt.timezone.utc)
+        seconds = max(0.0, (when - current).total_seconds())
+    if math.isnan(seconds) or seconds < 0:
+        return None
+    return min(seconds, MAX_RETRY_AFTER)
+
+
+# --------------------------------------------------------------------------------------------
+# The retry decision
+
+
+class Failure(enum.Enum):
+    """What went wrong with one attempt, as far as retrying is concerned."""
+
+    CONNECT = "connect"  # no connection was made: the request surely never reached the server
+    POOL_TIMEOUT = "pool_timeout"  # waited for a connection; nothing was sent
+    TIMEOUT = "timeout"  # read / write timeout: the server may have acted
+    PROTOCOL = "protocol"  # connection dropped mid-exchange: the server may have acted
+    SERVER = "server"  # HTTP 5xx: the server may have acted
+    RATE_LIMITED = "rate_limited"  # HTTP 429 / 420: refused, nothing was done
+
+
+class Decision(enum.Enum):
+    RETRY = "retry"
+    RAISE = "raise"
+    OUTCOME_UNKNOWN = "outcome_unknown"
+
+
+#: Failures after which the request surely had no effect.
+_SURELY_NOT_APPLIED: Final = frozenset(
+    {Failure.CONNECT, Failure.POOL_TIMEOUT, Failure.RATE_LIMITED}
+)
+
+
+def decide_retry(failure: Failure, *, idempotent: bool, attempts_left: bool) -> Decision:
+    """Retry, raise, or raise "outcome unknown".
+
+    Rules:
+    1. Idempotent calls (GET, DELETE, setting a relationship) retry every listed failure.
+    2. A non-idempotent write (creating a comment) retries only when it surely had no effect:
+       no connection was made, no pooled connection was had, or the server refused it with a
+       rate-limit answer. Any other failure may have happened after the server acted, so it is
+       raised as OutcomeUnknownError, never retried blindly.
+    3. With no attempts left, the failure is raised (for a non-idempotent write that may have
+       acted, as OutcomeUnknownError).
+    """
+    maybe_applied = failure not in _SURELY_NOT_APPLIED
+    if not idempotent and maybe_applied:
+        return Decision.OUTCOME_UNKNOWN
+    if not attempts_left:
+        return Decision.RAISE
+    return Decision.RETRY
+
+
+def backoff_delay(
+    attempt: int,
+    *,
+    base: float = 0.5,
+    cap: float = 30.0,
+    retry_after: float | None = None,
+    random: float = 1.0,
+) -> float:
+    """Seconds before retry number ``attempt`` (1 for the first retry).
+
+    Exponential backoff with full jitter: uniform in ``[0, min(cap, base * 2**(attempt-1))]``,
+    where ``random`` in [0, 1] is the draw. A server's Retry-After wins when given (it says when
+    the server will take the request again), still capped at ``MAX_RETRY_AFTER``.
+    """
+    if retry_after is not None:
+        return min(max(0.0, retry_after), MAX_RETRY_AFTER)
+    ceiling = min(cap, base * 2.0 ** max(0, attempt - 1))
+    return float(max(0.0, min(1.0, random)) * ceiling)
+
+
+def failure_for_status(status: int) -> Failure | None:
+    """The retryable failure an HTTP status stands for, or None when the status is final."""
+    if status in (429, 420):
+        return Failure.RATE_LIMITED
+    if status >= 500:
+        return Failure.SERVER
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Redaction
+
+
+_SECRET_QUERY_RE: Final = re.compile(
+    r"(?i)((?:access_token|client_secret|client_id|sig|code)=)([^&\s\"'#]+)"
+)
+
+
+def redact(text: str, secrets: Sequence[str] = ()) -> str:
+    """Scrub credentials from text: ``access_token=...`` style query values and any literal
+    secret given."""
+    text = _SECRET_QUERY_RE.sub(r"\1[REDACTED]", text)
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "[REDACTED]")
+    return text

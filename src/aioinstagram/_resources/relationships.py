@@ -1,0 +1,193 @@
+"""The Relationships endpoints (api doc section 3, "Relationships"), and bulk lookups.
+
+=============================================  ==========================================
+GET  /users/{user-id}/follows                   :meth:`RelationshipsResource.follows`
+GET  /users/{user-id}/followed-by               :meth:`RelationshipsResource.followed_by`
+GET  /users/self/requested-by                   :meth:`RelationshipsResource.requested_by`
+GET  /users/{user-id}/relationship              :meth:`RelationshipsResource.get`
+POST /users/{user-id}/relationship  action=...  :meth:`RelationshipsResource.modify`
+=============================================  ==========================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator, Sized
+
+from .._bulk import ProgressCallback, _check_concurrency, iter_bounded
+from .._converter import structure
+from .._errors import InstagramError, InvalidArgumentError
+from .._models import Relationship, RelationshipAction, User
+from .._pagination import CURSOR, AsyncPaginator, Checkpoint
+from .._protocol import validate_user_id
+from ._base import Resource
+
+__all__ = ["RelationshipsResource"]
+
+#: Actions that set a state, so repeating them is harmless and they may be retried after an
+#: ambiguous failure. approve / ignore / deny act on a pending request that the first attempt
+#: may have consumed: after an ambiguous failure they raise OutcomeUnknownError instead.
+_IDEMPOTENT_ACTIONS = frozenset(
+    {
+        RelationshipAction.FOLLOW,
+        RelationshipAction.UNFOLLOW,
+        RelationshipAction.BLOCK,
+        RelationshipAction.UNBLOCK,
+    }
+)
+
+_KNOWN_ACTIONS = ", ".join(a.value for a in RelationshipAction)
+
+
+def _action(action: RelationshipAction | str) -> RelationshipAction:
+    try:
+        value = RelationshipAction(action)
+    except ValueError:
+        value = None
+    if value is None or not value.is_known:
+        raise InvalidArgumentError(
+            f"unknown relationship action {action!r}; expected one of {_KNOWN_ACTIONS}"
+        )
+    return value
+
+
+class RelationshipsResource(Resource):
+    """``client.relationships``: lists, the relationship with one user, and bulk lookups."""
+
+    __slots__ = ()
+
+    # -- lists ------------------------------------------------------------------------------
+
+    def follows(
+        self,
+        user_id: str | int = "self",
+        *,
+        count: int | None = None,
+        cursor: str | Checkpoint | None = None,
+    ) -> AsyncPaginator[User]:
+        """The users ``user_id`` follows, newest first. Nothing is fetched until iterated."""
+        uid = validate_user_id(user_id)
+        return self._paginate(f"/users/{uid}/follows", User, CURSOR, count=count, cursor=cursor)
+
+    def followed_by(
+        self,
+        user_id: str | int = "self",
+        *,
+        count: int | None = None,
+        cursor: str | Checkpoint | None = None,
+    ) -> AsyncPaginator[User]:
+        """The users who follow ``user_id``, newest first."""
+        uid = validate_user_id(user_id)
+        return self._paginate(f"/users/{uid}/followed-by", User, CURSOR, count=count, cursor=cursor)
+
+    def requested_by(
+        self, *, count: int | None = None, cursor: str | Checkpoint | None = None
+    ) -> AsyncPaginator[User]:
+        """The users who asked to follow you (your pending incoming requests)."""
+        return self._paginate("/users/self/requested-by", User, CURSOR, count=count, cursor=cursor)
+
+    # -- one relationship -------------------------------------------------------------------
+
+    async def get(self, user_id: str | int) -> Relationship:
+        """Your relationship with ``user_id``."""
+        uid = validate_user_id(user_id)
+        path = f"/users/{uid}/relationship"
+        envelope = await self._transport.request("GET", path)
+        return structure(envelope.data, Relationship, endpoint=f"GET {path}")
+
+    async def modify(self, user_id: str | int, action: RelationshipAction | str) -> Relationship:
+        """Change your relationship with ``user_id``. The answer often carries only
+        ``outgoing_status``; the other fields are then None."""
+        uid = validate_user_id(user_id)
+        act = _action(action)
+        path = f"/users/{uid}/relationship"
+        envelope = await self._transport.request(
+            "POST", path, {"action": act.value}, idempotent=act in _IDEMPOTENT_ACTIONS
+        )
+        return structure(envelope.data, Relationship, endpoint=f"POST {path}")
+
+    async def follow(self, user_id: str | int) -> Relationship:
+        """Follow (or, for a private user, request to follow) ``user_id``."""
+        return await self.modify(user_id, RelationshipAction.FOLLOW)
+
+    async def unfollow(self, user_id: str | int) -> Relationship:
+        """Stop following ``user_id`` (also cancels a pending request)."""
+        return await self.modify(user_id, RelationshipAction.UNFOLLOW)
+
+    async def block(self, user_id: str | int) -> Relationship:
+        return await self.modify(user_id, RelationshipAction.BLOCK)
+
+    async def unblock(self, user_id: str | int) -> Relationship:
+        return await self.modify(user_id, RelationshipAction.UNBLOCK)
+
+    async def approve(self, user_id: str | int) -> Relationship:
+        """Approve ``user_id``'s pending follow request."""
+        return await self.modify(user_id, RelationshipAction.APPROVE)
+
+    async def ignore(self, user_id: str | int) -> Relationship:
+        """Ignore (deny) ``user_id``'s pending follow request."""
+        return await self.modify(user_id, RelationshipAction.IGNORE)
+
+    async def deny(self, user_id: str | int) -> Relationship:
+        """The official clients' name for :meth:`ignore`; sends ``action=deny``."""
+        return await self.modify(user_id, RelationshipAction.DENY)
+
+    # -- bulk -------------------------------------------------------------------------------
+    # Ids are keyed by ``str(user_id)`` (so 123 and "123" are one id); a key that is not a
+    # valid user id gets its InvalidArgumentError as its outcome, without a request.
+
+    def iter_many(
+        self,
+        user_ids: Iterable[str | int],
+        *,
+        concurrency: int = 64,
+        progress: ProgressCallback | None = None,
+        dedupe: bool = True,
+    ) -> AsyncIterator[tuple[str, Relationship | InstagramError]]:
+        """Look up many relationships, yielding ``(user_id, Relationship or InstagramError)``
+        as each completes. At most ``concurrency`` requests are in flight; the input is read
+        lazily (an iterator of a million ids is fine). Each distinct id is looked up once
+        (``dedupe=False`` drops the set of seen ids, for unbounded streams).
+        ``progress(done, total)`` is called after each completion; ``total`` is the input's
+        length when it has one (an upper bound when it holds duplicates), else None.
+
+        Close it early with ``contextlib.aclosing`` (or let it be collected): in-flight
+        requests are cancelled.
+        """
+        _check_concurrency(concurrency)
+        total = len(user_ids) if isinstance(user_ids, Sized) else None
+        keys = (str(u) for u in user_ids)
+        return iter_bounded(
+            _distinct(keys) if dedupe else keys,
+            self.get,
+            concurrency=concurrency,
+            progress=progress,
+            total=total,
+        )
+
+    async def get_many(
+        self,
+        user_ids: Iterable[str | int],
+        *,
+        concurrency: int = 64,
+        progress: ProgressCallback | None = None,
+    ) -> list[Relationship | InstagramError]:
+        """Look up many relationships; the list is in input order, one entry per input id
+        (duplicates share one lookup), each a Relationship or the InstagramError for that id.
+        Per-id errors do not stop the others; a 429 pauses the whole batch ("wait" mode)."""
+        _check_concurrency(concurrency)
+        keys = [str(u) for u in user_ids]
+        unique = list(dict.fromkeys(keys))
+        outcomes: dict[str, Relationship | InstagramError] = {}
+        async for key, outcome in iter_bounded(
+            unique, self.get, concurrency=concurrency, progress=progress, total=len(unique)
+        ):
+            outcomes[key] = outcome
+        return [outcomes[key] for key in keys]
+
+
+def _distinct(keys: Iterable[str]) -> Iterator[str]:
+    seen: set[str] = set()
+    for key in keys:
+        if key not in seen:
+            seen.add(key)
+            yield key
