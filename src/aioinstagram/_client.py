@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import types
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -20,6 +21,9 @@ __all__ = ["DEFAULT_TIMEOUT", "InstagramClient"]
 
 DEFAULT_TIMEOUT: Final = 10.0
 DEFAULT_MAX_CONNECTIONS: Final = 100
+#: Chosen by the numbers in benchmarks/RESULTS.md: our asyncio HTTP/1.1 pool. Pass
+#: ``transport="httpcore"`` for httpx's own (which respx's default mocker patches).
+DEFAULT_TRANSPORT: Final = "native"
 
 
 class _NotGiven:
@@ -69,10 +73,15 @@ class InstagramClient:
         ):
             if value is not None and (not isinstance(value, str) or not value.strip()):
                 raise InvalidArgumentError(f"{name} must be a non-empty string or None")
-        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
-            raise InvalidArgumentError(f"base_url must be an http(s) URL, not {base_url!r}")
-        if "?" in base_url or "#" in base_url:
-            raise InvalidArgumentError("base_url must not carry a query or fragment")
+        _check_base_url(base_url)
+        if isinstance(rate_limit_window, bool) or not isinstance(rate_limit_window, (int, float)):
+            raise InvalidArgumentError(
+                f"rate_limit_window must be a number of seconds, not {rate_limit_window!r}"
+            )
+        if not rate_limit_window > 0:
+            raise InvalidArgumentError(
+                f"rate_limit_window must be positive, not {rate_limit_window!r}"
+            )
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise InvalidArgumentError(f"max_retries must be an integer >= 0, not {max_retries!r}")
         if rate_limit not in ("wait", "raise"):
@@ -168,12 +177,26 @@ class InstagramClient:
         )
 
 
+def _check_base_url(base_url: object) -> None:
+    if not isinstance(base_url, str):
+        raise InvalidArgumentError(f"base_url must be an http(s) URL, not {base_url!r}")
+    try:
+        parts = urlsplit(base_url)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise InvalidArgumentError(f"base_url must be an http(s) URL with a host, not {base_url!r}")
+    if parts.query or parts.fragment or "?" in base_url or "#" in base_url:
+        raise InvalidArgumentError("base_url must not carry a query or fragment")
+
+
 def _make_transport(
     transport: str | httpx.AsyncBaseTransport | None, max_connections: int
 ) -> httpx.AsyncBaseTransport:
     if isinstance(transport, httpx.AsyncBaseTransport):
         return transport
-    name = transport or "httpcore"
+    name = transport or DEFAULT_TRANSPORT
     if name == "httpcore":
         # Keep-alive must equal the connection limit: httpx's default pool collapses at high
         # concurrency otherwise (issue 5 measurements).

@@ -203,6 +203,7 @@ def _rebuild_api_error(
 ) -> APIError:
     err = cls(code, error_type, error_message, status_code=status_code, meta=meta, request=request)
     err.__dict__.update(state)
+    err.args = (err._describe(),)  # the message depends on attributes restored just now
     return err
 
 

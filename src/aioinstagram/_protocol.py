@@ -33,7 +33,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 import attrs
 
@@ -152,7 +152,10 @@ def verify_hub_signature(body: bytes, signature: str, secret: str) -> bool:
     """Check a real-time update's ``X-Hub-Signature`` (hex HMAC-SHA1 of the raw body, no
     ``sha1=`` prefix; api doc section 7), in constant time."""
     expected = hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
-    return hmac.compare_digest(expected, signature.strip().lower())
+    given = signature.strip().lower()
+    if not given.isascii():  # compare_digest refuses non-ASCII str; anyone can send this header
+        return False
+    return hmac.compare_digest(expected, given)
 
 
 # --------------------------------------------------------------------------------------------
@@ -224,7 +227,7 @@ def build_request(
     a POST is idempotent (setting a relationship) says so.
     """
     method = method.upper()
-    if not _PATH_RE.match(path) or any(seg in (".", "..") for seg in path.split("/")):
+    if not _PATH_RE.match(path) or _has_dot_segment(path):
         raise InvalidArgumentError(f"refusing to build a request for the path {path!r}")
     pairs = _clean_params(params)
     for key, _ in pairs:
@@ -250,10 +253,10 @@ def resolve_next_url(next_url: str, base_url: str) -> tuple[str, list[tuple[str,
     """
     base = urlsplit(base_url)
     url = urlsplit(next_url)
-    if (url.scheme, (url.hostname or "").lower(), url.port or _default_port(url.scheme)) != (
+    if (url.scheme, (url.hostname or "").lower(), _port(url)) != (
         base.scheme,
         (base.hostname or "").lower(),
-        base.port or _default_port(base.scheme),
+        _port(base),
     ):
         raise ForeignURLError(
             f"refusing to follow next_url to {url.scheme}://{url.hostname}"
@@ -264,7 +267,7 @@ def resolve_next_url(next_url: str, base_url: str) -> tuple[str, list[tuple[str,
     if not (url.path == prefix or url.path.startswith(prefix + "/")):
         raise ForeignURLError(f"refusing to follow next_url outside base_url's path {prefix!r}")
     rel = url.path[len(prefix) :] or "/"
-    if "/../" in rel + "/" or "/./" in rel + "/":
+    if _has_dot_segment(rel):
         raise ForeignURLError("refusing to follow a next_url with dot segments")
     params = [
         (k, v)
@@ -272,6 +275,19 @@ def resolve_next_url(next_url: str, base_url: str) -> tuple[str, list[tuple[str,
         if k not in CREDENTIAL_PARAMS
     ]
     return rel, params
+
+
+def _has_dot_segment(path: str) -> bool:
+    """``.`` or ``..`` as a path segment, also percent-encoded (``%2e%2E``)."""
+    return any(unquote(seg) in (".", "..") for seg in path.split("/"))
+
+
+def _port(parts: SplitResult) -> int:
+    try:
+        port = parts.port
+    except ValueError as exc:  # out of range, or not a number
+        raise ForeignURLError("refusing to follow a next_url with an invalid port") from exc
+    return port if port is not None else _default_port(parts.scheme)
 
 
 def _default_port(scheme: str) -> int:
@@ -304,7 +320,7 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 
 def decode_json(body: bytes) -> Any:
-    """Decode a JSON body, stripping a JSONP ``callback(...)`` wrapper if the server added one."""
+    """Decode a JSON body (orjson when installed)."""
     return _loads(body)
 
 

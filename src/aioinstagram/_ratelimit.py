@@ -7,22 +7,25 @@ and reports ``X-Ratelimit-Limit`` / ``X-Ratelimit-Remaining`` on every answer, b
 time, and no ``Retry-After`` (the emulator may add one).
 
 Rules:
-1. Every request takes a slot before it is sent (:meth:`RateLimiter.reserve`): the limiter
-   keeps a log of its own send times within the window. While the log holds ``limit`` entries,
-   the next send waits until the oldest leaves the window. So after an initial burst, sends go
-   out exactly as fast as the window frees slots: the budget is spread over time instead of
-   many tasks bursting into the limit and bouncing off 429s.
-2. The server's count wins when it is higher (other processes share the token, or a previous
-   run used it): the log is topped up with entries stamped "now", which is conservative, they
-   leave the window a full window later than the real ones. Our count is never lowered by the
-   server's, since our in-flight requests are not yet counted there.
-3. A 429 (or a spent budget) closes a gate for *all* callers until the ``Retry-After`` time,
-   else until the oldest logged send leaves the window, else for a short backoff: every
-   in-flight caller's next attempt waits on the same gate, so there is no herd of retries.
-4. ``reserve`` never awaits between checking and taking a slot, so it is safe under any number
+1. Every request takes a slot before it is sent (:meth:`RateLimiter.acquire`) and gives it
+   back when it ends (:meth:`RateLimiter.release`). A slot in use counts as "in flight"; once
+   the answer is in, it is logged with the time the answer *arrived*, which is never earlier
+   than the time the server counted it, so our window never frees a slot before the server's
+   does. While in-flight plus logged reach ``limit``, the next send waits until the oldest
+   logged entry leaves the window: after an initial burst, sends go out exactly as fast as the
+   window frees slots, spreading the budget instead of bouncing off 429s.
+2. Until the first answer tells the limit, one request is in flight at a time (a probe), so a
+   limit smaller than the concurrency is not overrun at start-up.
+3. The server's count wins when it is higher than everything we sent (other processes share the
+   token, or an earlier run used it): the log is topped up with entries stamped "now", which is
+   conservative (they leave the window a full window later than the real ones).
+4. A 429 (or a spent budget) closes a gate for *all* callers until the ``Retry-After`` time,
+   else until the oldest logged answer leaves the window, else for a short backoff: every
+   caller's next attempt waits on the same gate, so there is no herd of retries.
+5. ``reserve`` never awaits between checking and taking a slot, so it is safe under any number
    of concurrent tasks on one event loop without a lock.
-5. In "raise" mode the limiter never waits: a send that would have to wait raises
-   RateLimitError with the known ``retry_after`` instead.
+6. In "raise" mode the limiter never waits for the window: a send that would have to wait
+   raises RateLimitError with the known ``retry_after`` instead.
 
 A well-kept leaky-bucket library (aiolimiter) was considered; it cannot follow a sliding window
 whose state the server reports, nor pause all callers on a 429, so the ~100 lines here are ours.
@@ -46,6 +49,8 @@ RateLimitMode = Literal["wait", "raise"]
 
 #: Pause after a 429 that carried no Retry-After while our own log is not full.
 _DEFAULT_429_PAUSE = 1.0
+#: reserve()'s answer when every slot is in flight: wait for the next release, not a time.
+_WAIT_FOR_RELEASE = -1.0
 
 
 class RateLimiter:
@@ -63,11 +68,20 @@ class RateLimiter:
         self.mode: RateLimitMode = mode
         self.window = window
         self._clock = clock
-        self._sends: collections.deque[float] = collections.deque()
+        self._log: collections.deque[float] = collections.deque()
+        # Rule 3's top-ups, compactly: [time, count] pairs (a budget of 5,000 spent elsewhere is
+        # one pair, not 5,000 entries).
+        self._extra: collections.deque[list[float]] = collections.deque()
+        self._extra_total = 0
+        self._inflight = 0
         self._limit: int | None = None
         self._latest: RateLimit | None = None
         self._paused_until = 0.0
         self._consecutive_429 = 0
+        self._calibrated = False  # an answer has ended the start-up probe (rule 2)
+        self._probing = False
+        self._calibration: asyncio.Event | None = None
+        self._released: asyncio.Event | None = None
 
     # -- what callers see -------------------------------------------------------------------
 
@@ -78,11 +92,25 @@ class RateLimiter:
 
     @property
     def in_window(self) -> int:
-        """Sends (ours plus the server's surplus) counted in the current window."""
+        """Requests counted against the current window: in flight plus logged."""
         self._purge(self._clock())
-        return len(self._sends)
+        return self._used()
 
-    # -- taking a slot ----------------------------------------------------------------------
+    def _used(self) -> int:
+        return len(self._log) + self._extra_total + self._inflight
+
+    def _oldest(self) -> float | None:
+        first_log = self._log[0] if self._log else None
+        first_extra = self._extra[0][0] if self._extra else None
+        if first_log is None or first_extra is None:
+            return first_log if first_extra is None else first_extra
+        return min(first_log, first_extra)
+
+    @property
+    def in_flight(self) -> int:
+        return self._inflight
+
+    # -- taking and giving back a slot ------------------------------------------------------
 
     def reserve(self) -> float:
         """Take a slot now and return 0, or return how many seconds to wait first."""
@@ -92,17 +120,28 @@ class RateLimiter:
         limit = self._limit
         if limit is not None:
             self._purge(now)
-            if len(self._sends) >= limit:
-                if limit == 0 or not self._sends:
-                    return self.window
-                return max(self._sends[0] + self.window - now, 1e-3)
-        self._sends.append(now)
+            if self._used() >= limit:
+                oldest = self._oldest()
+                if oldest is None:  # everything is in flight: wait for an answer
+                    return _WAIT_FOR_RELEASE
+                return max(oldest + self.window - now, 1e-3)
+        self._inflight += 1
         return 0.0
 
     async def acquire(self, request: str | None = None) -> None:
         """Wait for a slot ("wait" mode) or raise RateLimitError ("raise" mode)."""
+        while not self._calibrated and self._probing:
+            if self._calibration is None:
+                self._calibration = asyncio.Event()
+            await self._calibration.wait()
         delay = self.reserve()
-        while delay > 0:
+        while delay != 0:
+            if delay is _WAIT_FOR_RELEASE:  # every slot is in flight: wait for an answer
+                if self._released is None:
+                    self._released = asyncio.Event()
+                await self._released.wait()
+                delay = self.reserve()
+                continue
             if self.mode == "raise":
                 latest = self._latest
                 raise RateLimitError(
@@ -116,35 +155,66 @@ class RateLimiter:
                 )
             await asyncio.sleep(delay)
             delay = self.reserve()
+        if not self._calibrated:
+            self._probing = True
 
-    # -- what the server said ---------------------------------------------------------------
-
-    def observe(self, limit: int, remaining: int) -> None:
-        """Record ``X-Ratelimit-*`` from an answer (rule 2)."""
+    def release(
+        self,
+        *,
+        reached_server: bool,
+        budget: tuple[int, int] | None = None,
+        rate_limited: bool = False,
+    ) -> None:
+        """Give the slot back when the attempt ended (rule 1); ``budget`` is the answer's
+        ``(limit, remaining)`` when it had the headers (rule 3). ``reached_server`` is False
+        only when the request surely never reached it (a connect error)."""
         now = self._clock()
-        self._limit = limit
-        self._latest = RateLimit(
-            limit=limit, remaining=remaining, observed_at=dt.datetime.now(dt.timezone.utc)
-        )
-        self._purge(now)
-        surplus = (limit - remaining) - len(self._sends)
-        if surplus > 0:
-            self._sends.extend([now] * surplus)
+        self._inflight = max(0, self._inflight - 1)
+        if self._released is not None:
+            self._released.set()
+            self._released = None
+        if reached_server:
+            self._log.append(now)
+        if budget is not None:
+            limit, remaining = budget
+            self._limit = limit
+            self._latest = RateLimit(
+                limit=limit, remaining=remaining, observed_at=dt.datetime.now(dt.timezone.utc)
+            )
+            self._purge(now)
+            surplus = (limit - remaining) - self._used()
+            # A 429's own headers are not used to top up: it pauses callers by itself (rule 4),
+            # and its bucket may not be the global one.
+            if surplus > 0 and not rate_limited:
+                self._extra.append([now, surplus])
+                self._extra_total += surplus
+        if not self._calibrated:
+            self._calibrated = True
+            if self._calibration is not None:
+                self._calibration.set()
 
     def on_success(self) -> None:
         self._consecutive_429 = 0
 
     def on_rate_limited(self, retry_after: float | None) -> float:
-        """A 429 arrived: close the gate for every caller (rule 3). Returns the pause."""
+        """A 429 arrived: close the gate for every caller (rule 4). Returns the pause."""
         now = self._clock()
         self._consecutive_429 += 1
         if retry_after is not None:
             pause = retry_after
+            # The server says when it takes requests again: entries that would keep our log
+            # full beyond that (top-ups stamped "now", rule 3) are dropped, so we resume then.
+            keep_until = now + pause - self.window
+            while self._log and self._log[-1] > keep_until:
+                self._log.pop()
+            while self._extra and self._extra[-1][0] > keep_until:
+                self._extra_total -= int(self._extra.pop()[1])
         else:
             self._purge(now)
             limit = self._limit
-            if limit is not None and self._sends and len(self._sends) >= limit:
-                pause = self._sends[0] + self.window - now
+            oldest = self._oldest()
+            if limit is not None and oldest is not None and self._used() >= limit:
+                pause = oldest + self.window - now
             else:
                 # Unknown reason (another bucket, such as relationship POSTs): back off,
                 # doubling with each 429 in a row, capped at the window.
@@ -155,6 +225,9 @@ class RateLimiter:
 
     def _purge(self, now: float) -> None:
         horizon = now - self.window
-        sends = self._sends
-        while sends and sends[0] <= horizon:
-            sends.popleft()
+        log = self._log
+        while log and log[0] <= horizon:
+            log.popleft()
+        extra = self._extra
+        while extra and extra[0][0] <= horizon:
+            self._extra_total -= int(extra.popleft()[1])

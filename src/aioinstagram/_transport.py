@@ -28,7 +28,7 @@ import random
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import attrs
 import httpx
@@ -55,16 +55,19 @@ from ._protocol import (
     build_request,
     decide_retry,
     parse_rate_limit,
+    parse_retry_after,
     read_response,
     resolve_next_url,
 )
 from ._ratelimit import RateLimiter
+from ._transports.native import NativeTransport
 
 __all__ = ["RetryPolicy", "Transport"]
 
 logger = _root_logger.getChild("transport")
 
 _FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
+_USER_AGENT = "aioinstagram"
 
 
 @attrs.frozen(slots=True)
@@ -82,10 +85,13 @@ class _Retryable(Exception):
     """An attempt failed in a way that may be retried; ``error`` is what the caller gets if
     it is not."""
 
-    def __init__(self, failure: Failure, error: InstagramError) -> None:
+    def __init__(
+        self, failure: Failure, error: InstagramError, retry_after: float | None = None
+    ) -> None:
         super().__init__(failure.value)
         self.failure = failure
         self.error = error
+        self.retry_after = retry_after  # a Retry-After the server sent with a 5xx
 
 
 def _failure_of(exc: httpx.TransportError) -> Failure:
@@ -119,6 +125,14 @@ class Transport:
         self._timeout = timeout
         self._closed = False
         self._random = random.Random()
+        # The fast path: when the client built its own NativeTransport, requests skip
+        # httpx.AsyncClient / Request / Response and go to the pool as bytes.
+        native = getattr(http_client, "_transport", None) if owns_http_client else None
+        self._fast = (
+            _NativeFastPath(native, self.base_url, http_client.timeout)
+            if isinstance(native, NativeTransport) and _NativeFastPath.supports(self.base_url)
+            else None
+        )
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -164,11 +178,13 @@ class Transport:
     # -- one attempt ---------------------------------------------------------------------------
 
     async def _attempt(self, spec: RequestSpec) -> Envelope:
-        await self.limiter.acquire(spec.description)
+        limiter = self.limiter
+        await limiter.acquire(spec.description)
         try:
-            response = await self._send_once(spec)
+            status, headers, body = await self._send_once(spec)
         except httpx.TransportError as exc:
             failure = _failure_of(exc)
+            limiter.release(reached_server=failure is not Failure.CONNECT)
             cls = RequestTimeoutError if isinstance(exc, httpx.TimeoutException) else TransportError
             error = cls(
                 f"{spec.description}: {type(exc).__name__}: {_describe(exc)}",
@@ -176,31 +192,41 @@ class Transport:
             )
             error.__cause__ = exc
             raise self._fail(spec, failure, error) from exc
-        headers = response.headers
-        budget = parse_rate_limit(headers)
-        if budget is not None:
-            self.limiter.observe(*budget)
+        except BaseException:  # cancelled mid-flight: it may have reached the server
+            limiter.release(reached_server=True)
+            raise
+        limiter.release(
+            reached_server=True,
+            budget=parse_rate_limit(headers),
+            rate_limited=status in (429, 420),
+        )
         try:
-            envelope = read_response(
-                response.status_code, headers, response.content, request=spec.description
-            )
+            envelope = read_response(status, headers, body, request=spec.description)
         except RateLimitError as exc:
-            if self.limiter.mode == "raise":
+            if limiter.mode == "raise":
                 raise
-            self.limiter.on_rate_limited(exc.retry_after)
+            limiter.on_rate_limited(exc.retry_after)
             raise _Retryable(Failure.RATE_LIMITED, exc) from exc
         except ServerError as exc:
             if exc.status_code >= 500:
-                raise self._fail(spec, Failure.SERVER, exc) from exc
+                retry_after = parse_retry_after(headers.get("retry-after"))
+                raise self._fail(spec, Failure.SERVER, exc, retry_after) from exc
             raise
         except DecodeError as exc:
             if exc.body_not_json:
                 raise self._fail(spec, Failure.PROTOCOL, exc) from exc
             raise
-        self.limiter.on_success()
+        limiter.on_success()
         return envelope
 
-    async def _send_once(self, spec: RequestSpec) -> httpx.Response:
+    async def _send_once(self, spec: RequestSpec) -> tuple[int, Mapping[str, str], bytes]:
+        fast = self._fast
+        if fast is not None:
+            return await fast.send(spec)
+        response = await self._send_httpx(spec)
+        return response.status_code, response.headers, response.content
+
+    async def _send_httpx(self, spec: RequestSpec) -> httpx.Response:
         if spec.form is not None:
             request = self.http.build_request(
                 spec.method,
@@ -219,7 +245,13 @@ class Transport:
             )
         return await self.http.send(request)
 
-    def _fail(self, spec: RequestSpec, failure: Failure, error: InstagramError) -> Exception:
+    def _fail(
+        self,
+        spec: RequestSpec,
+        failure: Failure,
+        error: InstagramError,
+        retry_after: float | None = None,
+    ) -> Exception:
         decision = decide_retry(failure, idempotent=spec.idempotent, attempts_left=True)
         if decision is Decision.OUTCOME_UNKNOWN:
             unknown = OutcomeUnknownError(
@@ -229,7 +261,7 @@ class Transport:
             )
             unknown.__cause__ = error
             return unknown
-        return _Retryable(failure, error)
+        return _Retryable(failure, error, retry_after)
 
     # -- the retry loop ------------------------------------------------------------------------
 
@@ -243,9 +275,7 @@ class Transport:
             exc = rs.outcome.exception() if rs.outcome else None
             if isinstance(exc, _Retryable) and exc.failure is Failure.RATE_LIMITED:
                 return 0.0  # the limiter's gate does the waiting, for every caller at once
-            retry_after = None
-            if isinstance(exc, _Retryable) and isinstance(exc.error, RateLimitError):
-                retry_after = exc.error.retry_after
+            retry_after = exc.retry_after if isinstance(exc, _Retryable) else None
             return backoff_delay(
                 counted["failures"] + 1,
                 base=policy.backoff_base,
@@ -299,6 +329,60 @@ class Transport:
                 raise OutcomeUnknownError(str(last.error), request=spec.description) from last
             raise last.error from last.error.__cause__
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _NativeFastPath:
+    """Requests serialized here and sent with ``NativeTransport.exchange``: the same bytes
+    httpx would send (request line, Host, Accept, User-Agent, and for a POST the form body with
+    its Content-Type and Content-Length), minus httpx's per-request object churn."""
+
+    __slots__ = ("_head", "_native", "_origin", "_prefix", "_timeouts")
+
+    def __init__(self, native: NativeTransport, base_url: str, timeout: httpx.Timeout) -> None:
+        parts = urlsplit(base_url)
+        assert parts.hostname is not None
+        self._native = native
+        self._origin = native.origin_for(parts.scheme, parts.hostname, parts.port)
+        self._prefix = parts.path.rstrip("/")
+        host = parts.netloc.rsplit("@", 1)[-1]
+        self._head = (
+            f" HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\n"
+            f"User-Agent: {_USER_AGENT}\r\n"
+        ).encode("ascii")
+        self._timeouts = timeout.as_dict()
+
+    @staticmethod
+    def supports(base_url: str) -> bool:
+        parts = urlsplit(base_url)
+        return (
+            parts.scheme in ("http", "https")
+            and bool(parts.hostname)
+            and (parts.netloc.isascii() and "@" not in parts.netloc)
+        )
+
+    async def send(self, spec: RequestSpec) -> tuple[int, Mapping[str, str], bytes]:
+        target = self._prefix + spec.path
+        if spec.query:
+            target += "?" + urlencode(spec.query)
+        line = spec.method.encode("ascii") + b" " + target.encode("ascii") + self._head
+        if spec.form is not None:
+            body = urlencode(spec.form).encode("ascii")
+            data = (
+                b"%sContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s"
+                % (
+                    line,
+                    len(body),
+                    body,
+                )
+            )
+        else:
+            data = line + b"\r\n"
+        parser = await self._native.exchange(self._origin, spec.method, data, self._timeouts)
+        headers = {
+            name.decode("latin-1").lower(): value.decode("latin-1")
+            for name, value in parser.headers
+        }
+        return parser.status_code, headers, parser.body
 
 
 def _describe(exc: BaseException) -> str:

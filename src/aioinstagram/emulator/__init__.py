@@ -1,0 +1,51 @@
+"""A faithful emulator of the retired Instagram API v1 (api doc = ``instagram-v1-api.md``).
+
+Endpoints served now: ``GET /users/{id}``, ``GET /users/search``, ``GET /users/{id}/follows``,
+``GET /users/{id}/followed-by``, ``GET /users/self/requested-by``, ``GET`` and ``POST
+/users/{id}/relationship``, with the real envelope, field names, pagination and error bodies.
+
+Usage::
+
+    from aioinstagram.emulator import Emulator, EmulatorConfig, FaultConfig, serve
+
+    emu = Emulator(EmulatorConfig(users=10_000, seed=1))
+    emu.app                      # Starlette ASGI app, routes under /v1
+    emu.token("123")             # "emulator-123": user 123 with every scope
+    emu.token("123", ["follower_list"])  # "emulator-123.follower_list": basic + follower_list
+    emu.demo_user_id             # private, many followers, pending requests, some blocks
+    emu.celebrity_user_id        # >= 100,000 followers (EmulatorConfig.celebrity_followers)
+    emu.sample_user_ids(100)     # deterministic existing ids
+    emu.faults = FaultConfig(error_rate=0.1, seed=3)   # change faults at runtime
+    emu.stats.requests["GET /users/{user_id}/relationship"]
+
+    # in process
+    httpx.AsyncClient(transport=httpx.ASGITransport(app=emu.app), base_url="http://emulator.invalid")
+    # over a real socket
+    async with serve(emu) as base_url:   # "http://127.0.0.1:PORT/v1"
+        ...
+
+From the shell: ``python -m aioinstagram.emulator --port 8765 --users 10000 --seed 1``.
+In pytest: the ``instagram_emulator`` and ``instagram_client`` fixtures (``pytest_plugin``).
+
+Tokens: ``emulator-<user-id>`` (every scope) or ``emulator-<user-id>.<scope>+<scope>`` (``basic``
+plus those); anything else is answered with the real ``OAuthAccessTokenException``. See
+``_auth`` for scopes and signatures, ``_graph`` for the data, ``_ratelimit`` and ``_faults``.
+"""
+
+from __future__ import annotations
+
+from ._auth import TOKEN_PREFIX
+from ._config import EmulatorConfig, EmulatorStats, FaultConfig
+from ._emulator import Emulator
+from ._faults import ConnectionDropped
+from ._server import serve
+
+__all__ = [
+    "TOKEN_PREFIX",
+    "ConnectionDropped",
+    "Emulator",
+    "EmulatorConfig",
+    "EmulatorStats",
+    "FaultConfig",
+    "serve",
+]

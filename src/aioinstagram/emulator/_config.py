@@ -1,0 +1,141 @@
+"""Configuration of the emulator: :class:`EmulatorConfig` and :class:`FaultConfig`.
+
+Defaults follow the 2014-2015 production API (api doc §0 "Recommendation"): 5,000 calls per
+token per rolling hour, relationship POSTs limited to 20/hour unsigned and 60/hour signed
+(api doc §5), the 2015 scope mapping (api doc §1 "Scopes"), all six relationship actions plus
+``deny`` (api doc §3).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Literal
+
+__all__ = ["EmulatorConfig", "EmulatorStats", "FaultConfig"]
+
+
+@dataclass(frozen=True)
+class FaultConfig:
+    """Faults injected into answers, for tests and demos (off by default).
+
+    Each request draws one number from a RNG seeded with ``seed``; the ``*_rate`` fields are
+    the fractions of requests that get each fault (their sum must be <= 1):
+
+    * ``error_rate``: HTTP 500, 502 or 503; the 502/503 bodies are nginx-style HTML, the 500
+      body a JSON ``APIError`` envelope (api doc §4: "Bodies of 5xx were often HTML").
+    * ``rate_limit_rate``: a spurious 429 ``OAuthRateLimitException`` envelope, with a
+      ``Retry-After: <retry_after>`` header when ``with_retry_after`` (api doc §5).
+    * ``drop_rate``: the connection is closed with no answer. Over a socket (uvicorn) the
+      client sees the server disconnect without a response (httpx: ``RemoteProtocolError``);
+      in process (``httpx.ASGITransport``) the app raises
+      :class:`~aioinstagram.emulator.ConnectionDropped`, a subclass of
+      ``httpx.RemoteProtocolError``, so the client sees the same exception type.
+    * ``truncate_rate``: HTTP 200 with a JSON body cut in half (Content-Length matches the cut
+      body, so it is a valid HTTP answer with invalid JSON).
+    * ``garbage_rate``: HTTP 200 with a non-JSON (HTML) body.
+
+    ``latency`` seconds are added to every answer (``asyncio.sleep``).
+
+    Faults are decided before the request reaches the graph, so a faulted POST has no effect.
+    With ``faults_after_apply`` the request is handled first (the write happens) and its
+    answer is then replaced by the fault: the "outcome unknown" case of a write.
+    """
+
+    seed: int = 0
+    error_rate: float = 0.0
+    rate_limit_rate: float = 0.0
+    with_retry_after: bool = True
+    retry_after: int = 1
+    drop_rate: float = 0.0
+    truncate_rate: float = 0.0
+    garbage_rate: float = 0.0
+    latency: float = 0.0
+    faults_after_apply: bool = False
+
+    def __post_init__(self) -> None:
+        rates = (
+            self.error_rate,
+            self.rate_limit_rate,
+            self.drop_rate,
+            self.truncate_rate,
+            self.garbage_rate,
+        )
+        if any(not 0.0 <= r <= 1.0 for r in rates) or sum(rates) > 1.0 + 1e-9:
+            raise ValueError("fault rates must be in [0, 1] and sum to at most 1")
+        if self.latency < 0 or self.retry_after < 0:
+            raise ValueError("latency and retry_after must be >= 0")
+
+    @property
+    def active(self) -> bool:
+        return any(getattr(self, f.name) for f in fields(self) if f.name.endswith("_rate")) or bool(
+            self.latency
+        )
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    """How to build and run an emulator.
+
+    Graph (see ``_graph``): ``users`` ordinary users, seeded by ``seed``; a celebrity with
+    ``celebrity_followers`` synthetic followers (0: no celebrity); ``private_fraction`` of users
+    are private.
+
+    API behaviour: ``era`` "2014" (default; any user's lists, all actions) or "2016" (only the
+    token owner's follows/followed-by lists; block/unblock refused) (api doc §0, §9);
+    ``scopes`` "2015" (follower_list / relationships / public_content) or "seed" (basic covers
+    lists; api doc §1 "disagreement"); ``client_secret`` turns on signed-request enforcement
+    (api doc §6a), with errors in the ``meta`` envelope unless ``flat_signature_errors``.
+
+    Rate limits (api doc §5): ``rate_limit`` calls per token per rolling ``rate_window``
+    seconds; relationship POSTs also have their own bucket of ``relationship_limit_unsigned``
+    (or ``relationship_limit_signed`` when a client secret is enforced); ``rate_limit_retry_after``
+    adds a ``Retry-After`` header to 429s (absent in the real API). ``clock`` is the monotonic
+    clock used for the windows (replace it in tests).
+    """
+
+    users: int = 10_000
+    seed: int = 1
+    celebrity_followers: int = 120_000
+    private_fraction: float = 0.12
+    era: Literal["2014", "2016"] = "2014"
+    scopes: Literal["2015", "seed"] = "2015"
+    client_secret: str | None = field(default=None, repr=False)
+    flat_signature_errors: bool = False
+    rate_limit: int = 5_000
+    rate_window: float = 3_600.0
+    relationship_limit_unsigned: int = 20
+    relationship_limit_signed: int = 60
+    rate_limit_retry_after: bool = False
+    faults: FaultConfig = field(default_factory=FaultConfig)
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.era not in ("2014", "2016"):
+            raise ValueError("era must be '2014' or '2016'")
+        if self.scopes not in ("2015", "seed"):
+            raise ValueError("scopes must be '2015' or 'seed'")
+        if self.rate_limit < 1 or self.rate_window <= 0:
+            raise ValueError("rate_limit must be >= 1 and rate_window > 0")
+        if min(self.relationship_limit_signed, self.relationship_limit_unsigned) < 1:
+            raise ValueError("relationship limits must be >= 1")
+        if not 0.0 <= self.private_fraction <= 1.0:
+            raise ValueError("private_fraction must be in [0, 1]")
+
+
+@dataclass
+class EmulatorStats:
+    """Counters for tests: answers per route (``"GET /users/{user_id}"``; faulted requests are
+    not counted here), faults injected per kind (``"error"``, ``"rate_limit"``, ``"drop"``,
+    ``"truncate"``, ``"garbage"``), and rate-limit refusals."""
+
+    requests: Counter[str] = field(default_factory=Counter)
+    faults: Counter[str] = field(default_factory=Counter)
+    rate_limited: int = 0
+
+    def reset(self) -> None:
+        self.requests.clear()
+        self.faults.clear()
+        self.rate_limited = 0
