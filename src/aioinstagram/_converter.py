@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import cattrs
 
 from ._errors import DecodeError
-from ._models import OpenEnum
+from ._models import OpenEnum, User, UserCounts
 
 __all__ = ["converter", "detailed_converter", "structure"]
 
@@ -84,8 +84,44 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
     return conv
 
 
+def _opt_str(value: Any) -> str | None:
+    if value is None or type(value) is str:
+        return value
+    return _structure_str(value, None)
+
+
+def _fast_user(d: Any, _: Any) -> User:
+    """The hot path for the most common model (100 per list page): plain dict lookups and
+    type checks, no per-field hook dispatch. Anything unexpected raises, and ``structure``
+    then re-runs the detailed converter to say exactly what."""
+    if type(d) is not dict:
+        raise TypeError("expected an object")
+    get = d.get
+    counts = get("counts")
+    return User(
+        _structure_str(d["id"], None),
+        _structure_str(d["username"], None),
+        _opt_str(get("full_name")),
+        _opt_str(get("profile_picture")),
+        _opt_str(get("bio")),
+        _opt_str(get("website")),
+        _opt_str(get("first_name")),
+        _opt_str(get("last_name")),
+        None if counts is None else converter.structure(counts, UserCounts),
+        _opt_str(get("type")),
+    )
+
+
+def _fast_users(data: Any, _: Any) -> list[User]:
+    if type(data) is not list:
+        raise TypeError("expected a list")
+    return [_fast_user(d, None) for d in data]
+
+
 #: The fast converter used for every response.
 converter = _configure(cattrs.Converter(detailed_validation=False))
+converter.register_structure_hook(User, _fast_user)
+converter.register_structure_hook_func(lambda t: t == list[User], _fast_users)
 #: The converter used only to explain a failure of the fast one.
 detailed_converter = _configure(cattrs.Converter(detailed_validation=True))
 
