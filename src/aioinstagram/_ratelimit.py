@@ -18,7 +18,8 @@ Rules:
    limit smaller than the concurrency is not overrun at start-up.
 3. The server's count wins when it is higher than everything we sent (other processes share the
    token, or an earlier run used it): the log is topped up with entries stamped "now", which is
-   conservative (they leave the window a full window later than the real ones).
+   conservative (they leave the window a full window later than the real ones); when a later
+   answer shows the server counting fewer, the top-ups are dropped to match.
 4. A 429 (or a spent budget) closes a gate for *all* callers until the ``Retry-After`` time,
    else until the oldest logged answer leaves the window, else for a short backoff: every
    caller's next attempt waits on the same gate, so there is no herd of retries.
@@ -188,6 +189,19 @@ class RateLimiter:
             if surplus > 0 and not rate_limited:
                 self._extra.append([now, surplus])
                 self._extra_total += surplus
+            elif self._extra_total and not rate_limited:
+                # The server counts fewer than our log plus top-ups: the real calls behind the
+                # top-ups have left its window. Drop top-ups (estimates only, newest first);
+                # in-flight calls are not compared, so this never under-counts our own.
+                excess = (len(self._log) + self._extra_total) - (limit - remaining)
+                while excess > 0 and self._extra:
+                    newest = self._extra[-1]
+                    take = min(excess, int(newest[1]))
+                    newest[1] -= take
+                    self._extra_total -= take
+                    excess -= take
+                    if newest[1] <= 0:
+                        self._extra.pop()
         if not self._calibrated:
             self._calibrated = True
             if self._calibration is not None:

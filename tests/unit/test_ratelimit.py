@@ -80,8 +80,9 @@ async def test_server_count_wins_when_higher() -> None:
     await _calibrate(limiter, 10, 4)  # the server saw 6 calls; we made 1
     assert limiter.in_window == 6
     await limiter.acquire()
-    limiter.release(reached_server=True, budget=(10, 8))  # never lowers our count
-    assert limiter.in_window == 7
+    limiter.release(reached_server=True, budget=(10, 8))
+    # Top-ups (estimates) follow the server down; our own two logged calls are never dropped.
+    assert limiter.in_window == 2
     assert limiter.latest is not None
     assert (limiter.latest.limit, limiter.latest.remaining, limiter.latest.used) == (10, 8, 2)
     assert limiter.latest.observed_at.tzinfo is not None
@@ -269,3 +270,24 @@ async def test_storm_with_exact_numbers() -> None:
     expected += [183.0] + [184.0] * 49
     assert sorted(server.sent) == pytest.approx(expected)
     assert _max_in_any_window(server.sent, 60.0) == 50
+
+
+async def test_top_ups_are_dropped_when_the_server_counts_fewer() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(window=60.0, clock=clock)
+    await _calibrate(limiter, 10, 2)  # 8 used: ours is 1, so 7 are top-ups stamped "now"
+    assert limiter.in_window == 8
+    clock.now += 30
+    # The server's older calls left its window: it now counts only our 1 plus this one.
+    await limiter.acquire()
+    limiter.release(reached_server=True, budget=(10, 8))
+    assert limiter.in_window == 2
+    assert limiter.reserve() == 0.0  # no full-window wait for calls that already expired
+
+
+async def test_a_429_answer_never_tops_up_the_log() -> None:
+    limiter = RateLimiter(window=3600.0, clock=FakeClock())
+    await _calibrate(limiter, 1_000_000, 999_999)
+    await limiter.acquire()
+    limiter.release(reached_server=True, budget=(1_000_000, 0), rate_limited=True)
+    assert limiter.in_window == 2  # not a million entries: the 429 pauses callers by itself
