@@ -387,3 +387,10 @@ def test_classify_error_returns_rather_than_raises() -> None:
 def test_envelope_with_error_code_but_http_200_is_an_error() -> None:
     with pytest.raises(NotAllowedError):
         read_response(200, {}, _json(meta_error(400, "APINotAllowedError")), request=REQ)
+
+
+def test_the_captured_fixtures_are_really_there() -> None:
+    # Without ../shared the parametrized fixture tests would collect nothing and pass silently.
+    assert FIXTURES.is_dir(), f"{FIXTURES} is missing (set AIOINSTAGRAM_SHARED_FIXTURES)"
+    assert len(ALL_FIXTURES) >= 40
+    assert len(USER_FIXTURES) >= 10
