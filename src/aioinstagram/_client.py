@@ -16,14 +16,12 @@ from ._ratelimit import RateLimiter, RateLimitMode
 from ._resources.relationships import RelationshipsResource
 from ._resources.users import UsersResource
 from ._transport import RetryPolicy, Transport
+from ._transports import DEFAULT_TRANSPORT, make_transport
 
 __all__ = ["DEFAULT_TIMEOUT", "InstagramClient"]
 
 DEFAULT_TIMEOUT: Final = 10.0
 DEFAULT_MAX_CONNECTIONS: Final = 100
-#: Chosen by the numbers in benchmarks/RESULTS.md: our asyncio HTTP/1.1 pool. Pass
-#: ``transport="httpcore"`` for httpx's own (which respx's default mocker patches).
-DEFAULT_TRANSPORT: Final = "native"
 
 
 class _NotGiven:
@@ -196,19 +194,7 @@ def _make_transport(
 ) -> httpx.AsyncBaseTransport:
     if isinstance(transport, httpx.AsyncBaseTransport):
         return transport
-    name = transport or DEFAULT_TRANSPORT
-    if name == "httpcore":
-        # Keep-alive must equal the connection limit: httpx's default pool collapses at high
-        # concurrency otherwise (issue 5 measurements).
-        return httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
-            )
-        )
-    from ._transports import make_transport
-
     try:
-        built: httpx.AsyncBaseTransport = make_transport(name, max_connections=max_connections)
-        return built
+        return make_transport(transport or DEFAULT_TRANSPORT, max_connections=max_connections)
     except ValueError as exc:
         raise InvalidArgumentError(str(exc)) from exc

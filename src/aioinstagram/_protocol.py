@@ -319,11 +319,6 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return value
 
 
-def decode_json(body: bytes) -> Any:
-    """Decode a JSON body (orjson when installed)."""
-    return _loads(body)
-
-
 def read_response(
     status: int,
     headers: Mapping[str, str],

@@ -320,13 +320,7 @@ class Transport:
                     if pending:
                         raise pending.pop()  # replay the inline attempt's failure
                     return await self._attempt(spec)
-        except _Retryable as last:
-            if not spec.idempotent and last.failure not in (
-                Failure.CONNECT,
-                Failure.POOL_TIMEOUT,
-                Failure.RATE_LIMITED,
-            ):  # pragma: no cover - _fail already turned these into OutcomeUnknownError
-                raise OutcomeUnknownError(str(last.error), request=spec.description) from last
+        except _Retryable as last:  # retries spent (ambiguous writes never got here: _fail)
             raise last.error from last.error.__cause__
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -18,6 +18,8 @@ from .native import NativeTransport
 __all__ = ["DEFAULT_TRANSPORT", "TRANSPORT_NAMES", "NativeTransport", "make_transport"]
 
 TRANSPORT_NAMES: Final = ("native", "aiohttp", "httpcore", "http2")
+#: Chosen by the numbers in benchmarks/RESULTS.md. ``"httpcore"`` is httpx's own transport
+#: (the one respx's default mocker patches).
 DEFAULT_TRANSPORT: Final = "native"
 
 
