@@ -29,6 +29,7 @@ CLIENTS: dict[tuple[str, str], str] = {
     ("structure", "msgspec"): "clients.structuring:msgspec_structs",
     ("structure", "orjson"): "clients.structuring:orjson_only",
     ("structure", "library"): "clients.structuring:library",
+    ("structure", "library-general"): "clients.structuring:library_general",
     ("structure", "library-cattrs"): "clients.structuring:library_structure_only",
     ("ratelimit", "library"): "clients.library:ratelimit",
 }

@@ -139,7 +139,7 @@ def plan(cfg: Config) -> list[Job]:
             ]
         elif scenario == "structure-100":
             base = {"scenario": "structure", "page_size": 100, "min_seconds": cfg.struct_seconds}
-            for client in ("msgspec", "orjson", "library", "library-cattrs"):
+            for client in ("msgspec", "orjson", "library", "library-general", "library-cattrs"):
                 needs = "models" if client.startswith("library") else None
                 jobs.append(Job(scenario, client, {**base, "client": client}, None, needs))
         elif scenario == "ratelimit-3L":
@@ -512,7 +512,8 @@ def structure_section(jobs: Sequence[Job]) -> list[str]:
         "msgspec": "msgspec.Struct from bytes",
         "orjson": "orjson.loads only (dicts)",
         "library": "bytes → list[User]",
-        "library-cattrs": "dicts → list[User] (cattrs step alone)",
+        "library-general": "bytes → dicts → list[User] (without msgspec)",
+        "library-cattrs": "dicts → list[User] (converter step alone)",
     }
     for job in [j for j in jobs if j.scenario == "structure-100"]:
         m = median(job)

@@ -74,34 +74,49 @@ def orjson_only(spec: Spec, meter: Meter) -> None:
 
 
 # ------------------------------------------------------------------------------------------
-# HOOK: how the library turns a page's bytes into models. Uses, in order of preference,
-#   1. aioinstagram._converter.structure_users(list_of_dicts) if the lead adds it;
-#   2. aioinstagram._protocol.read_response(...) + aioinstagram._converter.structure(
-#      data, list[User], endpoint=...), the path a real response takes today.
-# Update here if the library's decode path changes.
+# HOOK: how the library turns a page's bytes into models: exactly what the transport does for
+# a follows / followed-by page (``_protocol.read_response`` with the ``_fastdecode`` decoder for
+# list[User], which needs msgspec from the ``speed`` extra), then ``_converter.structure`` if the
+# decoder declined. Update here if the library's decode path changes.
 
 
 def library_decoder() -> tuple[str, Callable[[bytes], Any]]:
-    from aioinstagram import _converter, _protocol
+    from aioinstagram import _converter, _fastdecode, _protocol
     from aioinstagram._models import User
 
-    fast = getattr(_converter, "structure_users", None)
     headers = {"content-type": "application/json"}
     endpoint = "GET /users/123/followed-by"
     read = _protocol.read_response
-    if fast is not None:
+    structure = _converter.structure
+    target = list[User]
+    fast = _fastdecode.fast_decoder(target)
 
-        def decode_fast(body: bytes) -> Any:
-            return fast(read(200, headers, body, request=endpoint).data)
+    def decode(body: bytes) -> Any:
+        envelope = read(200, headers, body, request=endpoint, fast=fast)
+        if envelope.structured:
+            return envelope.data
+        return structure(envelope.data, target, endpoint=endpoint)
 
-        return "read_response + _converter.structure_users", decode_fast
+    how = "read_response(fast=msgspec decoder)" if fast else "read_response + structure"
+    return how, decode
+
+
+def library_general(spec: Spec, meter: Meter) -> None:
+    """The library's general path (no fast decoder): orjson dicts, then the cattrs converter."""
+    from aioinstagram import _converter, _protocol
+    from aioinstagram._models import User
+
+    headers = {"content-type": "application/json"}
+    endpoint = "GET /users/123/followed-by"
+    read = _protocol.read_response
     structure = _converter.structure
     target = list[User]
 
     def decode(body: bytes) -> Any:
         return structure(read(200, headers, body, request=endpoint).data, target, endpoint=endpoint)
 
-    return "read_response + _converter.structure(list[User])", decode
+    _time(spec, meter, decode)
+    meter.result["how"] = "read_response + _converter.structure(list[User])"
 
 
 def library(spec: Spec, meter: Meter) -> None:
@@ -112,17 +127,13 @@ def library(spec: Spec, meter: Meter) -> None:
 
 
 def library_structure_only(spec: Spec, meter: Meter) -> None:
-    """The library's structuring step alone, from already decoded dicts (cattrs part)."""
+    """The general path's structuring step alone, from already decoded dicts (the converter)."""
     import orjson
 
     from aioinstagram import _converter
     from aioinstagram._models import User
 
     data = orjson.loads(page_bytes(spec))["data"]
-    fast = getattr(_converter, "structure_users", None)
+    structure = _converter.structure
     target = list[User]
-    if fast is not None:
-        _time(spec, meter, lambda _body: fast(data))
-    else:
-        structure = _converter.structure
-        _time(spec, meter, lambda _body: structure(data, target, endpoint="GET /x"))
+    _time(spec, meter, lambda _body: structure(data, target, endpoint="GET /x"))

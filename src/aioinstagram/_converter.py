@@ -24,6 +24,7 @@ import cattrs
 
 from ._errors import DecodeError
 from ._models import OpenEnum, User, UserCounts
+from ._twins import twin_of
 
 __all__ = ["converter", "detailed_converter", "structure"]
 
@@ -90,26 +91,35 @@ def _opt_str(value: Any) -> str | None:
     return _structure_str(value, None)
 
 
+_UserTwin = twin_of(User)
+
+
 def _fast_user(d: Any, _: Any) -> User:
     """The hot path for the most common model (100 per list page): plain dict lookups and
-    type checks, no per-field hook dispatch. Anything unexpected raises, and ``structure``
-    then re-runs the detailed converter to say exactly what."""
+    type checks, no per-field hook dispatch, built through the layout twin (``_twins``).
+    Anything unexpected raises, and ``structure`` then re-runs the detailed converter to say
+    exactly what."""
     if type(d) is not dict:
         raise TypeError("expected an object")
     get = d.get
-    counts = get("counts")
-    return User(
-        _structure_str(d["id"], None),
-        _structure_str(d["username"], None),
-        _opt_str(get("full_name")),
-        _opt_str(get("profile_picture")),
-        _opt_str(get("bio")),
-        _opt_str(get("website")),
-        _opt_str(get("first_name")),
-        _opt_str(get("last_name")),
+    uid, username = d["id"], d["username"]
+    full_name, picture, bio = get("full_name"), get("profile_picture"), get("bio")
+    website, first, last = get("website"), get("first_name"), get("last_name")
+    counts, kind = get("counts"), get("type")
+    user = _UserTwin(
+        uid if type(uid) is str else _structure_str(uid, None),
+        username if type(username) is str else _structure_str(username, None),
+        full_name if full_name is None or type(full_name) is str else _opt_str(full_name),
+        picture if picture is None or type(picture) is str else _opt_str(picture),
+        bio if bio is None or type(bio) is str else _opt_str(bio),
+        website if website is None or type(website) is str else _opt_str(website),
+        first if first is None or type(first) is str else _opt_str(first),
+        last if last is None or type(last) is str else _opt_str(last),
         None if counts is None else converter.structure(counts, UserCounts),
-        _opt_str(get("type")),
+        kind if kind is None or type(kind) is str else _opt_str(kind),
     )
+    user.__class__ = User
+    return user  # type: ignore[no-any-return]
 
 
 def _fast_users(data: Any, _: Any) -> list[User]:

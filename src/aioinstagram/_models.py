@@ -96,7 +96,9 @@ class UserCounts:
     followed_by: int | None = None
 
 
-@attrs.frozen(slots=True)
+# weakref_slot=False: list pages build Users through a layout twin (``_twins``), which
+# CPython allows only without a __weakref__ slot. Users are values: nobody weak-references one.
+@attrs.frozen(slots=True, weakref_slot=False)
 class User:
     """A user, short (lists) or full (``GET /users/{id}``): every field but ``id`` and
     ``username`` may be absent. Early captures carry ``first_name``/``last_name`` instead of

@@ -146,6 +146,7 @@ class AsyncPaginator(Generic[T]):
     ) -> None:
         self._fetch = fetch
         self._item_type = item_type
+        self._list_type: Any = list[item_type]
         self._style = style
         self._endpoint = endpoint
         if isinstance(cursor, Checkpoint):
@@ -202,10 +203,10 @@ class AsyncPaginator(Generic[T]):
         self._move(PaginatorState.FETCHING)
         try:
             envelope = await self._fetch(cursor, url)
-            items: list[T] = structure(
-                envelope.data,
-                list[self._item_type],  # type: ignore[name-defined]
-                endpoint=self._endpoint,
+            items: list[T] = (
+                envelope.data
+                if envelope.structured
+                else structure(envelope.data, self._list_type, endpoint=self._endpoint)
             )
             next_cursor, next_url = read_pagination(envelope.pagination, self._style)
         except BaseException:

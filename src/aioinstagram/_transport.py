@@ -9,7 +9,8 @@ retry machinery). An attempt:
 1. takes a rate-limit slot (``RateLimiter.acquire``: may wait, or raise in "raise" mode);
 2. sends with httpx and maps httpx's exceptions to a :class:`~._protocol.Failure`
    (connect error, pool timeout, other timeouts, dropped connections);
-3. records the ``X-Ratelimit-*`` headers and reads the body with ``_protocol.read_response``;
+3. records the ``X-Ratelimit-*`` headers and reads the body with ``_protocol.read_response``
+   (first offering a 200 body to the ``_fastdecode`` decoder for the caller's ``data_type``);
    a 5xx, a 429/420, or a 2xx body that is not JSON becomes a Failure too.
 
 Each Failure goes through ``_protocol.decide_retry``: retry, raise, or (a non-idempotent write
@@ -44,6 +45,7 @@ from ._errors import (
     ServerError,
     TransportError,
 )
+from ._fastdecode import FastDecoder, fast_decoder
 from ._logging import logger as _root_logger
 from ._protocol import (
     Credentials,
@@ -156,28 +158,33 @@ class Transport:
         params: Mapping[str, object] | Iterable[tuple[str, object]] | None = None,
         *,
         idempotent: bool | None = None,
+        data_type: Any = None,
     ) -> Envelope:
+        """Send one request (with retries). ``data_type`` is what the caller will structure
+        ``data`` into: when ``_fastdecode`` has a decoder for it, a 200 answer comes back with
+        ``data`` already structured (``Envelope.structured``)."""
         spec = build_request(
             method, path, params, credentials=self.credentials, idempotent=idempotent
         )
-        return await self.send(spec)
+        return await self.send(spec, data_type=data_type)
 
-    async def get_next(self, next_url: str) -> Envelope:
+    async def get_next(self, next_url: str, *, data_type: Any = None) -> Envelope:
         """GET a server-given ``next_url`` (validated against base_url, re-signed)."""
         path, params = resolve_next_url(next_url, self.base_url)
-        return await self.request("GET", path, params)
+        return await self.request("GET", path, params, data_type=data_type)
 
-    async def send(self, spec: RequestSpec) -> Envelope:
+    async def send(self, spec: RequestSpec, *, data_type: Any = None) -> Envelope:
         if self._closed:
             raise ClientClosedError("the client is closed; create a new InstagramClient")
+        fast = None if data_type is None else fast_decoder(data_type)
         try:
-            return await self._attempt(spec)
+            return await self._attempt(spec, fast)
         except _Retryable as first:
-            return await self._retry(spec, first)
+            return await self._retry(spec, first, fast)
 
     # -- one attempt ---------------------------------------------------------------------------
 
-    async def _attempt(self, spec: RequestSpec) -> Envelope:
+    async def _attempt(self, spec: RequestSpec, fast: FastDecoder | None = None) -> Envelope:
         limiter = self.limiter
         await limiter.acquire(spec.description)
         try:
@@ -201,7 +208,7 @@ class Transport:
             rate_limited=status in (429, 420),
         )
         try:
-            envelope = read_response(status, headers, body, request=spec.description)
+            envelope = read_response(status, headers, body, request=spec.description, fast=fast)
         except RateLimitError as exc:
             if limiter.mode == "raise":
                 raise
@@ -265,7 +272,9 @@ class Transport:
 
     # -- the retry loop ------------------------------------------------------------------------
 
-    async def _retry(self, spec: RequestSpec, first: _Retryable) -> Envelope:
+    async def _retry(
+        self, spec: RequestSpec, first: _Retryable, fast: FastDecoder | None = None
+    ) -> Envelope:
         policy = self.policy
         started = time.monotonic()
         pending: list[_Retryable] = [first]
@@ -319,7 +328,7 @@ class Transport:
                 with attempt:
                     if pending:
                         raise pending.pop()  # replay the inline attempt's failure
-                    return await self._attempt(spec)
+                    return await self._attempt(spec, fast)
         except _Retryable as last:  # retries spent (ambiguous writes never got here: _fail)
             raise last.error from last.error.__cause__
         raise AssertionError("unreachable")  # pragma: no cover

@@ -316,3 +316,40 @@ async def test_write_failing_after_apply_is_outcome_unknown(mode: str) -> None:
         emu.faults = FaultConfig()
         # it did happen: the request is no longer pending
         assert pending[0] not in [u.id async for u in client.relationships.requested_by()]
+
+
+async def test_fast_decoding_gives_the_same_users_as_the_general_path(
+    mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("msgspec")
+    from aioinstagram import _fastdecode
+    from aioinstagram._models import User
+
+    emu = Emulator(small_config())
+
+    async def walk() -> list[list[Any]]:
+        async with connect(emu, mode) as client:
+            return [
+                await client.relationships.followed_by("self", count=23).collect(),
+                await client.relationships.follows("self").collect(),
+                await client.relationships.requested_by().collect(),
+                await client.users.search("a", count=50),
+            ]
+
+    real = _fastdecode.fast_decoder(list[User])
+    assert real is not None
+    accepted: list[int] = []
+
+    def spy(body: bytes) -> Any:
+        envelope = real(body)
+        if envelope is not None:
+            accepted.append(len(envelope.data))
+        return envelope
+
+    monkeypatch.setitem(_fastdecode._DECODERS, list[User], spy)
+    fast = await walk()
+    assert sum(accepted) == sum(map(len, fast)) > 0  # every page took the fast path
+    monkeypatch.delitem(_fastdecode._DECODERS, list[User])
+    general = await walk()
+    assert fast == general
+    assert all(type(u) is User for users in fast for u in users)

@@ -212,6 +212,8 @@ def test_data_null_is_a_success(name: str) -> None:
     [
         pytest.param(b"<html>ok</html>", True, id="html-200"),
         pytest.param(b'{"meta": {"code": 200}, "data": [', True, id="truncated"),
+        pytest.param(b"[" * 100_000 + b"]" * 100_000, True, id="nested-too-deep"),
+        pytest.param(b'{"meta": {"code": 200}, "data": "\xff"}', True, id="invalid-utf8"),
         pytest.param(b"", False, id="empty"),
         pytest.param(b"[1, 2]", False, id="json-list"),
         pytest.param(b'{"data": {"id": "1"}}', False, id="no-meta"),
@@ -225,6 +227,14 @@ def test_2xx_that_is_not_an_envelope_is_a_decode_error(body: bytes, not_json: bo
     assert REQ in str(info.value)
     assert info.value.status_code == 200
     assert info.value.body_not_json is not_json
+
+
+def test_integers_beyond_64_bits_stay_exact() -> None:
+    # orjson would turn them into floats; the decoder in use must not.
+    envelope = read_response(
+        200, {}, b'{"meta": {"code": 200}, "data": [18446744073709551617]}', request=REQ
+    )
+    assert envelope.data == [2**64 + 1]
 
 
 def test_envelope_without_data_is_a_decode_error() -> None:

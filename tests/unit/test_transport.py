@@ -98,6 +98,19 @@ async def test_retry_on_503_then_success(api: respx.MockRouter, client: Instagra
     assert route.call_count == 2
 
 
+async def test_retried_page_still_takes_the_fast_decoder(
+    api: respx.MockRouter, client: InstagramClient
+) -> None:
+    pytest.importorskip("msgspec")
+    route = api.get("/users/self/follows").mock(
+        side_effect=[httpx.Response(503, text="<html>busy</html>"), ok([USER])]
+    )
+    envelope = await client._transport.request("GET", "/users/self/follows", data_type=list[User])
+    assert envelope.structured
+    assert envelope.data == [User(id="1", username="a")]
+    assert route.call_count == 2
+
+
 @pytest.mark.parametrize(
     "exc_type",
     [

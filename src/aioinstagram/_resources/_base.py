@@ -20,7 +20,9 @@ class Resource:
         self._transport = transport
 
     async def _get(self, path: str, params: Mapping[str, object] | None, cl: Any) -> Any:
-        envelope = await self._transport.request("GET", path, params)
+        envelope = await self._transport.request("GET", path, params, data_type=cl)
+        if envelope.structured:
+            return envelope.data
         return structure(envelope.data, cl, endpoint=f"GET {path}")
 
     def _paginate(
@@ -36,16 +38,17 @@ class Resource:
         count = validate_count(count)
         transport = self._transport
         base_params: dict[str, object] = dict(params or {})
+        data_type = list[item_type]  # type: ignore[valid-type]
         if count is not None:
             base_params["count"] = count
 
         async def fetch(page_cursor: str | None, next_url: str | None) -> Envelope:
             if next_url is not None:
-                return await transport.get_next(next_url)
+                return await transport.get_next(next_url, data_type=data_type)
             query = dict(base_params)
             if page_cursor is not None:
                 query[style.param] = page_cursor
-            return await transport.request("GET", path, query)
+            return await transport.request("GET", path, query, data_type=data_type)
 
         return AsyncPaginator(
             fetch, item_type=item_type, style=style, endpoint=f"GET {path}", cursor=cursor

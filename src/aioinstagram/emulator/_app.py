@@ -32,8 +32,8 @@ Answers are the real envelope: ``{"meta": {"code": 200}, "data": ..., "paginatio
 errors are ``{"meta": {"code", "error_type", "error_message"}}`` with no ``data`` and the HTTP
 status equal to ``meta.code`` (api doc §9.7).
 
-Hot routes (relationship GET, list pages) do O(page) work and serialise with orjson when it is
-installed.
+Hot routes (relationship GET, list pages) do O(page) work and serialise with msgspec (or orjson)
+when it is installed.
 """
 
 from __future__ import annotations
@@ -56,17 +56,20 @@ from ._ratelimit import Verdict
 if TYPE_CHECKING:
     from ._emulator import Emulator
 
-try:
-    import orjson
+try:  # msgspec (the ``speed`` extra), else orjson, else json
+    import msgspec
 
-    def _dumps(doc: object) -> bytes:
-        return orjson.dumps(doc)
+    _dumps: Callable[[object], bytes] = msgspec.json.encode
+except ImportError:  # pragma: no cover - exercised only without the extra
+    try:
+        import orjson
 
-except ImportError:  # pragma: no cover - orjson is the ``speed`` extra
-    import json
+        _dumps = orjson.dumps
+    except ImportError:
+        import json
 
-    def _dumps(doc: object) -> bytes:
-        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+        def _dumps(doc: object) -> bytes:
+            return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 __all__ = ["build_app"]
