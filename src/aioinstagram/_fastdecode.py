@@ -22,8 +22,13 @@ Sans-I/O, like ``_protocol``: a decoder is a function of the bytes.
 
 from __future__ import annotations
 
+import functools
+import types
+import typing
 from collections.abc import Callable
 from typing import Any
+
+import attrs
 
 from ._models import User, UserCounts
 from ._protocol import Envelope
@@ -50,29 +55,49 @@ def fast_decoder(data_type: Any) -> FastDecoder | None:
     return _DECODERS.get(data_type)
 
 
+_SCALARS = (str, int, bool)
+
+
+def _row_type(hint: Any) -> Any:
+    """The msgspec type that accepts exactly the JSON values that the converter reads for
+    ``hint`` unchanged. (The converter also coerces, an integer id into a string say; msgspec
+    then rejects the page and the general path takes it.)"""
+    if hint in _SCALARS:
+        return hint
+    args = typing.get_args(hint)
+    if isinstance(hint, types.UnionType) and len(args) == 2 and type(None) in args:
+        (inner,) = (a for a in args if a is not type(None))
+        return _row_type(inner) | None
+    if attrs.has(hint):
+        return _row_struct(hint)
+    raise TypeError(f"no fast decoding for a field of type {hint!r}: teach _fastdecode")
+
+
+@functools.cache
+def _row_struct(model: type[Any]) -> Any:
+    """A msgspec struct with ``model``'s fields, in order, with the same defaults: a row's
+    ``astuple()`` is the model's positional arguments."""
+    hints = typing.get_type_hints(model)
+    fields: list[Any] = []
+    for f in attrs.fields(model):
+        kind = _row_type(hints[f.name])
+        fields.append((f.name, kind) if f.default is attrs.NOTHING else (f.name, kind, f.default))
+    return msgspec.defstruct(f"_{model.__name__}Row", fields, gc=False)
+
+
 if msgspec is not None:
-
-    class _Counts(msgspec.Struct, gc=False):
-        media: int | None = None
-        follows: int | None = None
-        followed_by: int | None = None
-
-    # Same fields in the same order as models.User: a row's astuple() is User's arguments.
-    class _UserRow(msgspec.Struct, gc=False):
-        id: str
-        username: str
-        full_name: str | None = None
-        profile_picture: str | None = None
-        bio: str | None = None
-        website: str | None = None
-        first_name: str | None = None
-        last_name: str | None = None
-        counts: _Counts | None = None
-        type: str | None = None
+    _UserRow = _row_struct(User)
+    _nested = [
+        name
+        for name, hint in typing.get_type_hints(User).items()
+        if any(attrs.has(t) for t in (hint, *typing.get_args(hint)))
+    ]
+    if _nested != ["counts"]:  # pragma: no cover - a new nested field must be built below
+        raise TypeError(f"User's nested models changed ({_nested}): update _decode_user_page")
 
     class _UserPage(msgspec.Struct):
         meta: dict[str, Any]
-        data: list[_UserRow]
+        data: list[_UserRow]  # type: ignore[valid-type]
         pagination: dict[str, Any] | None = None  # absent or null: {} (search has none)
         paging: Any = msgspec.UNSET  # pre-launch captures: declined
 
@@ -95,7 +120,7 @@ if msgspec is not None:
         for user in users:
             counts = user.counts
             if counts is not None:
-                user.counts = UserCounts(counts.media, counts.follows, counts.followed_by)
+                user.counts = UserCounts(*_astuple(counts))
             user.__class__ = User
         return Envelope(meta, users, {} if pagination is None else pagination, structured=True)
 

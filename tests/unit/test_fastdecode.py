@@ -4,10 +4,12 @@ unsure of, it declines and the general path decides."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
@@ -239,3 +241,24 @@ def test_fast_path_agrees_with_the_general_path(body: bytes) -> None:
         return envelope, structure(envelope.data, USERS, endpoint=REQ)
 
     assert _outcome(through_read_response) == general
+
+
+@attrs.frozen
+class WithTime:
+    at: dt.datetime  # Unix seconds in the API: msgspec would read it differently
+
+
+def test_rows_mirror_the_model_and_refuse_types_they_cannot_check() -> None:
+    import msgspec
+
+    from aioinstagram._fastdecode import _row_struct
+
+    row = _row_struct(User)
+    assert row.__struct_fields__ == tuple(f.name for f in attrs.fields(User))
+    defaults = [f.default for f in msgspec.structs.fields(row)]
+    assert defaults == [
+        msgspec.NODEFAULT if f.default is attrs.NOTHING else f.default for f in attrs.fields(User)
+    ]
+
+    with pytest.raises(TypeError, match="no fast decoding"):
+        _row_struct(WithTime)
