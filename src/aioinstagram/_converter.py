@@ -18,12 +18,15 @@ Hooks (api doc sections 3 and 9):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
+from cattrs.gen import make_dict_structure_fn
 
 from ._errors import DecodeError
-from ._models import OpenEnum, User, UserCounts
+from ._models import IncomingStatus, OpenEnum, OutgoingStatus, Relationship, User, UserCounts
 from ._twins import twin_of
 
 __all__ = ["converter", "detailed_converter", "structure"]
@@ -75,7 +78,25 @@ def _structure_open_enum(value: Any, cl: type[OpenEnum]) -> OpenEnum:
     return cl(value)
 
 
+def _objects_only(conv: cattrs.Converter) -> Callable[[type[Any]], Callable[[Any, Any], Any]]:
+    """Hook factory for models: cattrs' generated hook reads a list as an object without any
+    of its keys (``[]`` would be a ``Relationship()`` of Nones); refuse anything but an object."""
+
+    def factory(cl: type[Any]) -> Callable[[Any, Any], Any]:
+        generated = make_dict_structure_fn(cl, conv)
+
+        def hook(value: Any, _: Any) -> Any:
+            if type(value) is not dict:
+                raise TypeError(f"expected an object, got {type(value).__name__}")
+            return generated(value, cl)
+
+        return hook
+
+    return factory
+
+
 def _configure(conv: cattrs.Converter) -> cattrs.Converter:
+    conv.register_structure_hook_factory(attrs.has, _objects_only(conv))
     # Registered on the base class: more specific than the ``str`` hook for these str enums.
     conv.register_structure_hook(OpenEnum, _structure_open_enum)
     conv.register_structure_hook(str, _structure_str)
@@ -128,9 +149,35 @@ def _fast_users(data: Any, _: Any) -> list[User]:
     return [_fast_user(d, None) for d in data]
 
 
+_RelationshipTwin = twin_of(Relationship)
+_OUTGOING = OutgoingStatus._value2member_map_
+_INCOMING = IncomingStatus._value2member_map_
+
+
+def _fast_relationship(d: Any, _: Any) -> Relationship:
+    """The hot path of bulk lookups (one per ``GET /users/{id}/relationship``): known enum
+    values from the enums' own value maps, anything else through the hooks."""
+    if type(d) is not dict:
+        raise TypeError("expected an object")
+    get = d.get
+    out, inc, private = (
+        get("outgoing_status"),
+        get("incoming_status"),
+        get("target_user_is_private"),
+    )
+    rel = _RelationshipTwin(
+        None if out is None else _OUTGOING.get(out) or _structure_open_enum(out, OutgoingStatus),
+        None if inc is None else _INCOMING.get(inc) or _structure_open_enum(inc, IncomingStatus),
+        private if private is None or type(private) is bool else _structure_bool(private, None),
+    )
+    rel.__class__ = Relationship
+    return rel  # type: ignore[no-any-return]
+
+
 #: The fast converter used for every response.
 converter = _configure(cattrs.Converter(detailed_validation=False))
 converter.register_structure_hook(User, _fast_user)
+converter.register_structure_hook(Relationship, _fast_relationship)
 converter.register_structure_hook_func(lambda t: t == list[User], _fast_users)
 #: The converter used only to explain a failure of the fast one.
 detailed_converter = _configure(cattrs.Converter(detailed_validation=True))

@@ -116,7 +116,7 @@ class User:
     type: str | None = None
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, weakref_slot=False)  # built through a layout twin, like User
 class Relationship:
     """The relationship between the token's user and a target user.
 

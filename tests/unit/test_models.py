@@ -23,7 +23,7 @@ from aioinstagram import (
 )
 from aioinstagram._converter import structure
 
-from .strategies import user_dicts
+from .strategies import json_values, user_dicts
 
 EP = "GET /users/1"
 
@@ -168,3 +168,45 @@ def test_any_user_dict_with_extra_keys_structures(doc: dict[str, Any]) -> None:
 def test_any_list_of_user_dicts_structures(docs: list[dict[str, Any]]) -> None:
     users = structure(docs, list[User], endpoint=EP)
     assert [u.id for u in users] == [str(d["id"]) for d in docs]
+
+
+# -- property: the hand-written hooks agree with cattrs' generated ones --------------------------
+
+_rel_values = st.one_of(
+    st.sampled_from(["follows", "requested", "none", "followed_by", "requested_by", "blocked_by"]),
+    json_values,
+)
+_relationship_dicts = st.fixed_dictionaries(
+    {},
+    optional={
+        "outgoing_status": _rel_values,
+        "incoming_status": _rel_values,
+        "target_user_is_private": st.one_of(st.booleans(), json_values),
+        "extra": json_values,
+    },
+)
+
+
+def _outcome(conv: Any, data: Any, cl: Any) -> Any:
+    try:
+        return conv.structure(data, cl)
+    except Exception:
+        return "refused"
+
+
+@given(st.one_of(_relationship_dicts, json_values))
+def test_fast_relationship_hook_agrees_with_cattrs(data: Any) -> None:
+    from aioinstagram._converter import converter, detailed_converter
+
+    fast = _outcome(converter, data, Relationship)
+    assert fast == _outcome(detailed_converter, data, Relationship)
+    if fast != "refused":
+        assert type(fast) is Relationship
+
+
+@given(st.one_of(user_dicts(), json_values))
+def test_fast_user_hook_agrees_with_cattrs(data: Any) -> None:
+    from aioinstagram._converter import converter, detailed_converter
+
+    fast = _outcome(converter, data, User)
+    assert fast == _outcome(detailed_converter, data, User)
