@@ -23,6 +23,7 @@ from clients import TOKEN_ENV, Meter, Spec
 CLIENTS: dict[tuple[str, str], str] = {
     ("lookup", "aiohttp-raw"): "clients.baselines:aiohttp_raw",
     ("lookup", "httpx-raw"): "clients.baselines:httpx_raw",
+    ("lookup", "httpx-h2c-raw"): "clients.baselines:httpx_h2c_raw",
     ("lookup", "library"): "clients.library:lookups",
     ("walk", "json-loop"): "clients.baselines:json_loop",
     ("walk", "library"): "clients.library:walk",

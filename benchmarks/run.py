@@ -36,11 +36,18 @@ RESULTS = BENCH_DIR / "RESULTS.md"
 #: redacted from anything they write; never printed.
 TOKEN = "dummybenchtoken7f3a"
 TOKEN_ENV = "AIOINSTAGRAM_BENCH_TOKEN"
-TRANSPORTS = ("native", "aiohttp", "httpcore", "http2")
+#: What --transports accepts: the library's built-in transports, and "h2c" (the library on a
+#: given ``httpx.AsyncClient(http1=False, http2=True)``, against the server's h2c listener).
+KNOWN_TRANSPORTS = ("native", "aiohttp", "httpcore", "http2", "h2c")
+TRANSPORTS = ("native", "aiohttp", "httpcore", "http2", "h2c")  # the default selection
 SCENARIOS = ("lookup-c1", "lookup-c16", "lookup-c64", "walk-100k", "structure-100", "ratelimit-3L")
 #: Clients built on httpcore run the concurrent lookups with fewer requests (it is ~10x slower
 #: than aiohttp there; a rate needs no 20,000 requests to be steady, and the run stays short).
-SLOW_CLIENTS = frozenset({"httpx-raw", "library[httpcore]", "library[http2]"})
+SLOW_CLIENTS = frozenset(
+    {"httpx-raw", "httpx-h2c-raw", "library[httpcore]", "library[http2]", "library[h2c]"}
+)
+#: The rows that talk HTTP/2 with prior knowledge to the server's h2c listener.
+H2C_CLIENTS = frozenset({"httpx-h2c-raw", "library[h2c]"})
 VERSIONS = (
     "aioinstagram", "httpx", "httpcore", "h11", "h2", "aiohttp", "yarl", "multidict", "attrs",
     "cattrs", "tenacity", "orjson", "msgspec", "uvloop", "psutil",
@@ -98,7 +105,10 @@ class Job:
 
 def lookup_jobs(cfg: Config, scenario: str, c: int) -> list[Job]:
     jobs = []
-    clients = ["aiohttp-raw", "httpx-raw"] + [f"library[{t}]" for t in cfg.transports]
+    clients = ["aiohttp-raw", "httpx-raw"]
+    if "h2c" in cfg.transports:
+        clients.append("httpx-h2c-raw")
+    clients += [f"library[{t}]" for t in cfg.transports]
     for label in clients:
         n = cfg.c1_requests if c == 1 else cfg.requests
         if c > 1 and label in SLOW_CLIENTS:
@@ -158,6 +168,8 @@ def plan(cfg: Config) -> list[Job]:
             raise SystemExit(f"unknown scenario {scenario!r}; choose from {', '.join(SCENARIOS)}")
     for job in jobs:
         job.spec["loop"] = cfg.loop
+        if job.client in H2C_CLIENTS:
+            job.spec["h2c"] = True  # run_job points it at the server's h2c listener
     return jobs
 
 
@@ -184,6 +196,10 @@ class Server:
             raise RuntimeError(f"the benchmark server did not start: {line!r} {self.stderr()}")
         self.port = int(line.split()[1])
         self.base_url = f"http://127.0.0.1:{self.port}"
+        # The server writes "H2C_PORT <n>" in the same write as "PORT" (0: no h2 package).
+        line = self.proc.stdout.readline().decode()
+        self.h2c_port = int(line.split()[1]) if line.startswith("H2C_PORT ") else 0
+        self.h2c_base_url = f"http://127.0.0.1:{self.h2c_port}" if self.h2c_port else None
 
     def _call(self, method: str, path: str) -> dict[str, Any]:
         req = urllib.request.Request(
@@ -258,7 +274,10 @@ def run_job(job: Job, srv: dict[str, Server], timeout: float) -> dict[str, Any]:
     spec = dict(job.spec)
     server = srv.get(job.server) if job.server else None
     if server is not None:
-        spec["base_url"] = server.base_url + "/v1"
+        base_url = server.h2c_base_url if spec.get("h2c") else server.base_url
+        if base_url is None:
+            raise RuntimeError("the server has no h2c listener (is the h2 package installed?)")
+        spec["base_url"] = base_url + "/v1"
         server.reset()
     env = {**os.environ, TOKEN_ENV: TOKEN, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.run(
@@ -763,7 +782,8 @@ def parse_args(argv: Sequence[str]) -> Config:
     p.add_argument(
         "--transports",
         default=",".join(TRANSPORTS),
-        help="library transports to run (comma-separated)",
+        help=f"library transports to run, comma-separated, among: {', '.join(KNOWN_TRANSPORTS)} "
+        "(h2c also adds the httpx-h2c-raw baseline to the lookups)",
     )
     p.add_argument(
         "--repeat",
@@ -784,6 +804,9 @@ def parse_args(argv: Sequence[str]) -> Config:
         if s not in SCENARIOS:
             p.error(f"unknown scenario {s!r}")
     transports = tuple(t.strip() for t in a.transports.split(",") if t.strip())
+    for t in transports:
+        if t not in KNOWN_TRANSPORTS:
+            p.error(f"unknown transport {t!r}; choose from {', '.join(KNOWN_TRANSPORTS)}")
     loop = a.loop
     if loop is None:
         try:

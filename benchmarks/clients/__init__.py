@@ -24,9 +24,10 @@ TOKEN_ENV = "AIOINSTAGRAM_BENCH_TOKEN"
 
 class Spec(TypedDict, total=False):
     scenario: str  # lookup, walk, structure, ratelimit
-    client: str  # aiohttp-raw, httpx-raw, json-loop, msgspec, orjson, library, ...
-    transport: str  # library transport name
-    base_url: str  # http://127.0.0.1:PORT/v1
+    client: str  # aiohttp-raw, httpx-raw, httpx-h2c-raw, json-loop, msgspec, orjson, library, ...
+    transport: str  # library transport name, or "h2c" (a given HTTP/2-only httpx client)
+    h2c: bool  # talk to the server's h2c listener (run.py then puts its URL in base_url)
+    base_url: str  # http://127.0.0.1:PORT/v1 (the h2c listener's port for h2c rows)
     token: str  # filled in by the worker from TOKEN_ENV
     requests: int  # lookups to time
     concurrency: int

@@ -1,4 +1,4 @@
-"""The baselines: raw aiohttp, bare httpx, and a bare-transport JSON pagination loop."""
+"""The baselines: raw aiohttp, bare httpx (HTTP/1.1 and h2c), and a bare JSON pagination loop."""
 
 from __future__ import annotations
 
@@ -50,25 +50,35 @@ async def aiohttp_raw(spec: Spec, meter: Meter) -> None:
         meter.stop(requests=len(urls), errors=errors)
 
 
-async def httpx_raw(spec: Spec, meter: Meter) -> None:
-    """A bare httpx.AsyncClient (httpcore pool of c connections); read the bytes."""
+async def httpx_raw(spec: Spec, meter: Meter, *, h2c: bool = False) -> None:
+    """A bare httpx.AsyncClient (httpcore pool of c connections); read the bytes. ``h2c``:
+    HTTP/2 only (``http1=False, http2=True``: prior knowledge) against the h2c listener."""
     import httpx
 
     c = spec["concurrency"]
     warm = relationship_urls(spec, lookup_ids(spec["warmup"], offset=10_000_000))
     urls = relationship_urls(spec, lookup_ids(spec["requests"]))
     limits = httpx.Limits(max_connections=c, max_keepalive_connections=c)
-    async with httpx.AsyncClient(limits=limits) as client:
+    async with httpx.AsyncClient(limits=limits, http1=not h2c, http2=h2c) as client:
 
         async def fetch(url: str) -> bool:
             resp = await client.get(url)
             _ = resp.content
             return resp.status_code == 200
 
-        await run_workers(warm, c, fetch)
+        first = await client.get(warm[0])  # check once what the client really speaks
+        expected = "HTTP/2" if h2c else "HTTP/1.1"
+        if first.http_version != expected:
+            raise RuntimeError(f"expected {expected}, the server answered {first.http_version}")
+        await run_workers(warm[1:], c, fetch)
         meter.start()
         errors = await run_workers(urls, c, fetch)
         meter.stop(requests=len(urls), errors=errors)
+
+
+async def httpx_h2c_raw(spec: Spec, meter: Meter) -> None:
+    """``httpx_raw`` over HTTP/2 cleartext with prior knowledge (h2c)."""
+    await httpx_raw(spec, meter, h2c=True)
 
 
 async def json_loop(spec: Spec, meter: Meter) -> None:

@@ -3,23 +3,58 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
+from collections.abc import AsyncIterator
 from typing import Any
 
 from clients import Meter, Spec, lookup_ids
 
 
-def make_client(spec: Spec, **extra: Any) -> Any:
+class ProtocolCheck:
+    """Checks the HTTP version a client really speaks: a one-shot ``response`` event hook on
+    the httpx client records the first response's version and removes itself (so only the
+    first request pays for it); ``verify()`` raises when it was not the expected one."""
+
+    def __init__(self, http: Any = None, expected: str = "HTTP/2") -> None:
+        self.http = http
+        self.expected = expected
+        self.seen: str | None = None
+        if http is not None:
+            http.event_hooks = {"response": [self._record]}
+
+    async def _record(self, response: Any) -> None:
+        self.seen = response.http_version
+        self.http.event_hooks = {"response": []}
+
+    def verify(self) -> None:
+        if self.http is not None and self.seen != self.expected:
+            raise RuntimeError(f"expected {self.expected} responses, got {self.seen}")
+
+
+@contextlib.asynccontextmanager
+async def open_client(spec: Spec, **extra: Any) -> AsyncIterator[tuple[Any, ProtocolCheck]]:
+    """The InstagramClient of the row, and its protocol check. Transport ``h2c``: a given
+    ``httpx.AsyncClient(http1=False, http2=True, limits=...)`` (HTTP/2 with prior knowledge,
+    pool of ``concurrency`` connections) against the server's h2c listener (``base_url``);
+    any other name: ``transport=<name>, max_connections=<concurrency>``."""
     from aioinstagram import InstagramClient
 
-    kwargs: dict[str, Any] = {
-        "access_token": spec["token"],
-        "base_url": spec["base_url"],
-        "transport": spec["transport"],
-        "max_connections": spec.get("concurrency", 1),
-    }
+    c = spec.get("concurrency", 1)
+    kwargs: dict[str, Any] = {"access_token": spec["token"], "base_url": spec["base_url"]}
     kwargs.update(extra)
-    return InstagramClient(**kwargs)
+    if spec["transport"] != "h2c":
+        kwargs.update(transport=spec["transport"], max_connections=c)
+        async with InstagramClient(**kwargs) as client:
+            yield client, ProtocolCheck()
+        return
+    import httpx
+
+    limits = httpx.Limits(max_connections=c, max_keepalive_connections=c)
+    async with httpx.AsyncClient(http1=False, http2=True, limits=limits) as http:
+        check = ProtocolCheck(http, "HTTP/2")
+        async with InstagramClient(http_client=http, **kwargs) as client:
+            yield client, check
 
 
 def _is_error(outcome: object) -> bool:
@@ -33,11 +68,12 @@ async def lookups(spec: Spec, meter: Meter) -> None:
     c = spec["concurrency"]
     warm = lookup_ids(spec["warmup"], offset=10_000_000)
     ids = lookup_ids(spec["requests"])
-    async with make_client(spec) as client:
+    async with open_client(spec) as (client, check):
         rels = client.relationships
         if c == 1:
             for uid in warm:
                 await rels.get(uid)
+            check.verify()
             meter.start()
             errors = 0
             for uid in ids:
@@ -48,6 +84,7 @@ async def lookups(spec: Spec, meter: Meter) -> None:
             meter.stop(requests=len(ids), errors=errors)
             return
         await rels.get_many(warm, concurrency=c)
+        check.verify()
         meter.start()
         results = await rels.get_many(ids, concurrency=c)
         errors = sum(1 for r in results if _is_error(r))
@@ -56,7 +93,7 @@ async def lookups(spec: Spec, meter: Meter) -> None:
 
 async def walk(spec: Spec, meter: Meter) -> None:
     """Walk all followers with ``followed_by`` (models are built and dropped one by one)."""
-    async with make_client(spec) as client:
+    async with open_client(spec) as (client, check):
         meter.start()
         items = 0
         async for _user in client.relationships.followed_by(
@@ -65,6 +102,7 @@ async def walk(spec: Spec, meter: Meter) -> None:
             items += 1
         pages = -(-items // spec["page_size"])
         meter.stop(requests=pages, items=items)
+        check.verify()  # no warm-up here: the first page paid for the one-shot hook
 
 
 def accepted_kwargs(names: tuple[str, ...]) -> set[str]:
@@ -89,7 +127,7 @@ async def ratelimit(spec: Spec, meter: Meter) -> None:
     if "rate_limit_budget" in accepted:
         extra["rate_limit_budget"] = spec["rate_limit"]
     ids = lookup_ids(3 * spec["rate_limit"])
-    async with make_client(spec, **extra) as client:
+    async with open_client(spec, **extra) as (client, check):
         meter.start()
         try:
             results = await asyncio.wait_for(
@@ -111,3 +149,4 @@ async def ratelimit(spec: Spec, meter: Meter) -> None:
             timed_out=False,
             window_passed="rate_limit_window" in extra,
         )
+        check.verify()
