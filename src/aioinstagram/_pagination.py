@@ -26,6 +26,13 @@ Rules:
 7. :meth:`AsyncPaginator.checkpoint` says exactly where an item walk stands (the cursor of the
    page in progress and how many of its items were yielded); passing it back as ``cursor``
    resumes with no item lost or repeated.
+8. Read-ahead (``prefetch=True``, the default): as soon as a page arrives, the next one is
+   requested in a task while the caller works through this one, so the server's time and the
+   caller's overlap. At most one page is ahead (memory stays flat). Its outcome is used only
+   when the walk reaches it: a failure then raises exactly as a direct fetch would (rule 3).
+   ``collect(limit)`` reads ahead only when the limit needs another page; a walk abandoned
+   part-way has spent at most one extra request, and :meth:`AsyncPaginator.aclose` cancels
+   it. A cursor already fetched is never read ahead (rule 5 decides there).
 
 States (h11-style table; any other transition is a bug and raises):
 
@@ -40,8 +47,9 @@ States (h11-style table; any other transition is a bug and raises):
 
 from __future__ import annotations
 
+import asyncio
 import enum
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
@@ -128,7 +136,7 @@ def read_pagination(
     return cursor, url
 
 
-Fetcher = Callable[[str | None, str | None], Awaitable[Envelope]]
+Fetcher = Callable[[str | None, str | None], Coroutine[Any, Any, Envelope]]
 
 
 class AsyncPaginator(Generic[T]):
@@ -143,8 +151,12 @@ class AsyncPaginator(Generic[T]):
         style: CursorStyle,
         endpoint: str,
         cursor: str | Checkpoint | None = None,
+        prefetch: bool = True,
     ) -> None:
         self._fetch = fetch
+        self._prefetch = prefetch
+        self._ahead: asyncio.Future[Envelope] | None = None  # the next page, read ahead
+        self._wanted: int | None = None  # items collect() still needs (None: all)
         self._item_type = item_type
         self._list_type: Any = list[item_type]
         self._style = style
@@ -201,8 +213,9 @@ class AsyncPaginator(Generic[T]):
                 "stopping instead of looping"
             )
         self._move(PaginatorState.FETCHING)
+        ahead, self._ahead = self._ahead, None
         try:
-            envelope = await self._fetch(cursor, url)
+            envelope = await (ahead if ahead is not None else self._fetch(cursor, url))
             items: list[T] = (
                 envelope.data
                 if envelope.structured
@@ -219,7 +232,30 @@ class AsyncPaginator(Generic[T]):
         self._yielded_in_page = skip
         self._cursor, self._next_url = next_cursor, next_url
         self._move(PaginatorState.HAS_CURSOR if next_cursor or next_url else _S.EXHAUSTED)
-        return Page(items[skip:] if skip else items, cursor, next_cursor, next_url)
+        page_items = items[skip:] if skip else items
+        if self._prefetch and self._state is _S.HAS_CURSOR:
+            wanted = self._wanted
+            if wanted is None or len(page_items) < wanted:
+                self._read_ahead()
+        return Page(page_items, cursor, next_cursor, next_url)
+
+    def _read_ahead(self) -> None:
+        """Start fetching the next page (rule 8), unless the loop guard will refuse it."""
+        cursor, url = self._cursor, self._next_url
+        token = cursor if cursor is not None else url
+        if token is not None and token in self._seen:
+            return
+        task = asyncio.get_running_loop().create_task(self._fetch(cursor, url))
+        task.add_done_callback(_mark_retrieved)
+        self._ahead = task
+
+    async def aclose(self) -> None:
+        """Cancel the page being read ahead, if any (rule 8). The paginator stays usable: the
+        next iteration fetches that page again."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and not ahead.done():
+            ahead.cancel()
+            await asyncio.wait((ahead,))  # never raises the page's own outcome
 
     # -- iteration ------------------------------------------------------------------------
     # Item iteration keeps only the page in progress (rule 6); breaking out of ``async for``
@@ -229,6 +265,11 @@ class AsyncPaginator(Generic[T]):
         return self
 
     async def __anext__(self) -> T:
+        index, buffer = self._index, self._buffer
+        if index < len(buffer):  # the hot path: an item of the page in hand
+            self._index = index + 1
+            self._yielded_in_page += 1
+            return buffer[index]
         while self._index >= len(self._buffer):
             if self._state is PaginatorState.EXHAUSTED:
                 self._buffer, self._index = (), 0
@@ -263,13 +304,33 @@ class AsyncPaginator(Generic[T]):
         if limit is not None and (isinstance(limit, bool) or limit < 0):
             raise InvalidArgumentError(f"limit must be a non-negative integer, not {limit!r}")
         out: list[T] = []
-        if limit == 0:
-            return out
-        async for item in self:
-            out.append(item)
-            if limit is not None and len(out) >= limit:
+        while limit is None or len(out) < limit:
+            index, buffer = self._index, self._buffer
+            if index < len(buffer):
+                end = len(buffer) if limit is None else min(len(buffer), index + limit - len(out))
+                out.extend(buffer[index:end])
+                self._index = end
+                self._yielded_in_page += end - index
+                continue
+            if self._state is PaginatorState.EXHAUSTED:
+                self._buffer, self._index = (), 0
                 break
+            self._wanted = None if limit is None else limit - len(out)
+            try:
+                page = await self._next_page()
+            finally:
+                self._wanted = None
+            if page is None:  # pragma: no cover - EXHAUSTED is checked above
+                break
+            self._buffer, self._index = page.items, 0
         return out
 
     def __repr__(self) -> str:
         return f"<AsyncPaginator {self._endpoint} state={self._state.value}>"
+
+
+def _mark_retrieved(task: asyncio.Future[Envelope]) -> None:
+    """A page read ahead may never be reached (the walk was abandoned): mark its exception as
+    retrieved so asyncio does not log it; a walk that reaches it re-raises it."""
+    if not task.cancelled():
+        task.exception()

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import enum
+import functools
 import hashlib
 import hmac
 import json
@@ -33,7 +34,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
-from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
 
 import attrs
 
@@ -200,6 +201,20 @@ class RequestSpec:
         return f"{self.method} {self.path}"
 
 
+#: Characters that ``quote_plus`` never changes (RFC 3986 unreserved).
+_UNRESERVED: Final = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def encode_query(pairs: Sequence[tuple[str, str]]) -> str:
+    """``urlencode(pairs)``, with a shortcut for the usual case (ids, cursors, counts, tokens):
+    when every key and value is unreserved characters, nothing needs quoting."""
+    match = _UNRESERVED.fullmatch
+    for key, value in pairs:
+        if match(key) is None or match(value) is None:
+            return urlencode(pairs)
+    return "&".join([f"{key}={value}" for key, value in pairs])
+
+
 def _clean_params(
     params: Mapping[str, object] | Iterable[tuple[str, object]] | None,
 ) -> list[tuple[str, str]]:
@@ -254,7 +269,7 @@ def resolve_next_url(next_url: str, base_url: str) -> tuple[str, list[tuple[str,
     (``access_token``, ``client_id``, ``sig``) are dropped: the client adds its own and re-signs,
     since a ``next_url`` carries no valid ``sig`` (api doc section 2).
     """
-    base = urlsplit(base_url)
+    base = _split_base(base_url)
     url = urlsplit(next_url)
     if (url.scheme, (url.hostname or "").lower(), _port(url)) != (
         base.scheme,
@@ -280,8 +295,16 @@ def resolve_next_url(next_url: str, base_url: str) -> tuple[str, list[tuple[str,
     return rel, params
 
 
+@functools.lru_cache(maxsize=16)
+def _split_base(base_url: str) -> SplitResult:
+    """``urlsplit(base_url)``, once per base_url: every page of a walk is checked against it."""
+    return urlsplit(base_url)
+
+
 def _has_dot_segment(path: str) -> bool:
     """``.`` or ``..`` as a path segment, also percent-encoded (``%2e%2E``)."""
+    if "." not in path and "%" not in path:
+        return False
     return any(unquote(seg) in (".", "..") for seg in path.split("/"))
 
 

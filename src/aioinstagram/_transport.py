@@ -56,6 +56,7 @@ from ._protocol import (
     backoff_delay,
     build_request,
     decide_retry,
+    encode_query,
     parse_rate_limit,
     parse_retry_after,
     read_response,
@@ -366,10 +367,10 @@ class _NativeFastPath:
     async def send(self, spec: RequestSpec) -> tuple[int, Mapping[str, str], bytes]:
         target = self._prefix + spec.path
         if spec.query:
-            target += "?" + urlencode(spec.query)
+            target += "?" + encode_query(spec.query)
         line = spec.method.encode("ascii") + b" " + target.encode("ascii") + self._head
         if spec.form is not None:
-            body = urlencode(spec.form).encode("ascii")
+            body = encode_query(spec.form).encode("ascii")
             data = (
                 b"%sContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s"
                 % (

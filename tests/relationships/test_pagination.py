@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import logging
 import tracemalloc
 from typing import Any
 
@@ -308,15 +310,29 @@ def test_read_pagination_styles() -> None:
         st.integers(0, 12), st.sampled_from([0, 500, 502, 503, 429]), max_size=4
     ),
     use_next_url=st.booleans(),
+    prefetch=st.booleans(),
+    items=st.booleans(),
 )
 async def test_property_every_item_exactly_once_in_order(
-    total: int, sizes: list[int], failures: dict[int, int], use_next_url: bool
+    total: int,
+    sizes: list[int],
+    failures: dict[int, int],
+    use_next_url: bool,
+    prefetch: bool,
+    items: bool,
 ) -> None:
     # Never more than max_retries failures in a row for one page: drop runs longer than 3.
     server = ListServer(total, sizes, failures=failures, use_next_url=use_next_url)
     async with make_client(server.handler, max_retries=6) as client:
         client._limiter.on_rate_limited = lambda retry_after: 0.0  # type: ignore[method-assign]
-        users = await client.relationships.followed_by().collect()
+        walk = client.relationships.followed_by(prefetch=prefetch)
+        if items:  # item by item, yielding to the loop so that read-ahead really overlaps
+            users = []
+            async for u in walk:
+                users.append(u)
+                await asyncio.sleep(0)
+        else:
+            users = await walk.collect()
     assert [u.id for u in users] == [str(i) for i in range(total)]
 
 
@@ -345,3 +361,139 @@ async def test_walking_many_pages_keeps_memory_flat() -> None:
     # From 10% to 100% of the walk, memory held must not grow with the items walked
     # (180,000 more users held would be tens of MB; the loop guard holds ~2,000 short strings).
     assert current - baseline < 1_000_000
+
+
+# -- read-ahead (rule 8) ---------------------------------------------------------------------
+
+
+async def _settle() -> None:
+    """Let the read-ahead task run to completion against the in-memory server."""
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+async def test_next_page_is_read_ahead_while_the_caller_works() -> None:
+    server = ListServer(30, [10])
+    async with make_client(server.handler) as client:
+        walk = client.relationships.followed_by()
+        first = await walk.__anext__()
+        await _settle()
+        assert first.id == "0"
+        assert len(server.requests) == 2  # page 2 asked for while page 1 is being read
+        assert walk.checkpoint() == Checkpoint(None, 1)  # read-ahead does not move the walk
+        rest = await walk.collect()
+    assert [u.id for u in [first, *rest]] == [str(i) for i in range(30)]
+    assert len(server.requests) == 3
+
+
+async def test_prefetch_false_fetches_only_on_demand() -> None:
+    server = ListServer(30, [10])
+    async with make_client(server.handler) as client:
+        walk = client.relationships.followed_by(prefetch=False)
+        await walk.__anext__()
+        await _settle()
+        assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize(("limit", "requests"), [(5, 1), (10, 1), (15, 2), (20, 2), (21, 3)])
+async def test_collect_reads_ahead_only_when_the_limit_needs_it(limit: int, requests: int) -> None:
+    server = ListServer(50, [10])
+    async with make_client(server.handler) as client:
+        walk = client.relationships.followed_by()
+        got = await walk.collect(limit=limit)
+        await _settle()
+        assert [u.id for u in got] == [str(i) for i in range(limit)]
+        assert len(server.requests) == requests
+        rest = await walk.collect()  # and the walk goes on from there
+    assert [u.id for u in got + rest] == [str(i) for i in range(50)]
+
+
+async def test_abandoned_walk_costs_one_request_and_aclose_cancels_it() -> None:
+    gate = asyncio.Event()
+    started: list[str] = []
+    finished: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        cursor = query(request).get("cursor", "0")
+        started.append(cursor)
+        if cursor != "0":
+            await gate.wait()  # the page read ahead hangs until released
+        finished.append(cursor)
+        return ListServer(30, [10]).handler(request)  # a fresh server: page at that cursor
+
+    async with make_client(handler) as client:
+        walk = client.relationships.followed_by()
+        got = []
+        async for u in walk:
+            got.append(u.id)
+            if len(got) == 3:
+                break
+        await _settle()
+        assert started == ["0", "10"]  # one request ahead, in flight
+        await walk.aclose()
+        assert finished == ["0"]  # it was cancelled, not completed
+        assert walk.checkpoint() == Checkpoint(None, 3)
+        gate.set()
+        async for u in walk:  # still usable: the cancelled page is fetched again
+            got.append(u.id)
+    assert got == [str(i) for i in range(30)]
+
+
+async def test_failed_read_ahead_raises_where_the_walk_reaches_it() -> None:
+    server = ListServer(30, [10], failures={1: 400})  # page 2 fails for good (not retried)
+    async with make_client(server.handler) as client:
+        walk = client.relationships.followed_by()
+        got = []
+        with pytest.raises(Exception, match="transient"):
+            async for u in walk:
+                got.append(u.id)
+        assert got == [str(i) for i in range(10)]  # page 1 in full before the error
+        assert walk.state is PaginatorState.FAILED
+        assert walk.checkpoint() == Checkpoint("10", 0)
+        async for u in walk:
+            got.append(u.id)
+    assert got == [str(i) for i in range(30)]
+
+
+async def test_cancelled_while_waiting_for_the_page_read_ahead() -> None:
+    gate = asyncio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if query(request).get("cursor"):
+            await gate.wait()
+        return ListServer(20, [10]).handler(request)
+
+    async with make_client(handler) as client:
+        walk = client.relationships.followed_by()
+        got: list[str] = []
+
+        async def consume() -> None:
+            async for u in walk:
+                got.append(u.id)
+
+        task = asyncio.ensure_future(consume())
+        await _settle()
+        assert got == [str(i) for i in range(10)]  # waiting for page 2, read ahead
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert walk.state is PaginatorState.FAILED
+        gate.set()
+        await consume()
+    assert got == [str(i) for i in range(20)]
+
+
+async def test_failed_read_ahead_nobody_reached_logs_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server = ListServer(30, [10], failures={1: 400})  # the page read ahead fails for good
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        async with make_client(server.handler) as client:
+            walk = client.relationships.followed_by()
+            await walk.__anext__()
+            await _settle()
+            assert len(server.requests) == 2
+            del walk  # abandoned: its failed page is never reached
+            gc.collect()
+            await _settle()
+    assert "never retrieved" not in caplog.text

@@ -225,3 +225,15 @@ def test_hub_signature_rejects(body: bytes, signature: str, secret: str) -> None
 
 def test_hub_signature_with_non_ascii_header_is_false() -> None:
     assert verify_hub_signature(HUB_BODY, "é" * 40, "CS") is False
+
+
+_unreserved = st.from_regex(r"[A-Za-z0-9_.~-]{0,12}", fullmatch=True)
+
+
+@given(st.lists(st.tuples(st.text(max_size=8) | _unreserved, st.text() | _unreserved), max_size=5))
+def test_encode_query_is_urlencode(pairs: list[tuple[str, str]]) -> None:
+    from urllib.parse import urlencode
+
+    from aioinstagram._protocol import encode_query
+
+    assert encode_query(pairs) == urlencode(pairs)

@@ -105,16 +105,19 @@ async def walk(
     state.paginator = paginator
     if limit is not None and limit <= 0:
         return state
-    async for user in paginator:
-        out.write(user_record(user))
-        state.written += 1
-        if progress is not None:
-            progress(state.written, total)
-        if limit is not None and state.written >= limit:
-            return state
-        # Yield to the event loop: a page served in process (ASGI) may never suspend, and a
-        # Ctrl-C (a cancellation) must land between two printed users, not at the end.
-        await asyncio.sleep(0)
+    try:
+        async for user in paginator:
+            out.write(user_record(user))
+            state.written += 1
+            if progress is not None:
+                progress(state.written, total)
+            if limit is not None and state.written >= limit:
+                return state
+            # Yield to the event loop: a page served in process (ASGI) may never suspend, and
+            # a Ctrl-C (a cancellation) must land between two printed users, not at the end.
+            await asyncio.sleep(0)
+    finally:
+        await paginator.aclose()  # a page read ahead and no longer wanted
     state.complete = True
     if progress is not None:
         progress(state.written, state.written)

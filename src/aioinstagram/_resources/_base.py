@@ -34,6 +34,7 @@ class Resource:
         count: int | None,
         cursor: str | Checkpoint | None,
         params: Mapping[str, object] | None = None,
+        prefetch: bool = True,
     ) -> AsyncPaginator[T]:
         count = validate_count(count)
         transport = self._transport
@@ -51,5 +52,10 @@ class Resource:
             return await transport.request("GET", path, query, data_type=data_type)
 
         return AsyncPaginator(
-            fetch, item_type=item_type, style=style, endpoint=f"GET {path}", cursor=cursor
+            fetch,
+            item_type=item_type,
+            style=style,
+            endpoint=f"GET {path}",
+            cursor=cursor,
+            prefetch=prefetch,
         )

@@ -63,10 +63,17 @@ class RelationshipsResource(Resource):
         *,
         count: int | None = None,
         cursor: str | Checkpoint | None = None,
+        prefetch: bool = True,
     ) -> AsyncPaginator[User]:
-        """The users ``user_id`` follows, newest first. Nothing is fetched until iterated."""
+        """The users ``user_id`` follows, newest first. Nothing is fetched until iterated.
+
+        ``count``: users per page. ``cursor``: a page cursor or a :class:`Checkpoint` to resume
+        from. ``prefetch``: request the next page while you work through this one (at most one
+        page ahead; a walk abandoned part-way costs at most one extra request)."""
         uid = validate_user_id(user_id)
-        return self._paginate(f"/users/{uid}/follows", User, CURSOR, count=count, cursor=cursor)
+        return self._paginate(
+            f"/users/{uid}/follows", User, CURSOR, count=count, cursor=cursor, prefetch=prefetch
+        )
 
     def followed_by(
         self,
@@ -74,16 +81,26 @@ class RelationshipsResource(Resource):
         *,
         count: int | None = None,
         cursor: str | Checkpoint | None = None,
+        prefetch: bool = True,
     ) -> AsyncPaginator[User]:
-        """The users who follow ``user_id``, newest first."""
+        """The users who follow ``user_id``, newest first (arguments as for :meth:`follows`)."""
         uid = validate_user_id(user_id)
-        return self._paginate(f"/users/{uid}/followed-by", User, CURSOR, count=count, cursor=cursor)
+        return self._paginate(
+            f"/users/{uid}/followed-by", User, CURSOR, count=count, cursor=cursor, prefetch=prefetch
+        )
 
     def requested_by(
-        self, *, count: int | None = None, cursor: str | Checkpoint | None = None
+        self,
+        *,
+        count: int | None = None,
+        cursor: str | Checkpoint | None = None,
+        prefetch: bool = True,
     ) -> AsyncPaginator[User]:
-        """The users who asked to follow you (your pending incoming requests)."""
-        return self._paginate("/users/self/requested-by", User, CURSOR, count=count, cursor=cursor)
+        """The users who asked to follow you (your pending incoming requests; arguments as for
+        :meth:`follows`)."""
+        return self._paginate(
+            "/users/self/requested-by", User, CURSOR, count=count, cursor=cursor, prefetch=prefetch
+        )
 
     # -- one relationship -------------------------------------------------------------------
 
