@@ -249,6 +249,15 @@ class AsyncPaginator(Generic[T]):
         task.add_done_callback(_mark_retrieved)
         self._ahead = task
 
+    async def _start_read_ahead(self) -> None:
+        """Give the page read ahead one turn of the event loop, so that its request is on the
+        wire before the caller starts on the page in hand: a caller that works through a page
+        without awaiting anything would otherwise hold it back until the page is done. Called
+        only with that page in ``_buffer``: a cancellation here loses nothing."""
+        ahead = self._ahead
+        if ahead is not None and not ahead.done():
+            await asyncio.sleep(0)
+
     async def aclose(self) -> None:
         """Cancel the page being read ahead, if any (rule 8). The paginator stays usable: the
         next iteration fetches that page again."""
@@ -278,6 +287,7 @@ class AsyncPaginator(Generic[T]):
             if page is None:  # pragma: no cover - EXHAUSTED is checked above
                 raise StopAsyncIteration
             self._buffer, self._index = page.items, 0
+            await self._start_read_ahead()
         item = self._buffer[self._index]
         self._index += 1
         self._yielded_in_page += 1
@@ -295,6 +305,9 @@ class AsyncPaginator(Generic[T]):
             page = await self._next_page()
             if page is None:
                 return
+            self._buffer, self._index = page.items, 0  # held here until it is delivered
+            await self._start_read_ahead()
+            self._buffer, self._index = (), 0
             self._yielded_in_page += len(page.items)
             yield page
 
@@ -323,6 +336,7 @@ class AsyncPaginator(Generic[T]):
             if page is None:  # pragma: no cover - EXHAUSTED is checked above
                 break
             self._buffer, self._index = page.items, 0
+            await self._start_read_ahead()
         return out
 
     def __repr__(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import tracemalloc
@@ -94,7 +95,7 @@ async def test_nothing_is_fetched_until_iteration() -> None:
         assert paginator.state is PaginatorState.NOT_STARTED
         first = await paginator.__anext__()
         assert first.id == "0"
-        assert len(server.requests) == 1
+        assert len(server.requests) == 2  # the first page, and the next one read ahead
 
 
 async def test_follows_path_count_and_cursor_params() -> None:
@@ -386,6 +387,20 @@ async def test_next_page_is_read_ahead_while_the_caller_works() -> None:
     assert len(server.requests) == 3
 
 
+@pytest.mark.parametrize("how", ["items", "pages"])
+async def test_read_ahead_is_sent_before_a_busy_caller_starts_on_the_page(how: str) -> None:
+    # A caller that never awaits while it works through a page must not hold the read-ahead
+    # back: its request is already sent when the page is handed over.
+    server = ListServer(30, [10])
+    async with make_client(server.handler) as client:
+        walk = client.relationships.followed_by()
+        if how == "items":
+            await walk.__anext__()
+        else:
+            await walk.pages().__anext__()
+        assert len(server.requests) == 2
+
+
 async def test_prefetch_false_fetches_only_on_demand() -> None:
     server = ListServer(30, [10])
     async with make_client(server.handler) as client:
@@ -497,3 +512,25 @@ async def test_failed_read_ahead_nobody_reached_logs_nothing(
             gc.collect()
             await _settle()
     assert "never retrieved" not in caplog.text
+
+
+@pytest.mark.parametrize("how", ["items", "pages"])
+@pytest.mark.parametrize("turns", range(12))
+async def test_cancellation_at_any_point_loses_nothing(turns: int, how: str) -> None:
+    # Cancel the first item (or page) after `turns` turns of the loop: wherever that lands
+    # (fetching, reading ahead, handing the page over), the walk then yields every item
+    # exactly once.
+    server = ListServer(25, [10])
+    async with make_client(server.handler) as client:
+        walk = client.relationships.followed_by()
+        got: list[str] = []
+        first: Any = walk.__anext__() if how == "items" else walk.pages().__anext__()
+        task = asyncio.ensure_future(first)
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            result = await task
+            got += [result.id] if how == "items" else [u.id for u in result.items]
+        got += [u.id for u in await walk.collect()]
+    assert got == [str(i) for i in range(25)]
