@@ -447,11 +447,13 @@ def lookup_section(jobs: Sequence[Job], cfg: Config) -> list[str]:
     for scenario in [s for s in cfg.scenarios if s.startswith("lookup")]:
         base = find(jobs, scenario, "aiohttp-raw")
         bm = median(base) if base else None
+        raw = find(jobs, scenario, "httpx-raw")
+        hm = median(raw) if raw else None
         for job in [j for j in jobs if j.scenario == scenario]:
             m = median(job)
             head = [scenario, job.client]
             if m is None:
-                rows.append(head + unavailable(job, 7))
+                rows.append(head + unavailable(job, 9))
                 continue
             warm = job.spec["warmup"]
             rows.append(
@@ -460,8 +462,10 @@ def lookup_section(jobs: Sequence[Job], cfg: Config) -> list[str]:
                     fnum(m["requests"]),
                     f"{fnum(m['rate'])} {spread(job, 'rate')}".strip(),
                     ratio(m["rate"], bm["rate"] if bm else None),
+                    ratio(m["rate"], hm["rate"] if hm else None),
                     fnum(m["cpu_us"]),
                     ratio(m["cpu_us"], bm["cpu_us"] if bm else None),
+                    ratio(m["cpu_us"], hm["cpu_us"] if hm else None),
                     fnum(m["peak_mb"], 1),
                     notes_for(job, m, m["requests"] + warm),
                 ]
@@ -472,8 +476,10 @@ def lookup_section(jobs: Sequence[Job], cfg: Config) -> list[str]:
         "n",
         "req/s",
         "÷ aiohttp-raw",
+        "÷ httpx-raw",
         "CPU µs/req",
         "÷ aiohttp-raw",
+        "÷ httpx-raw",
         "peak RSS MB",
         "notes",
     ]

@@ -76,26 +76,24 @@ def orjson_only(spec: Spec, meter: Meter) -> None:
 # ------------------------------------------------------------------------------------------
 # HOOK: how the library turns a page's bytes into models: exactly what the transport does for
 # a follows / followed-by page (``_protocol.read_response`` with the ``_fastdecode`` decoder for
-# list[User], which needs msgspec from the ``speed`` extra), then ``_converter.structure`` if the
-# decoder declined. Update here if the library's decode path changes.
+# list[User], which needs msgspec from the ``speed`` extra), then ``_fastdecode.structure_data``
+# (the converter if the decoder declined). Update here if the library's decode path changes.
 
 
 def library_decoder() -> tuple[str, Callable[[bytes], Any]]:
-    from aioinstagram import _converter, _fastdecode, _protocol
+    from aioinstagram import _fastdecode, _protocol
     from aioinstagram._models import User
 
     headers = {"content-type": "application/json"}
     endpoint = "GET /users/123/followed-by"
     read = _protocol.read_response
-    structure = _converter.structure
+    structure_data = _fastdecode.structure_data
     target = list[User]
     fast = _fastdecode.fast_decoder(target)
 
     def decode(body: bytes) -> Any:
         envelope = read(200, headers, body, request=endpoint, fast=fast)
-        if envelope.structured:
-            return envelope.data
-        return structure(envelope.data, target, endpoint=endpoint)
+        return structure_data(envelope, target, endpoint=endpoint)
 
     how = "read_response(fast=msgspec decoder)" if fast else "read_response + structure"
     return how, decode

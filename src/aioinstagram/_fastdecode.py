@@ -26,15 +26,18 @@ import functools
 import types
 import typing
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
+from ._converter import structure
 from ._models import User, UserCounts
 from ._protocol import Envelope
 from ._twins import twin_of
 
-__all__ = ["AVAILABLE", "FastDecoder", "fast_decoder"]
+__all__ = ["FastDecoder", "fast_decoder", "structure_data"]
+
+T = TypeVar("T")
 
 #: Decode a 200 answer's body into an Envelope whose ``data`` is already structured, or
 #: answer None to let the general path read it.
@@ -45,14 +48,22 @@ try:
 except ImportError:  # pragma: no cover - exercised only without the extra
     msgspec = None  # type: ignore[assignment]
 
-AVAILABLE: bool = msgspec is not None
-
 _DECODERS: dict[Any, FastDecoder] = {}
 
 
 def fast_decoder(data_type: Any) -> FastDecoder | None:
     """The fast decoder for answers whose ``data`` becomes ``data_type``, if there is one."""
     return _DECODERS.get(data_type)
+
+
+def structure_data(envelope: Envelope, cl: type[T] | Any, *, endpoint: str) -> T:
+    """``envelope.data`` as ``cl``: as it is when a fast decoder already built the models,
+    else through the converter (``_converter.structure``)."""
+    if envelope.structured:
+        built: T = envelope.data
+        return built
+    result: T = structure(envelope.data, cl, endpoint=endpoint)
+    return result
 
 
 _SCALARS = (str, int, bool)

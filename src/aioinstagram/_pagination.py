@@ -55,8 +55,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
-from ._converter import structure
 from ._errors import InvalidArgumentError, PaginationError, PaginationLoopError
+from ._fastdecode import structure_data
 from ._models import Page
 from ._protocol import Envelope, validate_cursor
 
@@ -216,11 +216,7 @@ class AsyncPaginator(Generic[T]):
         ahead, self._ahead = self._ahead, None
         try:
             envelope = await (ahead if ahead is not None else self._fetch(cursor, url))
-            items: list[T] = (
-                envelope.data
-                if envelope.structured
-                else structure(envelope.data, self._list_type, endpoint=self._endpoint)
-            )
+            items: list[T] = structure_data(envelope, self._list_type, endpoint=self._endpoint)
             next_cursor, next_url = read_pagination(envelope.pagination, self._style)
         except BaseException:
             self._state = PaginatorState.FAILED

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from .._converter import structure
+from .._fastdecode import structure_data
 from .._pagination import AsyncPaginator, Checkpoint, CursorStyle
 from .._protocol import Envelope, validate_count
 from .._transport import Transport
@@ -21,9 +21,7 @@ class Resource:
 
     async def _get(self, path: str, params: Mapping[str, object] | None, cl: Any) -> Any:
         envelope = await self._transport.request("GET", path, params, data_type=cl)
-        if envelope.structured:
-            return envelope.data
-        return structure(envelope.data, cl, endpoint=f"GET {path}")
+        return structure_data(envelope, cl, endpoint=f"GET {path}")
 
     def _paginate(
         self,
