@@ -157,7 +157,6 @@ class AsyncPaginator(Generic[T]):
         self._prefetch = prefetch
         self._ahead: asyncio.Future[Envelope] | None = None  # the next page, read ahead
         self._wanted: int | None = None  # items collect() still needs (None: all)
-        self._item_type = item_type
         self._list_type: Any = list[item_type]
         self._style = style
         self._endpoint = endpoint
@@ -270,24 +269,26 @@ class AsyncPaginator(Generic[T]):
         return self
 
     async def __anext__(self) -> T:
-        index, buffer = self._index, self._buffer
-        if index < len(buffer):  # the hot path: an item of the page in hand
-            self._index = index + 1
-            self._yielded_in_page += 1
-            return buffer[index]
         while self._index >= len(self._buffer):
-            if self._state is PaginatorState.EXHAUSTED:
-                self._buffer, self._index = (), 0
+            if not await self._refill():
                 raise StopAsyncIteration
-            page = await self._next_page()
-            if page is None:  # pragma: no cover - EXHAUSTED is checked above
-                raise StopAsyncIteration
-            self._buffer, self._index = page.items, 0
-            await self._start_read_ahead()
-        item = self._buffer[self._index]
-        self._index += 1
+        index = self._index
+        self._index = index + 1
         self._yielded_in_page += 1
-        return item
+        return self._buffer[index]
+
+    async def _refill(self) -> bool:
+        """Fetch the next page into the buffer (and read the one after ahead); False at the
+        end of the list."""
+        if self._state is PaginatorState.EXHAUSTED:
+            self._buffer, self._index = (), 0
+            return False
+        page = await self._next_page()
+        if page is None:  # pragma: no cover - EXHAUSTED is checked above
+            return False
+        self._buffer, self._index = page.items, 0
+        await self._start_read_ahead()
+        return True
 
     async def pages(self) -> AsyncIterator[Page[T]]:
         """Yield each page (only the items not yet yielded, when an item walk or a checkpoint
@@ -321,18 +322,13 @@ class AsyncPaginator(Generic[T]):
                 self._index = end
                 self._yielded_in_page += end - index
                 continue
-            if self._state is PaginatorState.EXHAUSTED:
-                self._buffer, self._index = (), 0
-                break
             self._wanted = None if limit is None else limit - len(out)
             try:
-                page = await self._next_page()
+                more = await self._refill()
             finally:
                 self._wanted = None
-            if page is None:  # pragma: no cover - EXHAUSTED is checked above
+            if not more:
                 break
-            self._buffer, self._index = page.items, 0
-            await self._start_read_ahead()
         return out
 
     def __repr__(self) -> str:
