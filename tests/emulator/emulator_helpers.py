@@ -10,7 +10,7 @@ import httpx
 
 from aioinstagram.emulator import Emulator, EmulatorConfig
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "instagram-v1"
 BASE = "http://emulator.invalid"
 
 

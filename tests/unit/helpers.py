@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +12,8 @@ from aioinstagram import InstagramClient
 from aioinstagram._transport import RetryPolicy
 
 BASE = "https://api.instagram.com/v1"
-# ``../shared`` beside the repository (as in CI), overridable for other layouts.
-FIXTURES = Path(
-    os.environ.get(
-        "AIOINSTAGRAM_SHARED_FIXTURES",
-        Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "instagram-v1",
-    )
-)
+# The captured responses, kept in the repository (provenance: their README.md).
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "instagram-v1"
 
 # The api doc's worked-example credentials (section 6a).
 TOKEN = "fb2e77d.47a0479900504cb3ab4a1f626d174d2d"

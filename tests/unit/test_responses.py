@@ -1,5 +1,5 @@
 """read_response / classify_error: the envelope, its flat and HTML variants, and the real
-captured responses in /work/shared/fixtures/instagram-v1 (api doc sections 2, 4, 5)."""
+captured responses in tests/fixtures/instagram-v1 (api doc sections 2, 4, 5)."""
 
 from __future__ import annotations
 
@@ -400,7 +400,7 @@ def test_envelope_with_error_code_but_http_200_is_an_error() -> None:
 
 
 def test_the_captured_fixtures_are_really_there() -> None:
-    # Without ../shared the parametrized fixture tests would collect nothing and pass silently.
-    assert FIXTURES.is_dir(), f"{FIXTURES} is missing (set AIOINSTAGRAM_SHARED_FIXTURES)"
+    # Without the captures the parametrized fixture tests would collect nothing and pass silently.
+    assert FIXTURES.is_dir(), f"{FIXTURES} is missing"
     assert len(ALL_FIXTURES) >= 40
     assert len(USER_FIXTURES) >= 10

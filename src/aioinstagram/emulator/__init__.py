@@ -1,4 +1,4 @@
-"""A faithful emulator of the retired Instagram API v1 (api doc = ``instagram-v1-api.md``).
+"""A faithful emulator of the retired Instagram API v1 (api doc: ``docs/instagram-v1-api.md``).
 
 Endpoints served now: ``GET /users/{id}``, ``GET /users/search``, ``GET /users/{id}/follows``,
 ``GET /users/{id}/followed-by``, ``GET /users/self/requested-by``, ``GET`` and ``POST
