@@ -1,14 +1,16 @@
-"""NativeTransport: a small asyncio HTTP/1.1 keep-alive connection pool behind httpx's API.
+"""FastPool: a small asyncio HTTP/1.1 keep-alive connection pool (the ``"fast"`` transport's),
+also usable behind httpx's API (``httpx.AsyncClient(transport=FastPool())``).
 
 Theory of operation
 -------------------
 Each connection is an :class:`asyncio.Protocol` (:class:`_Connection`). A request is written
 with one ``transport.write`` and the response is parsed incrementally inside ``data_received``
-by the pure :class:`~._http11.ResponseParser`; when it is complete the protocol resolves one
-future that the requesting coroutine awaits. So the hot path costs one future and, when a read
-timeout is set, one timer handle: no task, no stream reader, no per-request regex.
+by a well-kept parser (:func:`~._parsers.new_parser`: httptools, or h11); when it is
+complete the protocol resolves one future that the requesting coroutine awaits. So the hot
+path costs one future and, when a read timeout is set, one timer handle: no task, no stream
+reader.
 
-The pool (:class:`NativeTransport` itself) counts slots: at most ``max_connections`` connections
+The pool (:class:`FastPool` itself) counts slots: at most ``max_connections`` connections
 exist at once (open or being opened), across all origins. An idle connection is kept per
 ``(scheme, host, port)`` origin, most recently used first, for ``keepalive_expiry`` seconds and
 up to ``max_keepalive_connections``. A request that finds no idle connection and no free slot
@@ -39,15 +41,16 @@ from typing import Any, Final, cast
 
 import httpx
 
-from ._http11 import (
+from ._parsers import (
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_HEAD_SIZE,
     ProtocolError,
     ResponseParser,
+    new_parser,
     serialize_request,
 )
 
-__all__ = ["NativeTransport"]
+__all__ = ["FastPool"]
 
 _Origin = tuple[str, bytes, int]
 
@@ -114,9 +117,7 @@ class _Connection(asyncio.Protocol):
         "transport",
     )
 
-    def __init__(
-        self, pool: NativeTransport, origin: _Origin, loop: asyncio.AbstractEventLoop
-    ) -> None:
+    def __init__(self, pool: FastPool, origin: _Origin, loop: asyncio.AbstractEventLoop) -> None:
         self._pool = pool
         self.origin = origin
         self.loop = loop
@@ -323,7 +324,7 @@ def _expire(fut: asyncio.Future[Any], exc_type: type[Exception]) -> None:
         fut.set_exception(exc_type())
 
 
-class NativeTransport(httpx.AsyncBaseTransport):
+class FastPool(httpx.AsyncBaseTransport):
     """An asyncio HTTP/1.1 keep-alive pool, usable as ``httpx.AsyncClient(transport=...)``.
 
     ``max_connections`` bounds the connections open at once (all origins together);
@@ -389,7 +390,7 @@ class NativeTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._is_closed:
-            raise RuntimeError("Cannot send a request, as the NativeTransport has been closed.")
+            raise RuntimeError("Cannot send a request, as the FastPool has been closed.")
         url = request.url
         scheme = url.scheme
         raw_host = url.raw_host
@@ -434,8 +435,8 @@ class NativeTransport(httpx.AsyncBaseTransport):
         :meth:`handle_async_request` (with ``request`` when one is given).
         """
         if self._is_closed:
-            raise RuntimeError("Cannot send a request, as the NativeTransport has been closed.")
-        parser = ResponseParser(
+            raise RuntimeError("Cannot send a request, as the FastPool has been closed.")
+        parser = new_parser(
             head_request=method == "HEAD",
             max_body_size=self._max_body,
             max_head_size=self._max_head,
@@ -463,7 +464,7 @@ class NativeTransport(httpx.AsyncBaseTransport):
                 conn.abort()
                 conn = None
                 conn = await self._connect(origin, timeouts.get("connect"), request, loop)
-                parser = ResponseParser(
+                parser = new_parser(
                     head_request=method == "HEAD",
                     max_body_size=self._max_body,
                     max_head_size=self._max_head,
@@ -592,7 +593,7 @@ class NativeTransport(httpx.AsyncBaseTransport):
         loop: asyncio.AbstractEventLoop,
     ) -> _Connection:
         if self._is_closed:
-            raise RuntimeError("The NativeTransport was closed.")
+            raise RuntimeError("The FastPool was closed.")
         scheme, raw_host, port = origin
         host = raw_host.decode("ascii")
         conn = _Connection(self, origin, loop)
@@ -624,19 +625,15 @@ class NativeTransport(httpx.AsyncBaseTransport):
             ) from exc
         if self.is_closed:  # closed while we were connecting
             conn.abort()
-            raise RuntimeError("The NativeTransport was closed.")
+            raise RuntimeError("The FastPool was closed.")
         self._connections.add(conn)
         conn._closed.add_done_callback(lambda _: self._connections.discard(conn))
         return conn
 
     def _get_ssl_context(self) -> ssl.SSLContext:
         if self._ssl_context is None:
-            context = ssl.create_default_context()
-            if not self._verify:
-                context.check_hostname = False
-                context.verify_mode = ssl.CERT_NONE
-            context.set_alpn_protocols(["http/1.1"])
-            self._ssl_context = context
+            # httpx's own trust store (certifi; SSL_CERT_FILE / SSL_CERT_DIR with trust_env).
+            self._ssl_context = httpx.create_ssl_context(verify=self._verify)
         return self._ssl_context
 
     def _release(self, conn: _Connection, reusable: bool) -> None:
@@ -748,7 +745,7 @@ class NativeTransport(httpx.AsyncBaseTransport):
         while self._waiters:
             fut, _ = self._waiters.popleft()
             if not fut.done():
-                fut.set_exception(RuntimeError("The NativeTransport was closed."))
+                fut.set_exception(RuntimeError("The FastPool was closed."))
         for idle in self._idle.values():
             while idle:
                 conn = idle.pop()
@@ -773,28 +770,15 @@ def build_response(
     http_version: bytes = _HTTP11,
     reason: bytes = b"",
 ) -> httpx.Response:
-    """An already-read :class:`httpx.Response` (``.content`` works, ``aread()`` returns at once).
-
-    Equivalent to ``Response(stream=ByteStream(body)); response.read()``, which costs 4x more
-    (an iterator, a chunker and a decoder per response). When the body has a Content-Encoding
-    that httpx must decode, it takes that public path.
-    """
-    response = httpx.Response(
+    """An :class:`httpx.Response` over a body already received whole (httpx reads the stream
+    and decodes any Content-Encoding, as for any transport)."""
+    return httpx.Response(
         status_code,
         headers=headers,
         stream=httpx.ByteStream(body),
         request=request,
         extensions={"http_version": http_version, "reason_phrase": reason},
     )
-    if "content-encoding" in response.headers:
-        response.read()
-    else:
-        # What Response.read() leaves behind, set directly.
-        response._content = body
-        response.is_stream_consumed = True
-        response.is_closed = True
-        response._num_bytes_downloaded = len(body)
-    return response
 
 
 def _map_exception(exc: BaseException, request: httpx.Request | None) -> Exception | None:
