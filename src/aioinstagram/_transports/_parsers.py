@@ -20,6 +20,7 @@ other than ``chunked`` is refused, as h11 does. llhttp cannot skip the body of a
 
 from __future__ import annotations
 
+import re
 from typing import Final, Protocol
 
 import h11
@@ -120,6 +121,8 @@ def serialize_request(
 
 # -- httptools (llhttp) ---------------------------------------------------------------------
 
+_BAD_REASON: Final = re.compile(rb"[\x00\x0b\x0c]")
+
 # Framing, decided when the headers are complete.
 _UNKNOWN: Final = 0
 _DELIMITED: Final = 1  # Content-Length, chunked, or no body: llhttp says when it ends
@@ -190,6 +193,9 @@ class HttptoolsParser:
             self.trailing = True
             self.keep_alive = False
             return True
+        if not self.received and data[0] != 0x48:  # llhttp skips leading CR/LF; h11 does not
+            self.received = True
+            raise ProtocolError("Invalid HTTP response: it does not start with a status line.")
         self.received = True
         if self._framing == _UNKNOWN:
             self._head_size += len(data)
@@ -235,11 +241,14 @@ class HttptoolsParser:
             raise ProtocolError("Bytes after the response.")
 
     def on_status(self, status: bytes) -> None:
+        if _BAD_REASON.search(status):  # llhttp lets these through; h11 (RFC 9112 4) does not
+            self._fail(ProtocolError("Invalid HTTP response: a control byte in the reason."))
         self.reason += status
 
     def on_header(self, name: bytes, value: bytes) -> None:
         if self._framing != _UNKNOWN:
             return  # a trailer of a chunked body: dropped, as h11 does
+        value = value.strip(b" \t")  # RFC 9112 5: OWS around a value is not part of it
         self.headers.append((name, value))
         lower = name.lower()
         if lower == b"transfer-encoding":
@@ -278,7 +287,10 @@ class HttptoolsParser:
             self._te = []
             self._has_length = False
             return
-        self.keep_alive = bool(self._parser.should_keep_alive())
+        # HTTP/1.0 keep-alive is not reused (as h11): closing is always safe.
+        self.keep_alive = (
+            bool(self._parser.should_keep_alive()) and self.http_version == b"HTTP/1.1"
+        )
         self._finish()
 
     def _finish(self) -> None:
