@@ -47,6 +47,7 @@ from ._models import (
 )
 from ._pagination import AsyncPaginator, Checkpoint, PaginatorState
 from ._protocol import sign, verify_hub_signature
+from ._transports import TransportName
 
 __version__ = "0.1.0"
 
@@ -85,6 +86,7 @@ __all__ = [
     "ServerError",
     "SubscriptionError",
     "TransportError",
+    "TransportName",
     "User",
     "UserCounts",
     "__version__",
