@@ -30,6 +30,7 @@ __all__ = [
     "HttpxBackend",
     "RawResponse",
     "TransportName",
+    "bulk_transport",
     "make_backend",
     "make_httpx_client",
     "map_exception",
@@ -131,3 +132,11 @@ def make_backend(
         )
     http2 = True if name == "http2" else None
     return HttpxBackend(make_httpx_client(http2=http2, **options), owns=True)
+
+
+def bulk_transport(base_url: str) -> TransportName:
+    """The transport a bulk command picks: ``"fast"`` unless the environment names a proxy for
+    ``base_url`` (then httpx's, which goes through it). The library's default stays httpx."""
+    from .fast import env_proxy_for
+
+    return "httpx" if env_proxy_for(base_url) is not None else "fast"
