@@ -164,6 +164,11 @@ class HttptoolsParser:
         self._parser = httptools.HttpResponseParser(self)
         self._max_body = max_body_size
         self._max_head = max_head_size
+        self.reset()
+
+    def reset(self) -> None:
+        """Ready for the next answer on the same connection (only after a complete answer
+        that keeps the connection alive: llhttp is then at the start of a message)."""
         self._done = False
         self._error: ProtocolError | None = None
         self._framing = _UNKNOWN
@@ -250,11 +255,13 @@ class HttptoolsParser:
             return  # a trailer of a chunked body: dropped, as h11 does
         value = value.strip(b" \t")  # RFC 9112 5: OWS around a value is not part of it
         self.headers.append((name, value))
-        lower = name.lower()
-        if lower == b"transfer-encoding":
-            self._te.append(value)
-        elif lower == b"content-length":
-            self._has_length = True
+        size = len(name)
+        if size == 17 or size == 14:  # only these two names matter to the framing
+            lower = name.lower()
+            if lower == b"transfer-encoding":
+                self._te.append(value)
+            elif lower == b"content-length":
+                self._has_length = True
 
     def on_headers_complete(self) -> None:
         status = self._parser.get_status_code()

@@ -44,6 +44,7 @@ import httpx
 from ._parsers import (
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_HEAD_SIZE,
+    HttptoolsParser,
     ProtocolError,
     ResponseParser,
     new_parser,
@@ -53,6 +54,8 @@ from ._parsers import (
 __all__ = ["FastPool"]
 
 _Origin = tuple[str, bytes, int]
+#: An answer: status, raw headers, body, HTTP version, reason.
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes, bytes, bytes]
 
 _IDEMPOTENT: Final = frozenset({"GET", "HEAD", "DELETE", "PUT", "OPTIONS", "TRACE"})
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
@@ -113,6 +116,7 @@ class _Connection(asyncio.Protocol):
         "loop",
         "origin",
         "served",
+        "spare",
         "state",
         "transport",
     )
@@ -135,6 +139,7 @@ class _Connection(asyncio.Protocol):
         self.eof = False
         self.idle_since = 0.0
         self.served = 0
+        self.spare: HttptoolsParser | None = None
         self.state = _ACTIVE
 
     # -- asyncio.Protocol callbacks --------------------------------------------------------
@@ -400,15 +405,8 @@ class FastPool(httpx.AsyncBaseTransport):
             origin = self._make_origin(key, request)
         data = await self._serialize(request)
         timeouts = request.extensions.get("timeout") or _EMPTY
-        parser = await self.exchange(origin, request.method, data, timeouts, request)
-        return build_response(
-            request,
-            parser.status_code,
-            parser.headers,
-            parser.body,
-            parser.http_version,
-            parser.reason,
-        )
+        answer = await self.exchange(origin, request.method, data, timeouts, request)
+        return build_response(request, *answer)
 
     def origin_for(self, scheme: str, host: str, port: int | None) -> _Origin:
         """The pool key of ``scheme://host:port`` (for :meth:`exchange`)."""
@@ -426,26 +424,32 @@ class FastPool(httpx.AsyncBaseTransport):
         data: bytes,
         timeouts: Mapping[str, float | None],
         request: httpx.Request | None = None,
-    ) -> ResponseParser:
+    ) -> Answer:
         """One round trip of already-serialized request bytes, without httpx objects.
 
-        The fast path of the library's own transport layer: it builds ``data`` (request line,
-        headers, body) itself and reads ``status_code``, ``headers`` and ``body`` off the
-        returned parser. Errors are the same httpx exceptions as
-        :meth:`handle_async_request` (with ``request`` when one is given).
+        The fast backend builds ``data`` (request line, headers, body) itself and gets the
+        answer as (status, raw headers, body, HTTP version, reason). Errors are the same httpx
+        exceptions as :meth:`handle_async_request` (with ``request`` when one is given).
         """
         if self._is_closed:
             raise RuntimeError("Cannot send a request, as the FastPool has been closed.")
-        parser = new_parser(
-            head_request=method == "HEAD",
-            max_body_size=self._max_body,
-            max_head_size=self._max_head,
-        )
         loop = asyncio.get_running_loop()
         conn = await self._acquire(origin, timeouts.get("pool"), request, loop)
         try:
             if conn is None:
                 conn = await self._connect(origin, timeouts.get("connect"), request, loop)
+            # A connection keeps its httptools parser between answers (creating one costs
+            # about as much as parsing an answer); h11 and HEAD get a new one.
+            parser: ResponseParser
+            spare = conn.spare
+            if spare is None or method == "HEAD":
+                parser = new_parser(
+                    head_request=method == "HEAD",
+                    max_body_size=self._max_body,
+                    max_head_size=self._max_head,
+                )
+            else:
+                parser, conn.spare = spare, None
             read_timeout = timeouts.get("read")
             try:
                 parser = await conn.roundtrip(data, parser, read_timeout, timeouts.get("write"))
@@ -481,8 +485,19 @@ class FastPool(httpx.AsyncBaseTransport):
                 raise
             raise mapped from _cause(exc)
         conn.served += 1
-        self._release(conn, parser.keep_alive)
-        return parser
+        answer = (
+            parser.status_code,
+            parser.headers,
+            parser.body,
+            parser.http_version,
+            parser.reason,
+        )
+        keep_alive = parser.keep_alive
+        if keep_alive and not parser.trailing and isinstance(parser, HttptoolsParser):
+            parser.reset()
+            conn.spare = parser
+        self._release(conn, keep_alive)
+        return answer
 
     def _make_origin(self, key: tuple[str, bytes, int | None], request: httpx.Request) -> _Origin:
         scheme, raw_host, port = key

@@ -166,17 +166,18 @@ class FastBackend:
             )
         except (ValueError, UnicodeEncodeError) as exc:
             raise httpx.LocalProtocolError(f"cannot send this request: {exc}") from None
-        parser = await self.pool.exchange(self._origin, method, data, self._timeouts_of(timeout))
+        status, raw, content, _, _ = await self.pool.exchange(
+            self._origin, method, data, self._timeouts_of(timeout)
+        )
         result: dict[str, str] = {}
-        for name, value in parser.headers:
+        for name, value in raw:
             key = name.decode("latin-1").lower()
             text = value.decode("latin-1")
             result[key] = f"{result[key]}, {text}" if key in result else text
-        content = parser.body
         encoding = result.get("content-encoding")
         if encoding is not None and content:
             content = decode_body(content, encoding, self._max_body)
-        return RawResponse(parser.status_code, result, content)
+        return RawResponse(status, result, content)
 
     def _encoded(self, headers: Sequence[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
         cached = self._heads.get(id(headers))
