@@ -177,6 +177,9 @@ class Requester:
                 limiter.release(reached_server=True)
                 raise
             failure, error = mapped
+            if failure is None:  # the request cannot be sent: nothing to retry
+                limiter.release(reached_server=False)
+                raise error from exc
             limiter.release(reached_server=failure is not Failure.CONNECT)
             raise self._fail(spec, failure, error) from exc
         limiter.release(

@@ -19,18 +19,23 @@ from aioinstagram import (
     RequestTimeoutError,
     TransportError,
 )
+from aioinstagram._transports import _parsers, _pool
 from aioinstagram._transports.fast import FastBackend
 
 from .netkit import CA, Proxy, api_handler
 from .rawserver import RawRequest, RawServer, ServerConnection
 
 TOKEN = "test.token.0123456789"
-TRANSPORTS = ["httpx", "fast", "aiohttp", "http2"]
+TRANSPORTS = ["httpx", "fast", "fast-h11", "aiohttp", "http2"]
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
 
 @pytest.fixture(params=TRANSPORTS)
-def name(request: pytest.FixtureRequest) -> str:
+def name(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A transport name; ``fast-h11`` is the fast transport without httptools (h11 parses)."""
+    if request.param == "fast-h11":
+        monkeypatch.setattr(_parsers, "HAS_HTTPTOOLS", False)
+        return "fast"
     return str(request.param)
 
 
@@ -274,3 +279,22 @@ async def test_connection_dropped_after_a_post_is_outcome_unknown(
                 "POST", "/media/1/comments", {"text": "hi"}, idempotent=False
             )
     assert len(server.requests) == 1  # never retried blindly
+
+
+async def test_fast_without_httptools_parses_with_h11(
+    servers: list[RawServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[type] = []
+    real = _parsers.new_parser
+
+    def spy(**kwargs: Any) -> _parsers.ResponseParser:
+        parser = real(**kwargs)
+        made.append(type(parser))
+        return parser
+
+    monkeypatch.setattr(_pool, "new_parser", spy)
+    server = await start(servers)
+    assert await lookup(server.url, "fast") == "follows"
+    monkeypatch.setattr(_parsers, "HAS_HTTPTOOLS", False)
+    assert await lookup(server.url, "fast") == "follows"
+    assert made == [_parsers.HttptoolsParser, _parsers.H11Parser]

@@ -38,7 +38,7 @@ from typing import Any, Final, NamedTuple, Protocol
 
 import httpx
 
-from .._errors import InstagramError, RequestTimeoutError, TransportError
+from .._errors import InstagramError, InvalidArgumentError, RequestTimeoutError, TransportError
 from .._protocol import Failure
 
 __all__ = [
@@ -126,11 +126,26 @@ class HttpxBackend:
 # -- the one place that maps backend exceptions into ours -----------------------------------
 
 
-def map_exception(exc: BaseException, description: str) -> tuple[Failure, InstagramError] | None:
+#: Raised before anything was sent, because the request itself cannot be sent (a URL httpx
+#: refuses, a character that cannot be encoded, a CR/LF in a header): not retried.
+_LOCAL: Final = (httpx.InvalidURL, httpx.LocalProtocolError, UnicodeEncodeError)
+
+
+def map_exception(
+    exc: BaseException, description: str
+) -> tuple[Failure | None, InstagramError] | None:
     """Our error for what a backend raised, with the :class:`~.._protocol.Failure` that tells
-    the retry policy whether the request may have reached the server (None: not a transport
-    failure; re-raise it). The error's ``__cause__`` is ``exc``.
+    the retry policy whether the request may have reached the server. Failure None: the
+    request could not be sent at all (an :class:`InvalidArgumentError`, raised at once).
+    None: not a transport failure (a cancellation, a bug): re-raise it. The error's
+    ``__cause__`` is ``exc``.
     """
+    if isinstance(exc, _LOCAL):
+        local = InvalidArgumentError(
+            f"{description}: the request cannot be sent: {type(exc).__name__}: {_describe(exc)}"
+        )
+        local.__cause__ = exc
+        return None, local
     failure, timeout = _classify(exc)
     if failure is None:
         return None
@@ -163,6 +178,10 @@ def _classify(exc: BaseException) -> tuple[Failure | None, bool]:
     if isinstance(exc, (ssl.SSLError, ConnectionRefusedError)):
         return Failure.CONNECT, False
     if isinstance(exc, OSError) and not isinstance(exc, asyncio.TimeoutError):
+        return Failure.PROTOCOL, False
+    if isinstance(exc, ValueError) and not isinstance(exc, InstagramError):
+        # A parser choking on the answer (h11 on a 5,000-digit Content-Length raises a bare
+        # ValueError through httpcore): the server's answer was unusable.
         return Failure.PROTOCOL, False
     return None, False
 
