@@ -108,6 +108,8 @@ class Job:
 def lookup_jobs(cfg: Config, scenario: str, c: int) -> list[Job]:
     jobs = []
     clients = ["raw-asyncio", "aiohttp-raw", "httpx-raw"]
+    if "fast" in cfg.transports:
+        clients.append("fast-backend")  # the fast transport alone, without the library
     if "h2c" in cfg.transports:
         clients.append("httpx-h2c-raw")
     clients += [f"library[{t}]" for t in cfg.transports]

@@ -102,6 +102,31 @@ async def raw_asyncio(spec: Spec, meter: Meter) -> None:
             conn.transport.close()
 
 
+async def fast_backend(spec: Spec, meter: Meter) -> None:
+    """The library's fast backend alone (``FastBackend.send``: serialize, pool, httptools, the
+    header dict), reading the bytes: the transport's share of ``library[fast]``."""
+    from aioinstagram._transports import DEFAULT_HEADERS
+    from aioinstagram._transports.fast import FastBackend
+
+    c = spec["concurrency"]
+    backend = FastBackend(base_url=spec["base_url"], max_connections=c, timeout=10.0)
+    headers = list(DEFAULT_HEADERS)
+
+    async def fetch(url: str) -> bool:
+        status, _, _ = await backend.send("GET", url, headers, None, timeout=None)
+        return status == 200
+
+    warm = relationship_urls(spec, lookup_ids(spec["warmup"], offset=10_000_000))
+    urls = relationship_urls(spec, lookup_ids(spec["requests"]))
+    try:
+        await run_workers(warm, c, fetch)
+        meter.start()
+        errors = await run_workers(urls, c, fetch)
+        meter.stop(requests=len(urls), errors=errors)
+    finally:
+        await backend.aclose()
+
+
 async def aiohttp_raw(spec: Spec, meter: Meter) -> None:
     """One ClientSession (TCPConnector(limit=c)); read the bytes, no decoding."""
     import aiohttp
