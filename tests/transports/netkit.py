@@ -27,10 +27,14 @@ ENCODERS: dict[str, Callable[[bytes], bytes]] = {
 
 async def api_handler(request: RawRequest, conn: ServerConnection) -> bool:
     """Answers every request with a relationship envelope; ``?enc=gzip`` (or ``deflate``,
-    ``raw-deflate``, ``broken-gzip``) picks the Content-Encoding of the answer."""
+    ``raw-deflate``, ``broken-gzip``) picks the Content-Encoding of the answer, ``?size=N``
+    answers N zero bytes instead."""
     body = ENVELOPE_BYTES
     headers = [("Content-Type", "application/json")]
     enc = request.target.partition("enc=")[2].partition("&")[0]
+    size = int(request.target.partition("size=")[2].partition("&")[0] or 0)
+    if size:  # size=N: N bytes of zeros (compressed with enc=gzip: a compression bomb)
+        body = b"\0" * size
     if enc == "broken-gzip":
         body = b"\x1f\x8b\x08\x00garbage-not-gzip"
         headers.append(("Content-Encoding", "gzip"))

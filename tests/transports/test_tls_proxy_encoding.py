@@ -19,7 +19,7 @@ from aioinstagram import (
     RequestTimeoutError,
     TransportError,
 )
-from aioinstagram._transports import _parsers, _pool
+from aioinstagram._transports import DEFAULT_HEADERS, _parsers, _pool, make_backend, map_exception
 from aioinstagram._transports.fast import FastBackend
 
 from .netkit import CA, Proxy, api_handler
@@ -298,3 +298,27 @@ async def test_fast_without_httptools_parses_with_h11(
     monkeypatch.setattr(_parsers, "HAS_HTTPTOOLS", False)
     assert await lookup(server.url, "fast") == "follows"
     assert made == [_parsers.HttptoolsParser, _parsers.H11Parser]
+
+
+@pytest.mark.parametrize("enc", ["", "gzip"])
+async def test_body_cap_holds_on_every_transport(
+    name: str, enc: str, servers: list[RawServer]
+) -> None:
+    """A body over the cap, plain or as a compression bomb (10 MB of zeros in 10 KB of gzip),
+    is refused while reading, never decoded whole."""
+    server = await start(servers)
+    backend = make_backend(
+        name, base_url=server.url + "/v1", max_connections=2, timeout=10.0, max_body_size=1_000_000
+    )
+    try:
+        small = f"{server.url}/v1/x?size=999999&enc={enc}"
+        _, _, body = await backend.send("GET", small, list(DEFAULT_HEADERS), None, timeout=10.0)
+        assert len(body) == 999_999
+        big = f"{server.url}/v1/x?size=10000000&enc={enc}"
+        with pytest.raises(Exception) as info:
+            await backend.send("GET", big, list(DEFAULT_HEADERS), None, timeout=10.0)
+    finally:
+        await backend.aclose()
+    mapped = map_exception(info.value, "GET /x")
+    assert mapped is not None and isinstance(mapped[1], TransportError)
+    assert "exceeds 1000000 bytes" in str(mapped[1])

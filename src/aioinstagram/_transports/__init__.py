@@ -19,10 +19,19 @@ from typing import Any, Final, Literal, get_args
 
 import httpx
 
-from ._base import DEFAULT_HEADERS, USER_AGENT, Backend, HttpxBackend, RawResponse, map_exception
+from ._base import (
+    DEFAULT_HEADERS,
+    DEFAULT_MAX_BODY_SIZE,
+    USER_AGENT,
+    Backend,
+    HttpxBackend,
+    RawResponse,
+    map_exception,
+)
 
 __all__ = [
     "DEFAULT_HEADERS",
+    "DEFAULT_MAX_BODY_SIZE",
     "DEFAULT_TRANSPORT",
     "TRANSPORT_NAMES",
     "USER_AGENT",
@@ -89,13 +98,15 @@ def make_backend(
     verify: Verify = True,
     trust_env: bool = True,
     proxy: Proxy | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
 ) -> Backend:
     """The backend for ``InstagramClient(transport=...)``: a name of :data:`TRANSPORT_NAMES`
     (None: :data:`DEFAULT_TRANSPORT`) or an ``httpx.AsyncBaseTransport``. Raises ValueError for
-    an unknown name, ImportError when the name's extra is not installed."""
+    an unknown name, ImportError when the name's extra is not installed. Every backend reads
+    at most ``max_body_size`` bytes of an answer (decoded)."""
     if isinstance(transport, httpx.AsyncBaseTransport):
         client = httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False)
-        return HttpxBackend(client, owns=True)
+        return HttpxBackend(client, owns=True, max_body_size=max_body_size)
     name = DEFAULT_TRANSPORT if transport is None else transport
     if name not in TRANSPORT_NAMES:
         raise ValueError(
@@ -121,17 +132,19 @@ def make_backend(
     if name == "fast":
         from .fast import FastBackend
 
-        return FastBackend(base_url=base_url, **options)
+        return FastBackend(base_url=base_url, max_body_size=max_body_size, **options)
     if name == "aiohttp":
         from .aiohttp import make_aiohttp_client  # optional dependency: imported on demand
 
-        return HttpxBackend(make_aiohttp_client(**options), owns=True)
+        return HttpxBackend(make_aiohttp_client(**options), owns=True, max_body_size=max_body_size)
     if name == "http2" and not has_h2():
         raise ImportError(
             "The 'http2' transport needs the h2 package: pip install 'aioinstagram[http2]'"
         )
     http2 = True if name == "http2" else None
-    return HttpxBackend(make_httpx_client(http2=http2, **options), owns=True)
+    return HttpxBackend(
+        make_httpx_client(http2=http2, **options), owns=True, max_body_size=max_body_size
+    )
 
 
 def bulk_transport(base_url: str) -> TransportName:

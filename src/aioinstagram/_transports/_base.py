@@ -43,6 +43,7 @@ from .._protocol import Failure
 
 __all__ = [
     "DEFAULT_HEADERS",
+    "DEFAULT_MAX_BODY_SIZE",
     "USER_AGENT",
     "Backend",
     "HttpxBackend",
@@ -57,6 +58,9 @@ def _version(name: str) -> str:
     except PackageNotFoundError:  # pragma: no cover - running from an unpacked tree
         return "0"
 
+
+#: The most bytes of one answer (after Content-Encoding) any backend reads.
+DEFAULT_MAX_BODY_SIZE: Final = 64 * 1024 * 1024
 
 #: Sent by every backend, so that a server (or a proxy's log) sees the same client whichever
 #: transport is used.
@@ -96,13 +100,20 @@ class Backend(Protocol):
 
 
 class HttpxBackend:
-    """A backend over an ``httpx.AsyncClient`` (closed by :meth:`aclose` when ``owns``)."""
+    """A backend over an ``httpx.AsyncClient`` (closed by :meth:`aclose` when ``owns``).
 
-    __slots__ = ("client", "owns")
+    The answer is streamed and decoded chunk by chunk, and refused once it exceeds
+    ``max_body_size`` bytes (decoded), so neither a huge body nor a compression bomb is held
+    whole (httpx itself reads any size)."""
 
-    def __init__(self, client: httpx.AsyncClient, *, owns: bool) -> None:
+    __slots__ = ("client", "max_body_size", "owns")
+
+    def __init__(
+        self, client: httpx.AsyncClient, *, owns: bool, max_body_size: int = DEFAULT_MAX_BODY_SIZE
+    ) -> None:
         self.client = client
         self.owns = owns
+        self.max_body_size = max_body_size
 
     async def send(
         self,
@@ -115,8 +126,22 @@ class HttpxBackend:
     ) -> RawResponse:
         client = self.client
         request = client.build_request(method, url, headers=headers, content=body, timeout=timeout)
-        response = await client.send(request)
-        return RawResponse(response.status_code, response.headers, response.content)
+        response = await client.send(request, stream=True)
+        cap = self.max_body_size
+        try:
+            parts: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > cap:
+                    raise httpx.RemoteProtocolError(
+                        f"Response body exceeds {cap} bytes.", request=request
+                    )
+                parts.append(chunk)
+        finally:
+            await response.aclose()
+        content = parts[0] if len(parts) == 1 else b"".join(parts)
+        return RawResponse(response.status_code, response.headers, content)
 
     async def aclose(self) -> None:
         if self.owns:

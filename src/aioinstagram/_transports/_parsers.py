@@ -25,6 +25,8 @@ from typing import Final, Protocol
 
 import h11
 
+from ._base import DEFAULT_MAX_BODY_SIZE
+
 try:
     import httptools
 except ImportError:  # pragma: no cover - the speed extra is not installed
@@ -44,7 +46,6 @@ __all__ = [
     "serialize_request",
 ]
 
-DEFAULT_MAX_BODY_SIZE: Final = 64 * 1024 * 1024
 DEFAULT_MAX_HEAD_SIZE: Final = 64 * 1024
 #: Interim (1xx) answers accepted before the final one (issue 11: a flood is refused).
 MAX_INTERIM: Final = 16

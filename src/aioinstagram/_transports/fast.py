@@ -119,6 +119,7 @@ class FastBackend:
                     keepalive_expiry=keepalive_expiry,
                 ),
                 owns=True,
+                max_body_size=max_body_size,
             )
         ssl_context: ssl.SSLContext | None = None
         if scheme == "https":
