@@ -74,7 +74,7 @@ class InstagramClient:
         retry_deadline: float | None = 60.0,
         rate_limit_window: float = 3600.0,
         proxy: str | httpx.URL | httpx.Proxy | None = None,
-        verify: ssl.SSLContext | str | bool | None = None,
+        verify: ssl.SSLContext | str | os.PathLike[str] | bool | None = None,
         trust_env: bool | None = None,
     ) -> None:
         for name, value in (
