@@ -10,6 +10,7 @@ async with InstagramClient(access_token="...") as client:
 
 from ._client import InstagramClient
 from ._errors import (
+    AccessDeniedError,
     APIError,
     ClientClosedError,
     DecodeError,
@@ -26,6 +27,7 @@ from ._errors import (
     OAuthForbiddenError,
     OAuthParameterError,
     OAuthPermissionsError,
+    OAuthStateError,
     OutcomeUnknownError,
     PaginationError,
     PaginationLoopError,
@@ -33,6 +35,7 @@ from ._errors import (
     RequestTimeoutError,
     ServerError,
     SubscriptionError,
+    TokenRequiredError,
     TransportError,
 )
 from ._models import (
@@ -45,6 +48,14 @@ from ._models import (
     User,
     UserCounts,
 )
+from ._oauth import (
+    Authorization,
+    OAuthToken,
+    authorize_url,
+    exchange_code,
+    new_state,
+    parse_redirect,
+)
 from ._pagination import AsyncPaginator, Checkpoint, PaginatorState
 from ._protocol import sign, verify_hub_signature
 
@@ -52,7 +63,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "APIError",
+    "AccessDeniedError",
     "AsyncPaginator",
+    "Authorization",
     "Checkpoint",
     "ClientClosedError",
     "DecodeError",
@@ -71,6 +84,8 @@ __all__ = [
     "OAuthForbiddenError",
     "OAuthParameterError",
     "OAuthPermissionsError",
+    "OAuthStateError",
+    "OAuthToken",
     "OutcomeUnknownError",
     "OutgoingStatus",
     "Page",
@@ -84,10 +99,15 @@ __all__ = [
     "RequestTimeoutError",
     "ServerError",
     "SubscriptionError",
+    "TokenRequiredError",
     "TransportError",
     "User",
     "UserCounts",
     "__version__",
+    "authorize_url",
+    "exchange_code",
+    "new_state",
+    "parse_redirect",
     "sign",
     "verify_hub_signature",
 ]

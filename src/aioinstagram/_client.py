@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import types
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 import httpx
@@ -63,6 +64,8 @@ class InstagramClient:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         retry_deadline: float | None = 60.0,
         rate_limit_window: float = 3600.0,
+        client_ips: str | None = None,
+        forwarded_for: Literal["writes", "all"] = "writes",
     ) -> None:
         for name, value in (
             ("access_token", access_token),
@@ -94,8 +97,15 @@ class InstagramClient:
             )
         if http_client is not None and transport is not None:
             raise InvalidArgumentError("pass http_client or transport, not both")
+        _check_forwarded_for(client_ips, client_secret, forwarded_for)
 
-        self._credentials = Credentials(access_token, client_id, client_secret)
+        self._credentials = Credentials(
+            access_token,
+            client_id,
+            client_secret,
+            client_ips=client_ips,
+            forwarded_for_all=forwarded_for == "all",
+        )
         self._secrets_box = register_secrets(self._credentials.secrets())
         install_redaction()
 
@@ -173,6 +183,25 @@ class InstagramClient:
             f"signed={bool(self._credentials.client_secret)} "
             f"{'closed' if self.is_closed else 'open'}>"
         )
+
+
+_IPS_RE: Final = re.compile(r"\A[0-9A-Fa-f:.]+(?:\s*,\s*[0-9A-Fa-f:.]+)*\Z")
+
+
+def _check_forwarded_for(client_ips: object, client_secret: str | None, mode: object) -> None:
+    """``client_ips`` (api doc section 6b): one IP or a comma-separated list; signing needs
+    the client secret."""
+    if mode not in ("writes", "all"):
+        raise InvalidArgumentError(f"forwarded_for must be 'writes' or 'all', not {mode!r}")
+    if client_ips is None:
+        return
+    if not isinstance(client_ips, str) or not _IPS_RE.match(client_ips):
+        raise InvalidArgumentError(
+            f"client_ips must be an IP address or a comma-separated list of them, "
+            f"not {client_ips!r}"
+        )
+    if not client_secret:
+        raise InvalidArgumentError("client_ips needs client_secret: the header is signed with it")
 
 
 def _check_base_url(base_url: object) -> None:

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._auth import make_token
+from ._auth import OAuthState, make_token
 from ._config import EmulatorConfig, EmulatorStats, FaultConfig
 from ._faults import FaultState
 from ._graph import Graph
@@ -48,6 +48,12 @@ class Emulator:
             config.rate_window,
             config.clock,
         )
+        #: Writes carrying a valid X-Insta-Forwarded-For (api doc §5, §6b: higher buckets).
+        self.signed_write_limiter = SlidingWindowLimiter(
+            config.relationship_limit_signed, config.rate_window, config.clock
+        )
+        #: OAuth codes, which app obtained which token, who authorized which app (``_oauth``).
+        self.oauth = OAuthState(config.apps, config.oauth_code_ttl, config.clock)
         self._app: EmulatorApp | None = None
 
     def __repr__(self) -> str:
@@ -101,3 +107,4 @@ class Emulator:
     def reset_rate_limits(self) -> None:
         self.limiter.reset()
         self.relationship_limiter.reset()
+        self.signed_write_limiter.reset()
