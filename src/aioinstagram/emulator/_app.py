@@ -38,6 +38,7 @@ when it is installed.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final
@@ -511,21 +512,30 @@ def build_app(emulator: Emulator) -> EmulatorApp:
             methods=["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"],
         )
 
+    from . import _realtime as rt  # subscriptions, oEmbed, posted media (api doc §7)
     from ._oauth import OAuthEndpoints  # OAuth lives outside /v1 (api doc §1)
 
     oauth = OAuthEndpoints(emulator)
+    realtime = rt.endpoints(emulator.realtime)
     any_method = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
     routes = [
         Route("/oauth/authorize/", oauth.authorize, methods=any_method),
         Route("/oauth/authorize", oauth.authorize, methods=any_method),
         Route("/oauth/access_token", oauth.access_token, methods=any_method),
         Route("/oauth/access_token/", oauth.access_token, methods=any_method),
+        Route("/oembed", realtime["oembed"], methods=any_method),
+        Route("/oembed/", realtime["oembed"], methods=any_method),
+        Route("/_emulator/media", realtime["admin_media"], methods=any_method),
+        Route("/v1/subscriptions", realtime["subscriptions"], methods=any_method),
         route("/users/search", GET=h.search),
         route("/users/{user_id}", GET=h.get_user),
         route("/users/{user_id}/follows", GET=h.follows),
         route("/users/{user_id}/followed-by", GET=h.followed_by),
         route("/users/{user_id}/requested-by", GET=h.requested_by),
         route("/users/{user_id}/relationship", GET=h.get_relationship, POST=h.post_relationship),
+        # Until the media endpoints land (then theirs replace these two lines):
+        route("/media/{media_id}", GET=functools.partial(rt.get_media, h)),
+        route("/media/{media_id}/likes", POST=functools.partial(rt.like_media, h)),
         route("/{rest:path}"),
     ]
     return EmulatorApp(routes=routes, fault_state=emulator.fault_state)

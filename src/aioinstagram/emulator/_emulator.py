@@ -11,6 +11,7 @@ from ._config import EmulatorConfig, EmulatorStats, FaultConfig
 from ._faults import FaultState
 from ._graph import Graph
 from ._ratelimit import SlidingWindowLimiter
+from ._realtime import RealtimeHub
 
 if TYPE_CHECKING:
     from ._app import EmulatorApp
@@ -54,6 +55,8 @@ class Emulator:
         )
         #: OAuth codes, which app obtained which token, who authorized which app (``_oauth``).
         self.oauth = OAuthState(config.apps, config.oauth_code_ttl, config.clock)
+        #: Real-time subscriptions, posted media and deliveries (``_realtime``).
+        self.realtime = RealtimeHub(self)
         self._app: EmulatorApp | None = None
 
     def __repr__(self) -> str:
@@ -103,6 +106,11 @@ class Emulator:
     def faults(self, config: FaultConfig) -> None:
         """Change the injected faults at runtime (the fault RNG is re-seeded)."""
         self.fault_state.configure(config)
+
+    async def post_media(self, user_id: int | str, **kwargs: Any) -> Any:
+        """Post a new media item as ``user_id`` (``tags``, ``location_id``, ``lat``/``lng``,
+        ``caption``) and notify the real-time subscriptions that match it (api doc §7)."""
+        return await self.realtime.post_media(user_id, **kwargs)
 
     def reset_rate_limits(self) -> None:
         self.limiter.reset()
