@@ -58,6 +58,17 @@ from ._oauth import (
 )
 from ._pagination import AsyncPaginator, Checkpoint, PaginatorState
 from ._protocol import sign, verify_hub_signature
+from ._realtime import (
+    RealtimeReceiver,
+    Update,
+    UpdateData,
+    answer_challenge,
+    handle_notification,
+    parse_updates,
+    verify_signature,
+)
+from ._resources.oembed import OEmbed, shortcode_from_url
+from ._resources.subscriptions import Subscription
 
 __version__ = "0.1.0"
 
@@ -86,6 +97,7 @@ __all__ = [
     "OAuthPermissionsError",
     "OAuthStateError",
     "OAuthToken",
+    "OEmbed",
     "OutcomeUnknownError",
     "OutgoingStatus",
     "Page",
@@ -94,20 +106,29 @@ __all__ = [
     "PaginatorState",
     "RateLimit",
     "RateLimitError",
+    "RealtimeReceiver",
     "Relationship",
     "RelationshipAction",
     "RequestTimeoutError",
     "ServerError",
+    "Subscription",
     "SubscriptionError",
     "TokenRequiredError",
     "TransportError",
+    "Update",
+    "UpdateData",
     "User",
     "UserCounts",
     "__version__",
+    "answer_challenge",
     "authorize_url",
     "exchange_code",
+    "handle_notification",
     "new_state",
     "parse_redirect",
+    "parse_updates",
+    "shortcode_from_url",
     "sign",
     "verify_hub_signature",
+    "verify_signature",
 ]

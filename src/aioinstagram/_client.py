@@ -14,7 +14,9 @@ from ._logging import install_redaction, register_secrets
 from ._models import RateLimit
 from ._protocol import DEFAULT_BASE_URL, Credentials
 from ._ratelimit import RateLimiter, RateLimitMode
+from ._resources.oembed import OEmbed, OEmbedResource
 from ._resources.relationships import RelationshipsResource
+from ._resources.subscriptions import SubscriptionsResource
 from ._resources.users import UsersResource
 from ._transport import RetryPolicy, Transport
 from ._transports import DEFAULT_TRANSPORT, make_transport
@@ -136,6 +138,23 @@ class InstagramClient:
         """Follows / followed-by / requested-by lists, relationship reads and changes, bulk."""
         self.users = UsersResource(self._transport)
         """User profiles and search."""
+        self.subscriptions = SubscriptionsResource(self._transport)
+        """Real-time subscriptions of the application (needs client_id and client_secret)."""
+        self._oembed = OEmbedResource(self._transport)
+
+    async def oembed(
+        self,
+        url: str,
+        *,
+        maxwidth: int | None = None,
+        hidecaption: bool = False,
+        omitscript: bool = False,
+    ) -> OEmbed:
+        """The oEmbed answer for a media URL (``http://instagram.com/p/<shortcode>/``) or a
+        bare shortcode; sent without credentials, as the API allowed (api doc section 8)."""
+        return await self._oembed(
+            url, maxwidth=maxwidth, hidecaption=hidecaption, omitscript=omitscript
+        )
 
     # -- state --------------------------------------------------------------------------------
 
