@@ -56,8 +56,8 @@ def shortcode_from_url(url: str) -> str:
         return url
     try:
         parts = urlsplit(url if "://" in url else "https://" + url)
-        host = (parts.hostname or "").lower()
-    except ValueError:
+        host = (parts.hostname or "").lower() if parts.port is None else ""
+    except ValueError:  # an invalid port
         host = ""
     segments = [s for s in parts.path.split("/") if s] if host else []
     if (
