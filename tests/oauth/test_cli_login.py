@@ -27,7 +27,7 @@ from .helpers import APP_ID, APP_SECRET, small_emulator
 
 
 @pytest.fixture(autouse=True)
-def _config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "cfg" / "credentials.json"
     monkeypatch.setenv("AIOINSTAGRAM_CONFIG", str(path))
     for name in ("INSTAGRAM_ACCESS_TOKEN", "INSTAGRAM_CLIENT_SECRET", "INSTAGRAM_CLIENT_ID"):
@@ -40,28 +40,28 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_embedded_login_stores_a_0600_token_and_never_prints_secrets(_config: Path) -> None:
+def test_embedded_login_stores_a_0600_token_and_never_prints_secrets(config_file: Path) -> None:
     code, out, err = run("login", "--scope", "likes")
     assert code == 0, err
     assert out == ""
-    assert "logged in as" in err and str(_config) in err
-    stored = load_stored(_config)
+    assert "logged in as" in err and str(config_file) in err
+    stored = load_stored(config_file)
     assert stored is not None and stored.base_url is None
     assert re.fullmatch(r"emulator-[0-9]+\.basic\+likes", stored.access_token)
-    assert stat.S_IMODE(os.stat(_config).st_mode) == 0o600
-    assert stat.S_IMODE(os.stat(_config.parent).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(config_file).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(config_file.parent).st_mode) == 0o700
     assert stored.access_token not in err and APP_SECRET not in err + out
 
 
-def test_print_token_prints_for_the_environment_and_stores_nothing(_config: Path) -> None:
+def test_print_token_prints_for_the_environment_and_stores_nothing(config_file: Path) -> None:
     code, out, err = run("login", "--print-token", "--user-id", "5")
     assert code == 0, err
     assert out.strip() == "INSTAGRAM_ACCESS_TOKEN=emulator-5.basic"
-    assert not _config.exists()
+    assert not config_file.exists()
     assert "emulator-5" not in err
 
 
-def test_the_stored_token_is_what_later_commands_use(_config: Path) -> None:
+def test_the_stored_token_is_what_later_commands_use(config_file: Path) -> None:
     assert run("login")[0] == 0  # basic only
     code, _, err = run("relationship", "5")
     assert code == 1
@@ -85,12 +85,12 @@ def test_login_errors_are_one_line_without_secrets() -> None:
     assert result.exit_code == 2 and "--client-id" in result.stderr
 
 
-def test_existing_file_permissions_are_tightened(_config: Path) -> None:
-    _config.parent.mkdir(parents=True)
-    _config.write_text("{}")
-    os.chmod(_config, 0o644)
+def test_existing_file_permissions_are_tightened(config_file: Path) -> None:
+    config_file.parent.mkdir(parents=True)
+    config_file.write_text("{}")
+    os.chmod(config_file, 0o644)
     assert run("login")[0] == 0
-    assert stat.S_IMODE(os.stat(_config).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(config_file).st_mode) == 0o600
 
 
 class Browser:
@@ -171,7 +171,7 @@ def served_emulator() -> Iterator[str]:
 
 
 def test_cli_login_with_a_browser_against_a_served_emulator(
-    served_emulator: str, _config: Path, monkeypatch: pytest.MonkeyPatch
+    served_emulator: str, config_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     browser = Browser()
     monkeypatch.setattr(login_mod.webbrowser, "open", lambda url: browser.visit_later(url))
@@ -187,7 +187,7 @@ def test_cli_login_with_a_browser_against_a_served_emulator(
     assert result.exit_code == 0, result.stderr
     assert "/oauth/authorize/?client_id=emulator-client" in result.stderr
     assert APP_SECRET not in result.stderr + result.stdout
-    stored = load_stored(_config)
+    stored = load_stored(config_file)
     assert stored is not None
     assert (stored.access_token, stored.base_url) == ("emulator-9.basic+likes", served_emulator)
     # Later commands use it against that base.
