@@ -26,6 +26,7 @@ tokens never appear in a repr, a log line or an error message.
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 from collections.abc import Iterable
 from typing import Any, Final, Literal
@@ -230,8 +231,6 @@ def exchange_form(
 
 def read_token_response(status: int, headers: Any, body: bytes) -> OAuthToken:
     """The un-enveloped token answer, or the typed error of a flat OAuth error body. Pure."""
-    import json
-
     try:
         doc = json.loads(body) if body else None
     except ValueError:

@@ -235,3 +235,26 @@ def test_config_checks() -> None:
         EmulatorConfig(realtime_attempts=0)
     with pytest.raises(ValueError):
         dataclasses.replace(EmulatorConfig(), apps=EmulatorConfig().apps * 2)
+
+
+async def test_the_client_secret_stays_out_of_logs_and_errors(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    from aioinstagram import InstagramError
+
+    emu = fast()
+    caplog.set_level(logging.DEBUG)
+    async with client_for(
+        emu, "socket", client_id=APP_ID, client_secret=APP_SECRET, transport="httpcore"
+    ) as (c, _):  # httpx's own transport logs every request URL
+        assert await c.subscriptions.list() == []
+        assert APP_SECRET not in repr(c)
+        with pytest.raises(InstagramError) as info:
+            await c.subscriptions.create(
+                object="user", callback_url=closed_port_url(), verify_token=VERIFY
+            )
+        assert APP_SECRET not in str(info.value)
+    assert "HTTP Request: GET" in caplog.text  # httpx's request lines were captured ...
+    assert APP_SECRET not in caplog.text  # ... and scrubbed
