@@ -22,7 +22,6 @@ returns a ready Starlette app (the ``emulator`` extra) answering both on one pat
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
@@ -33,6 +32,7 @@ import attrs
 
 from ._converter import structure
 from ._errors import DecodeError, InvalidArgumentError
+from ._protocol import verify_hub_signature
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -89,11 +89,7 @@ def verify_signature(body: bytes, signature: str | None, client_secret: str) -> 
     False."""
     if not signature or not client_secret:
         return False
-    given = signature.strip().lower()
-    if not given.isascii():
-        return False
-    expected = hmac.new(client_secret.encode(), body, hashlib.sha1).hexdigest()
-    return hmac.compare_digest(expected.encode(), given.encode())
+    return verify_hub_signature(body, signature, client_secret)
 
 
 def parse_updates(body: bytes) -> list[Update]:

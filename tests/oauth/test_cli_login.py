@@ -193,3 +193,15 @@ def test_cli_login_with_a_browser_against_a_served_emulator(
     # Later commands use it against that base.
     follow = CliRunner().invoke(cli, ["follow", "12"], catch_exceptions=False)
     assert follow.exit_code == 1 and "scope=relationships" in follow.stderr
+
+
+def test_embedded_login_ignores_credentials_from_the_environment(config_file: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["--users", "300", "login"],
+        env={"INSTAGRAM_CLIENT_ID": "real-app", "INSTAGRAM_CLIENT_SECRET": "real-secret"},
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.stderr
+    assert load_stored(config_file) is not None
+    assert "real-secret" not in result.stderr + result.stdout

@@ -308,9 +308,9 @@ async def login_remote(
     is_flag=True,
     help="Print INSTAGRAM_ACCESS_TOKEN=... on stdout instead of storing the token.",
 )
-@click.pass_obj
+@click.pass_context
 def login(
-    app: Any,
+    ctx: click.Context,
     client_id: str | None,
     app_secret: str | None,
     scopes: tuple[str, ...],
@@ -325,12 +325,20 @@ def login(
     On the embedded emulator (the default) the flow runs in process; with --base-url the
     authorization URL is opened in a browser and the redirect is received on 127.0.0.1.
     """
+    app: Any = ctx.obj
     settings = app.settings
     emulator = app.emulator()
     if emulator is None and settings.base_url is None:
         raise click.UsageError("login needs --base-url or the embedded emulator (--emulator)")
     if emulator is not None:
         from ..emulator._auth import DEFAULT_APP
+
+        # Credentials from the environment are meant for the real API, as for the group.
+        environment = click.core.ParameterSource.ENVIRONMENT
+        if ctx.get_parameter_source("client_id") is environment:
+            client_id = None
+        if ctx.get_parameter_source("app_secret") is environment:
+            app_secret = None
 
         client_id = client_id or DEFAULT_APP.client_id
         app_secret = app_secret or DEFAULT_APP.client_secret
