@@ -46,7 +46,10 @@ class InstagramClient:
     RateLimitError instead. ``http_client`` may be any ``httpx.AsyncClient`` (for example one
     with an ASGI or mock transport); it is then not closed by this client. ``transport`` picks a
     built-in transport by name (``"httpcore"``, ``"native"``, ``"aiohttp"``, ``"http2"``) or
-    takes an ``httpx.AsyncBaseTransport``.
+    takes an ``httpx.AsyncBaseTransport``. ``client_ips`` (with ``client_secret``) signs writes
+    with ``X-Insta-Forwarded-For`` (every call with ``forwarded_for="all"``). A client with only a
+    ``client_id`` raises TokenRequiredError, before sending, for the endpoints that needed a
+    user's token. ``client.subscriptions`` uses ``client_id`` + ``client_secret``.
 
     Use it as ``async with InstagramClient(...) as client:``, or call :meth:`aclose`.
     """

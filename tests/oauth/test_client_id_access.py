@@ -4,6 +4,8 @@ emulator's enforcement and its per-application budget (api doc section 5)."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aioinstagram import (
     OAuthClientError,
@@ -124,3 +126,16 @@ async def test_the_application_budget_is_separate_from_tokens() -> None:
             assert (await user_client.users.get("5")).id == "5"  # its own budget
             assert user_client.rate_limit is not None
             assert user_client.rate_limit.remaining == 2
+
+
+@given(
+    st.sampled_from(["GET", "POST", "DELETE", "PUT"]),
+    st.lists(st.from_regex(r"\A[A-Za-z0-9_.-]{1,12}\Z"), max_size=4),
+)
+def test_table_properties(method: str, segments: list[str]) -> None:
+    tail = "".join("/" + s for s in segments)
+    # self and everything below it: never with a client_id alone.
+    assert not accepts_client_id(method, "/users/self" + tail)
+    # a write: never.
+    if method != "GET":
+        assert not accepts_client_id(method, "/media" + tail)

@@ -258,3 +258,59 @@ async def test_the_client_secret_stays_out_of_logs_and_errors(
         assert APP_SECRET not in str(info.value)
     assert "HTTP Request: GET" in caplog.text  # httpx's request lines were captured ...
     assert APP_SECRET not in caplog.text  # ... and scrubbed
+
+
+async def test_raw_shapes_json_bodies_and_the_2016_rule() -> None:
+    emu = fast()
+    async with receiver() as (callback, _), client_for(emu, "asgi") as (_, http):
+        url = "http://emulator.invalid/v1/subscriptions/"  # the documented form, with a slash
+        form = {
+            "client_id": APP_ID,
+            "client_secret": APP_SECRET,
+            "object": "tag",
+            "object_id": "nofilter",
+            "aspect": "media",
+            "verify_token": VERIFY,
+            "callback_url": callback,
+        }
+        created = await http.post(url, data=form)
+        assert created.status_code == 200
+        body = created.json()
+        assert body["meta"] == {"code": 200}
+        assert body["data"] == {
+            "object": "tag",
+            "object_id": "nofilter",
+            "type": "subscription",
+            "id": body["data"]["id"],
+            "aspect": "media",
+            "callback_url": callback,
+        }
+        # A JSON body is not read: the API answered with the callback_url error.
+        as_json = await http.post(
+            url, params={"client_id": APP_ID, "client_secret": APP_SECRET}, json=form
+        )
+        assert as_json.status_code == 400
+        assert as_json.json()["meta"] == {
+            "code": 400,
+            "error_type": "APISubscriptionError",
+            "error_message": (
+                'Invalid format for "callback_url". URL must start with "http://" or "https://"'
+            ),
+        }
+        deleted = await http.delete(
+            url.rstrip("/") + ".json",
+            params={"client_id": APP_ID, "client_secret": APP_SECRET, "object": "all"},
+        )
+        assert deleted.json() == {"meta": {"code": 200}, "data": None}
+    emu2016 = fast({"era": "2016"})
+    async with (
+        receiver() as (callback, _),
+        client_for(emu2016, "asgi", client_id=APP_ID, client_secret=APP_SECRET) as (c, _h),
+    ):
+        with pytest.raises(SubscriptionError, match="Only user subscriptions"):
+            await c.subscriptions.create(
+                object="tag", object_id="x", callback_url=callback, verify_token=VERIFY
+            )
+        assert (
+            await c.subscriptions.create(object="user", callback_url=callback, verify_token=VERIFY)
+        ).object == "user"
