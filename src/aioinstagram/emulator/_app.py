@@ -1,4 +1,5 @@
-"""The emulator's routes: a Starlette app serving the users and relationships endpoints.
+"""The emulator's routes: a Starlette app serving the users and relationships endpoints (and,
+outside this pipeline, OAuth, oEmbed and subscriptions: ``_oauth``, ``_realtime``).
 
 Theory of operation
 -------------------
@@ -19,7 +20,11 @@ b. the per-token sliding-hour rate limit (api doc §5). Every answer, errors inc
    ``X-Ratelimit-Limit`` / ``X-Ratelimit-Remaining``; past the limit: 429
    ``OAuthRateLimitException``;
 c. the credential: none -> 400 ``OAuthParameterException``; not a valid emulator token ->
-   400 ``OAuthAccessTokenException`` (api doc §4);
+   400 ``OAuthAccessTokenException`` (api doc §4); a ``client_id`` alone: a registered app
+   (else 400 ``OAuthClientException``) calling a public read (``aioinstagram._access``; else, and
+   always in ``era="2016"``, 400 ``OAuthParameterException``); then ``X-Insta-Forwarded-For``
+   (api doc §6b): a valid one marks the call signed, and when enforced a missing or bad one is
+   403 ``OAuthForbiddenException``;
 d. the signature, when a client secret is configured (api doc §6a): 403
    ``OAuthForbiddenException``;
 e. the user id in the path (``self`` or digits; unknown -> 400 ``APINotFoundError`` "this user
