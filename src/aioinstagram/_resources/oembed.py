@@ -71,7 +71,9 @@ def shortcode_from_url(url: str) -> str:
 
 
 class OEmbedResource(Resource):
-    """``client.oembed(url, ...)``."""
+    """``client.oembed(url, ...)``: one GET through the client's connection pool, without
+    credentials and outside the API's rate budget (oEmbed was not counted against it
+    **[unverified]**); not retried."""
 
     __slots__ = ()
 

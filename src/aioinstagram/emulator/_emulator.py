@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ._auth import OAuthState, make_token
 from ._config import EmulatorConfig, EmulatorStats, FaultConfig
 from ._faults import FaultState
-from ._graph import Graph
+from ._graph import Graph, Media
 from ._ratelimit import SlidingWindowLimiter
 from ._realtime import RealtimeHub
 
@@ -107,7 +107,7 @@ class Emulator:
         """Change the injected faults at runtime (the fault RNG is re-seeded)."""
         self.fault_state.configure(config)
 
-    async def post_media(self, user_id: int | str, **kwargs: Any) -> Any:
+    async def post_media(self, user_id: int | str, **kwargs: Any) -> Media:
         """Post a new media item as ``user_id`` (``tags``, ``location_id``, ``lat``/``lng``,
         ``caption``) and notify the real-time subscriptions that match it (api doc §7)."""
         return await self.realtime.post_media(user_id, **kwargs)

@@ -573,6 +573,7 @@ def endpoints(hub: RealtimeHub) -> dict[str, Callable[[Request], Any]]:
         method = request.method
         if method == "POST" and values.get("_method", "").upper() == "DELETE":
             method = "DELETE"  # api doc §2 method override
+        hub.emu.stats.requests[f"{method} /subscriptions"] += 1
         try:
             client_id = hub.app_of(values)
             if method == "GET":
