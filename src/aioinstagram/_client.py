@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import ssl
 import types
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 import httpx
@@ -15,7 +16,9 @@ from ._logging import install_redaction, register_secrets
 from ._models import RateLimit
 from ._protocol import DEFAULT_BASE_URL, Credentials
 from ._ratelimit import RateLimiter, RateLimitMode
+from ._resources.oembed import OEmbed, OEmbedResource
 from ._resources.relationships import RelationshipsResource
+from ._resources.subscriptions import SubscriptionsResource
 from ._resources.users import UsersResource
 from ._transport import Requester, RetryPolicy
 from ._transports import TransportName, make_backend
@@ -53,7 +56,10 @@ class InstagramClient:
     a CA bundle path or an ``ssl.SSLContext``) and ``trust_env`` (read ``HTTP_PROXY`` /
     ``HTTPS_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` and ``SSL_CERT_FILE``; default True) are
     passed to the built-in transports; they make no sense with ``http_client`` or a transport
-    object, which are configured already.
+    object, which are configured already. ``client_ips`` (with ``client_secret``) signs writes
+    with ``X-Insta-Forwarded-For`` (every call with ``forwarded_for="all"``). A client with only
+    a ``client_id`` raises TokenRequiredError, before sending, for the endpoints that needed a
+    user's token. ``client.subscriptions`` uses ``client_id`` + ``client_secret``.
 
     Use it as ``async with InstagramClient(...) as client:``, or call :meth:`aclose`.
     """
@@ -73,6 +79,8 @@ class InstagramClient:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         retry_deadline: float | None = 60.0,
         rate_limit_window: float = 3600.0,
+        client_ips: str | None = None,
+        forwarded_for: Literal["writes", "all"] = "writes",
         proxy: str | httpx.URL | httpx.Proxy | None = None,
         verify: ssl.SSLContext | str | os.PathLike[str] | bool | None = None,
         trust_env: bool | None = None,
@@ -122,8 +130,15 @@ class InstagramClient:
             raise InvalidArgumentError(
                 f"proxy must be a URL (str or httpx.URL) or an httpx.Proxy, not {proxy!r}"
             )
+        _check_forwarded_for(client_ips, client_secret, forwarded_for)
 
-        self._credentials = Credentials(access_token, client_id, client_secret)
+        self._credentials = Credentials(
+            access_token,
+            client_id,
+            client_secret,
+            client_ips=client_ips,
+            forwarded_for_all=forwarded_for == "all",
+        )
         self._secrets_box = register_secrets(self._credentials.secrets())
         install_redaction()
 
@@ -160,6 +175,23 @@ class InstagramClient:
         """Follows / followed-by / requested-by lists, relationship reads and changes, bulk."""
         self.users = UsersResource(self._requester)
         """User profiles and search."""
+        self.subscriptions = SubscriptionsResource(self._requester)
+        """Real-time subscriptions of the application (needs client_id and client_secret)."""
+        self._oembed = OEmbedResource(self._requester)
+
+    async def oembed(
+        self,
+        url: str,
+        *,
+        maxwidth: int | None = None,
+        hidecaption: bool = False,
+        omitscript: bool = False,
+    ) -> OEmbed:
+        """The oEmbed answer for a media URL (``http://instagram.com/p/<shortcode>/``) or a
+        bare shortcode; sent without credentials, as the API allowed (api doc section 8)."""
+        return await self._oembed(
+            url, maxwidth=maxwidth, hidecaption=hidecaption, omitscript=omitscript
+        )
 
     @property
     def _transport(self) -> Requester:
@@ -212,6 +244,25 @@ class InstagramClient:
             f"signed={bool(self._credentials.client_secret)} "
             f"{'closed' if self.is_closed else 'open'}>"
         )
+
+
+_IPS_RE: Final = re.compile(r"\A[0-9A-Fa-f:.]+(?:\s*,\s*[0-9A-Fa-f:.]+)*\Z")
+
+
+def _check_forwarded_for(client_ips: object, client_secret: str | None, mode: object) -> None:
+    """``client_ips`` (api doc section 6b): one IP or a comma-separated list; signing needs
+    the client secret."""
+    if mode not in ("writes", "all"):
+        raise InvalidArgumentError(f"forwarded_for must be 'writes' or 'all', not {mode!r}")
+    if client_ips is None:
+        return
+    if not isinstance(client_ips, str) or not _IPS_RE.match(client_ips):
+        raise InvalidArgumentError(
+            f"client_ips must be an IP address or a comma-separated list of them, "
+            f"not {client_ips!r}"
+        )
+    if not client_secret:
+        raise InvalidArgumentError("client_ips needs client_secret: the header is signed with it")
 
 
 def _check_base_url(base_url: object) -> None:

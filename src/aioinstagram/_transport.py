@@ -155,6 +155,19 @@ class Requester:
         path, params = resolve_next_url(next_url, self.base_url)
         return await self.request("GET", path, params, data_type=data_type)
 
+    async def send_plain(self, method: str, url: str, description: str) -> RawResponse:
+        """One request to an absolute URL outside the API's envelope (oEmbed): no credentials,
+        no retries, no rate limit; the backend's errors mapped as for any call."""
+        if self._closed:
+            raise ClientClosedError("the client is closed; create a new InstagramClient")
+        try:
+            return await self.backend.send(method, url, _GET_HEADERS, None, timeout=self._timeout)
+        except BaseException as exc:
+            mapped = map_exception(exc, description)
+            if mapped is None:
+                raise
+            raise mapped[1] from exc
+
     async def send(self, spec: RequestSpec, *, data_type: Any = None) -> Envelope:
         if self._closed:
             raise ClientClosedError("the client is closed; create a new InstagramClient")
@@ -212,8 +225,10 @@ class Requester:
             url += "?" + encode_query(spec.query)
         if spec.form is not None:
             body = encode_query(spec.form).encode("ascii")
-            return self.backend.send(spec.method, url, _FORM_HEADERS, body, timeout=self._timeout)
-        return self.backend.send(spec.method, url, _GET_HEADERS, None, timeout=self._timeout)
+            form = [*_FORM_HEADERS, *spec.headers] if spec.headers else _FORM_HEADERS
+            return self.backend.send(spec.method, url, form, body, timeout=self._timeout)
+        get = [*_GET_HEADERS, *spec.headers] if spec.headers else _GET_HEADERS
+        return self.backend.send(spec.method, url, get, None, timeout=self._timeout)
 
     def _fail(
         self,

@@ -7,8 +7,9 @@ when the connection ends (``feed_eof``), and say when one response is complete. 
 ``status_code``, ``reason``, ``http_version``, ``headers`` (raw names and values, in order),
 ``body``, ``keep_alive`` (the connection may carry another request) and ``trailing`` (bytes came
 after the response: the connection is unusable). ``received`` is True once any byte arrived.
-Interim ``1xx`` answers are skipped (at most :data:`MAX_INTERIM` of them). Anything the parser
-refuses, or a body over ``max_body_size``, raises :class:`ProtocolError`.
+Interim ``1xx`` answers are skipped (at most :data:`MAX_INTERIM` of them; a response that
+has them is parsed by h11 from its first byte, as llhttp would skip blank lines after them).
+Anything the parser refuses, or a body over ``max_body_size``, raises :class:`ProtocolError`.
 
 llhttp is stricter than h11 on request-smuggling shapes (a duplicate ``Content-Length``,
 ``Content-Length`` with ``Transfer-Encoding``, obsolete line folding): where h11 would accept,
@@ -122,6 +123,11 @@ def serialize_request(
 
 # -- httptools (llhttp) ---------------------------------------------------------------------
 
+
+class _Interim(Exception):
+    """Raised in a callback to stop llhttp at the end of an interim answer."""
+
+
 _BAD_REASON: Final = re.compile(rb"[\x00\x0b\x0c]")
 
 # Framing, decided when the headers are complete.
@@ -137,9 +143,10 @@ class HttptoolsParser:
         "_done",
         "_error",
         "_framing",
+        "_h11",
         "_has_length",
+        "_head",
         "_head_size",
-        "_interim",
         "_max_body",
         "_max_head",
         "_parser",
@@ -174,7 +181,8 @@ class HttptoolsParser:
         self._error: ProtocolError | None = None
         self._framing = _UNKNOWN
         self._head_size = 0
-        self._interim = 0
+        self._head: list[bytes] = []  # the bytes until the final headers, for _hand_over
+        self._h11: H11Parser | None = None
         self._parts: list[bytes] = []
         self._size = 0
         self._te: list[bytes] = []
@@ -192,6 +200,11 @@ class HttptoolsParser:
     def complete(self) -> bool:
         return self._done
 
+    @property
+    def reusable(self) -> bool:
+        """May :meth:`reset` serve the next answer (llhttp parsed this one to its end)?"""
+        return self._h11 is None and self._done and self.keep_alive and not self.trailing
+
     def feed(self, data: bytes) -> bool:
         if not data:
             return self._done
@@ -199,15 +212,20 @@ class HttptoolsParser:
             self.trailing = True
             self.keep_alive = False
             return True
+        if self._h11 is not None:
+            return self._adopt(self._h11.feed(data))
         if not self.received and data[0] != 0x48:  # llhttp skips leading CR/LF; h11 does not
             self.received = True
             raise ProtocolError("Invalid HTTP response: it does not start with a status line.")
         self.received = True
         if self._framing == _UNKNOWN:
             self._head_size += len(data)
+            self._head.append(data)
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as exc:
+            if isinstance(exc.__context__, _Interim):
+                return self._hand_over()
             if self.complete:  # bytes after the response: the connection is unusable
                 self.trailing = True
                 self.keep_alive = False
@@ -224,6 +242,8 @@ class HttptoolsParser:
     def feed_eof(self) -> bool:
         if self._done:
             return True
+        if self._h11 is not None:
+            return self._adopt(self._h11.feed_eof())
         if self._framing == _UNTIL_CLOSE:
             self._finish()
             self.keep_alive = False
@@ -237,6 +257,28 @@ class HttptoolsParser:
     def _fail(self, error: ProtocolError) -> None:
         self._error = error
         raise error
+
+    def _hand_over(self) -> bool:
+        """An interim (1xx) answer: h11 parses this response from its first byte. (llhttp
+        skips blank lines between messages, which h11 refuses; 1xx answers are rare.)"""
+        h11_parser = H11Parser(max_body_size=self._max_body, max_head_size=self._max_head)
+        self._h11 = h11_parser
+        data = b"".join(self._head)
+        self._head = []
+        return self._adopt(h11_parser.feed(data))
+
+    def _adopt(self, done: bool) -> bool:
+        h11_parser = self._h11
+        if done and h11_parser is not None:
+            self.status_code = h11_parser.status_code
+            self.reason = h11_parser.reason
+            self.http_version = h11_parser.http_version
+            self.headers = h11_parser.headers
+            self.body = h11_parser.body
+            self.keep_alive = h11_parser.keep_alive
+            self.trailing = h11_parser.trailing
+            self._done = True
+        return done
 
     # -- llhttp callbacks --------------------------------------------------------------------
 
@@ -267,7 +309,7 @@ class HttptoolsParser:
     def on_headers_complete(self) -> None:
         status = self._parser.get_status_code()
         if status < 200:
-            return  # interim: reset in on_message_complete
+            return  # interim: handed over to h11 in on_message_complete
         if self._te:
             coding = b",".join(self._te).strip().lower()
             if coding != b"chunked":
@@ -287,14 +329,7 @@ class HttptoolsParser:
 
     def on_message_complete(self) -> None:
         if self._parser.get_status_code() < 200:
-            self._interim += 1
-            if self._interim > MAX_INTERIM:
-                self._fail(ProtocolError(f"More than {MAX_INTERIM} interim (1xx) answers."))
-            self.headers = []
-            self.reason = b""
-            self._te = []
-            self._has_length = False
-            return
+            raise _Interim  # stops llhttp; feed() hands the response over to h11
         # HTTP/1.0 keep-alive is not reused (as h11): closing is always safe.
         self.keep_alive = (
             bool(self._parser.should_keep_alive()) and self.http_version == b"HTTP/1.1"

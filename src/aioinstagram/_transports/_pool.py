@@ -493,7 +493,7 @@ class FastPool(httpx.AsyncBaseTransport):
             parser.reason,
         )
         keep_alive = parser.keep_alive
-        if keep_alive and not parser.trailing and isinstance(parser, HttptoolsParser):
+        if isinstance(parser, HttptoolsParser) and parser.reusable:
             parser.reset()
             conn.spare = parser
         self._release(conn, keep_alive)
