@@ -62,13 +62,19 @@ from ._protocol import (
     resolve_next_url,
 )
 from ._ratelimit import RateLimiter
-from ._transports._base import DEFAULT_HEADERS, Backend, RawResponse, map_exception
+from ._transports._base import (
+    DEFAULT_HEADERS,
+    REQUEST_HEADERS,
+    Backend,
+    RawResponse,
+    map_exception,
+)
 
 __all__ = ["Requester", "RetryPolicy"]
 
 logger = _root_logger.getChild("transport")
 
-_GET_HEADERS: Final = list(DEFAULT_HEADERS)
+_GET_HEADERS: Final = REQUEST_HEADERS
 _FORM_HEADERS: Final = [*DEFAULT_HEADERS, ("Content-Type", "application/x-www-form-urlencoded")]
 
 

@@ -79,6 +79,7 @@ def make_httpx_client(
         keepalive_expiry=keepalive_expiry,
     )
     return httpx.AsyncClient(
+        headers=DEFAULT_HEADERS,
         limits=limits,
         verify=verify,
         trust_env=trust_env,
@@ -136,14 +137,18 @@ def make_backend(
     if name == "aiohttp":
         from .aiohttp import make_aiohttp_client  # optional dependency: imported on demand
 
-        return HttpxBackend(make_aiohttp_client(**options), owns=True, max_body_size=max_body_size)
+        client = make_aiohttp_client(**options)
+        return HttpxBackend(client, owns=True, max_body_size=max_body_size, preset=True)
     if name == "http2" and not has_h2():
         raise ImportError(
             "The 'http2' transport needs the h2 package: pip install 'aioinstagram[http2]'"
         )
     http2 = True if name == "http2" else None
     return HttpxBackend(
-        make_httpx_client(http2=http2, **options), owns=True, max_body_size=max_body_size
+        make_httpx_client(http2=http2, **options),
+        owns=True,
+        max_body_size=max_body_size,
+        preset=True,
     )
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 
+from ._base import DEFAULT_HEADERS
+
 try:
     from httpx_aiohttp import HttpxAiohttpClient
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
@@ -42,6 +44,7 @@ def make_aiohttp_client(
         keepalive_expiry=keepalive_expiry,
     )
     return HttpxAiohttpClient(
+        headers=DEFAULT_HEADERS,
         limits=limits,
         verify=verify,
         trust_env=trust_env,

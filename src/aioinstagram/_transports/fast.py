@@ -120,6 +120,7 @@ class FastBackend:
                 ),
                 owns=True,
                 max_body_size=max_body_size,
+                preset=True,
             )
         ssl_context: ssl.SSLContext | None = None
         if scheme == "https":
