@@ -62,9 +62,6 @@ _URL_RE: Final = re.compile(
     r"(?i)\b(?:https?://|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|co|me|ly|"
     r"info|biz|us|uk|de|fr|ru|br|jp|cn|in|it|es|nl|tv|gl|gd|app|xyz)(?:/\S*)?\b"
 )
-_POST_HOSTS: Final = frozenset(
-    {"instagram.com", "www.instagram.com", "instagr.am", "www.instagr.am"}
-)
 
 
 def validate_numeric_id(value: object, what: str) -> str:
@@ -122,13 +119,15 @@ def validate_shortcode(shortcode: object) -> str:
         raise InvalidArgumentError(f"shortcode must be a string, not {shortcode!r}")
     text = shortcode.strip()
     if "/" in text:
+        # Only the shortcode is taken from a URL (no request goes to its host), so any host
+        # is accepted: instagram.com, instagr.am, or an emulator's link.
         try:
             parts = urlsplit(text if "://" in text else "https://" + text)
-            host = (parts.hostname or "").lower()
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
         except ValueError:
-            host, parts = "", None
-        segments = [s for s in parts.path.split("/") if s] if parts is not None else []
-        if host not in _POST_HOSTS or len(segments) != 2 or segments[0] not in ("p", "tv"):
+            ok = False
+        segments = [s for s in parts.path.split("/") if s] if ok else []
+        if len(segments) != 2 or segments[0] not in ("p", "tv"):
             raise InvalidArgumentError(
                 f"expected a shortcode or a post URL such as https://instagram.com/p/D/, "
                 f"not {shortcode!r}"

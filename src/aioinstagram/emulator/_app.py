@@ -91,6 +91,8 @@ _MSG_NO_TOKEN: Final = "Missing client_id or access_token URL parameter."
 _MSG_BAD_TOKEN: Final = "The access_token provided is invalid."
 _MSG_NO_USER: Final = "this user does not exist"
 _MSG_NOT_ALLOWED: Final = "you cannot view this resource"
+#: Routes that accept ``client_id`` without a token (api doc §3 "Geographies").
+_CLIENT_ID_ROUTES: Final = frozenset({"GET /geographies/{geo_id}/media/recent"})
 
 
 class _Fail(Exception):
@@ -191,7 +193,7 @@ class _Handlers:
                 raise _Fail(404, "APINotFoundError", "invalid endpoint")
             route_name, handler = found
             stats.requests[route_name] += 1
-            self._authenticate(call)
+            self._authenticate(call, client_id_ok=route_name in _CLIENT_ID_ROUTES)
             doc, status = await handler(call, request.path_params)
         except _Fail as fail:
             meta = {
@@ -238,13 +240,20 @@ class _Handlers:
             return {"Retry-After": str(verdict.retry_after)}
         return None
 
-    def _authenticate(self, call: _Call) -> None:
+    def _authenticate(self, call: _Call, *, client_id_ok: bool = False) -> None:
         token = call.values.get("access_token")
+        if not token and client_id_ok and call.values.get("client_id"):
+            self._check_sig(call)  # an app-only call (api doc §3 "Geographies")
+            return
         if not token:
             raise _Fail(400, "OAuthParameterException", _MSG_NO_TOKEN)
         principal = parse_token(token)
         if principal is None or not self.graph.exists(principal.user_id):
             raise _Fail(400, "OAuthAccessTokenException", _MSG_BAD_TOKEN)
+        self._check_sig(call)
+        call.principal = principal
+
+    def _check_sig(self, call: _Call) -> None:
         secret = self.config.client_secret
         if secret:
             problem = check_signature(call.signed_path, call.params, secret)
@@ -252,7 +261,6 @@ class _Handlers:
                 raise _Fail(
                     403, "OAuthForbiddenException", problem, flat=self.config.flat_signature_errors
                 )
-        call.principal = principal
 
     def _need(self, call: _Call, *scopes: str) -> None:
         """The token must hold one of ``scopes`` (api doc §1)."""
@@ -448,7 +456,10 @@ class EmulatorApp(Starlette):
 
 def build_app(emulator: Emulator) -> EmulatorApp:
     """The Starlette application for ``emulator``: every route lives under ``/v1``."""
+    from ._media_routes import MediaHandlers
+
     h = _Handlers(emulator)
+    m = MediaHandlers(h)
 
     def endpoint(
         routes: dict[str, tuple[str, Handler]],
@@ -468,6 +479,23 @@ def build_app(emulator: Emulator) -> EmulatorApp:
 
     routes = [
         route("/users/search", GET=h.search),
+        route("/users/{user_id}/media/recent", GET=m.user_recent),
+        route("/users/{user_id}/media/liked", GET=m.liked),
+        route("/users/{user_id}/feed", GET=m.feed),
+        route("/media/search", GET=m.search),
+        route("/media/popular", GET=m.popular),
+        route("/media/shortcode/{shortcode}", GET=m.shortcode),
+        route("/media/{media_id}", GET=m.get_media),
+        route("/media/{media_id}/comments", GET=m.list_comments, POST=m.create_comment),
+        route("/media/{media_id}/comments/{comment_id}", DELETE=m.delete_comment),
+        route("/media/{media_id}/likes", GET=m.list_likes, POST=m.like, DELETE=m.unlike),
+        route("/tags/search", GET=m.search_tags),
+        route("/tags/{tag_name}", GET=m.get_tag),
+        route("/tags/{tag_name}/media/recent", GET=m.tag_recent),
+        route("/locations/search", GET=m.search_locations),
+        route("/locations/{location_id}", GET=m.get_location),
+        route("/locations/{location_id}/media/recent", GET=m.location_recent),
+        route("/geographies/{geo_id}/media/recent", GET=m.geo_recent),
         route("/users/{user_id}", GET=h.get_user),
         route("/users/{user_id}/follows", GET=h.follows),
         route("/users/{user_id}/followed-by", GET=h.followed_by),

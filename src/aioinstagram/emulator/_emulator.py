@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._auth import make_token
 from ._config import EmulatorConfig, EmulatorStats, FaultConfig
 from ._faults import FaultState
 from ._graph import Graph
+from ._mediagraph import Geography, MediaStore, Post
 from ._ratelimit import SlidingWindowLimiter
 
 if TYPE_CHECKING:
@@ -45,6 +46,19 @@ class Emulator:
         signed = bool(config.client_secret)
         self.relationship_limiter = SlidingWindowLimiter(
             config.relationship_limit_signed if signed else config.relationship_limit_unsigned,
+            config.rate_window,
+            config.clock,
+        )
+        self.media = MediaStore(
+            self.graph, big_tag=config.big_tag, big_tag_media=config.big_tag_media
+        )
+        self.likes_limiter = SlidingWindowLimiter(
+            config.like_limit_signed if signed else config.like_limit_unsigned,
+            config.rate_window,
+            config.clock,
+        )
+        self.comments_limiter = SlidingWindowLimiter(
+            config.comment_limit_signed if signed else config.comment_limit_unsigned,
             config.rate_window,
             config.clock,
         )
@@ -101,3 +115,54 @@ class Emulator:
     def reset_rate_limits(self) -> None:
         self.limiter.reset()
         self.relationship_limiter.reset()
+        self.likes_limiter.reset()
+        self.comments_limiter.reset()
+
+    # -- media (admin API) -------------------------------------------------------------------
+
+    def post_media(
+        self,
+        user_id: int | str,
+        *,
+        caption: str = "",
+        tags: Sequence[str] = (),
+        type: str = "image",
+        location_id: int | str | None = None,
+        created_time: int | None = None,
+    ) -> str:
+        """Post a new media for ``user_id`` (as if they had posted it in the app) and return
+        its id. It appears at once in their recent media, their followers' feeds, the tag and
+        location lists, and ``on_media_created`` listeners are called with it."""
+        uid = int(user_id)
+        if not self.graph.exists(uid):
+            raise ValueError(f"no user {user_id!r}")
+        place = None if location_id is None else int(location_id)
+        if place is not None and self.media.place(place) is None:
+            raise ValueError(f"no location {location_id!r}")
+        words = tuple(t.lstrip("#").lower() for t in tags)
+        post = self.media.post(
+            uid,
+            caption=caption or " ".join("#" + t for t in words),
+            tags=words,
+            type=type,
+            location=place,
+            created_time=created_time,
+        )
+        return post.id
+
+    def on_media_created(self, callback: Callable[[Post], object]) -> Callable[[], None]:
+        """Call ``callback(post)`` whenever a media is posted (``post_media``): the hook for
+        real-time subscriptions. ``post.id``, ``post.owner``, ``post.tags``, ``post.location``
+        and ``post.created_time`` say what changed. Returns a function that unregisters it."""
+        return self.media.on_media_created(callback)
+
+    def add_geography(self, lat: float, lng: float, radius: float) -> str:
+        """Register a geography (what a geography subscription creates) and return its id;
+        ``GET /geographies/{id}/media/recent`` then lists the media within ``radius`` metres."""
+        geo: Geography = self.media.add_geography(lat, lng, radius)
+        return str(geo.id)
+
+    def media_ids(self, user_id: int | str, n: int | None = None) -> list[str]:
+        """The ids of a user's media, newest first (at most ``n``)."""
+        posts = self.media.posts_of(int(user_id))
+        return [p.id for p in (posts if n is None else posts[:n])]
