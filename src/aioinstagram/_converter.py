@@ -248,7 +248,10 @@ def structure(data: Any, cl: type[T] | Any, *, endpoint: str, root: str = "$.dat
     try:
         detailed_converter.structure(data, cl)
     except Exception as exc:
-        messages = cattrs.transform_error(exc, path=root)
+        # Paths name the JSON keys, not the attribute names (``from``, not ``from_user``).
+        messages = [
+            m.replace(".from_user", ".from") for m in cattrs.transform_error(exc, path=root)
+        ]
         first = messages[0] if messages else str(exc)
         path = first.rsplit(" @ ", 1)[1] if " @ " in first else root
         raise DecodeError(

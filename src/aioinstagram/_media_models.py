@@ -175,7 +175,7 @@ class Media:
     created_time: dt.datetime | None = None
     link: str | None = None
     filter: str | None = None
-    tags: tuple[str, ...] = ()
+    tags: tuple[str, ...] | None = None
     user: User | None = None
     caption: Comment | None = None
     images: Images | None = None
