@@ -625,6 +625,11 @@ def demo(app: App, lookups: int, concurrency: int, jsonl: bool, no_progress: boo
     app.execute(job, finish)
 
 
+from ._cli.media import register as _register_media  # noqa: E402 (needs cli and _writer)
+
+_register_media(cli, _writer)
+
+
 def main() -> None:
     """The ``aioinstagram`` console script."""
     cli(prog_name="aioinstagram")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from .._converter import structure
 from .._media_models import Comment
 from .._media_validation import validate_comment_id, validate_comment_text, validate_media_id
-from .._pagination import CURSOR, AsyncPaginator
+from .._pagination import CURSOR, AsyncPaginator, Checkpoint
 from ._base import Resource
 
 __all__ = ["CommentsResource"]
@@ -27,11 +27,14 @@ class CommentsResource(Resource):
 
     __slots__ = ()
 
-    def list(self, media_id: str | int) -> AsyncPaginator[Comment]:
-        """The comments on a media, oldest first (one page: the endpoint does not page)."""
+    def list(
+        self, media_id: str | int, *, cursor: Checkpoint | None = None
+    ) -> AsyncPaginator[Comment]:
+        """The comments on a media, oldest first (one page: the endpoint does not page).
+        ``cursor``: a :class:`Checkpoint` of an earlier walk (skips what it already yielded)."""
         mid = validate_media_id(media_id)
         return self._paginate(
-            f"/media/{mid}/comments", Comment, CURSOR, count=None, cursor=None, prefetch=False
+            f"/media/{mid}/comments", Comment, CURSOR, count=None, cursor=cursor, prefetch=False
         )
 
     async def create(self, media_id: str | int, text: str) -> Comment | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .._media_validation import validate_media_id
 from .._models import User
-from .._pagination import CURSOR, AsyncPaginator
+from .._pagination import CURSOR, AsyncPaginator, Checkpoint
 from ._base import Resource
 
 __all__ = ["LikesResource"]
@@ -24,11 +24,14 @@ class LikesResource(Resource):
 
     __slots__ = ()
 
-    def list(self, media_id: str | int) -> AsyncPaginator[User]:
-        """The users who liked a media (one page: the endpoint does not page)."""
+    def list(
+        self, media_id: str | int, *, cursor: Checkpoint | None = None
+    ) -> AsyncPaginator[User]:
+        """The users who liked a media (one page: the endpoint does not page).
+        ``cursor``: a :class:`Checkpoint` of an earlier walk (skips what it already yielded)."""
         mid = validate_media_id(media_id)
         return self._paginate(
-            f"/media/{mid}/likes", User, CURSOR, count=None, cursor=None, prefetch=False
+            f"/media/{mid}/likes", User, CURSOR, count=None, cursor=cursor, prefetch=False
         )
 
     async def like(self, media_id: str | int) -> None:
