@@ -6,12 +6,13 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._auth import make_token
+from ._auth import OAuthState, make_token
 from ._config import EmulatorConfig, EmulatorStats, FaultConfig
 from ._faults import FaultState
-from ._graph import Graph
+from ._graph import Graph, Media
 from ._mediagraph import Geography, MediaStore, Post
 from ._ratelimit import SlidingWindowLimiter
+from ._realtime import RealtimeHub
 
 if TYPE_CHECKING:
     from ._app import EmulatorApp
@@ -62,6 +63,14 @@ class Emulator:
             config.rate_window,
             config.clock,
         )
+        #: Writes carrying a valid X-Insta-Forwarded-For (api doc §5, §6b: higher buckets).
+        self.signed_write_limiter = SlidingWindowLimiter(
+            config.relationship_limit_signed, config.rate_window, config.clock
+        )
+        #: OAuth codes, which app obtained which token, who authorized which app (``_oauth``).
+        self.oauth = OAuthState(config.apps, config.oauth_code_ttl, config.clock)
+        #: Real-time subscriptions, posted media and deliveries (``_realtime``).
+        self.realtime = RealtimeHub(self)
         self._app: EmulatorApp | None = None
 
     def __repr__(self) -> str:
@@ -112,48 +121,25 @@ class Emulator:
         """Change the injected faults at runtime (the fault RNG is re-seeded)."""
         self.fault_state.configure(config)
 
+    async def post_media(self, user_id: int | str, **kwargs: Any) -> Media:
+        """Post a new media item as ``user_id`` (``tags``, ``location_id``, ``lat``/``lng``,
+        ``caption``) and notify the real-time subscriptions that match it (api doc §7)."""
+        return await self.realtime.post_media(user_id, **kwargs)
+
     def reset_rate_limits(self) -> None:
         self.limiter.reset()
         self.relationship_limiter.reset()
+        self.signed_write_limiter.reset()
         self.likes_limiter.reset()
         self.comments_limiter.reset()
 
     # -- media (admin API) -------------------------------------------------------------------
 
-    def post_media(
-        self,
-        user_id: int | str,
-        *,
-        caption: str = "",
-        tags: Sequence[str] = (),
-        type: str = "image",
-        location_id: int | str | None = None,
-        created_time: int | None = None,
-    ) -> str:
-        """Post a new media for ``user_id`` (as if they had posted it in the app) and return
-        its id. It appears at once in their recent media, their followers' feeds, the tag and
-        location lists, and ``on_media_created`` listeners are called with it."""
-        uid = int(user_id)
-        if not self.graph.exists(uid):
-            raise ValueError(f"no user {user_id!r}")
-        place = None if location_id is None else int(location_id)
-        if place is not None and self.media.place(place) is None:
-            raise ValueError(f"no location {location_id!r}")
-        words = tuple(t.lstrip("#").lower() for t in tags)
-        post = self.media.post(
-            uid,
-            caption=caption or " ".join("#" + t for t in words),
-            tags=words,
-            type=type,
-            location=place,
-            created_time=created_time,
-        )
-        return post.id
-
     def on_media_created(self, callback: Callable[[Post], object]) -> Callable[[], None]:
-        """Call ``callback(post)`` whenever a media is posted (``post_media``): the hook for
-        real-time subscriptions. ``post.id``, ``post.owner``, ``post.tags``, ``post.location``
-        and ``post.created_time`` say what changed. Returns a function that unregisters it."""
+        """Call ``callback(post)`` whenever a media is posted (``await post_media(...)`` or
+        ``POST /_emulator/media``), once it is in the media lists and indexes. ``post.id``,
+        ``post.owner``, ``post.tags``, ``post.location`` and ``post.created_time`` say what
+        changed. Returns a function that unregisters it."""
         return self.media.on_media_created(callback)
 
     def add_geography(self, lat: float, lng: float, radius: float) -> str:

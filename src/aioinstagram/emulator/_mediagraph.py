@@ -52,6 +52,8 @@ __all__ = [
 #: pk of the big tag's media ``k`` is BIG_PK_BASE + k (far above seeded pks' range start).
 BIG_PK_BASE: Final = 9_000_000_000_000_000_000
 LINK_HOST: Final = "https://instagram.emulator.invalid"
+#: Seeded geographies (one per city) have ids 9001..; geography subscriptions add theirs.
+SEEDED_GEO_BASE: Final = 9_001
 _CITIES: Final = (
     ("San Francisco", 37.7749, -122.4194),
     ("New York", 40.7128, -74.0060),
@@ -201,8 +203,8 @@ class MediaStore:
         self.places = self._make_places()
         self._place_by_id = {p.id: p for p in self.places}
         self.geographies: dict[int, Geography] = {}
-        for i, (_, lat, lng) in enumerate(_CITIES):
-            self.add_geography(lat, lng, 5_000.0, geo_id=i + 1)
+        for i, (_, lat, lng) in enumerate(_CITIES):  # ids far from the subscriptions' 1, 2, ...
+            self.add_geography(lat, lng, 5_000.0, geo_id=SEEDED_GEO_BASE + i)
         self._listeners: list[Callable[[Post], object]] = []
 
     # -- places and geographies ------------------------------------------------------------
@@ -367,13 +369,41 @@ class MediaStore:
             seeded_likes=0,
             seeded_comments=0,
         )
-        self._posted.setdefault(owner, []).insert(0, post)
-        self._by_pk[pk] = post
-        if self._tags is not None and not self.graph.is_private(owner):
+        self._insert(post)
+        return post
+
+    def adopt(self, media: object, *, location_id: str | None = None) -> Post:
+        """Take in a media created elsewhere (the real-time hub's ``post_media``: a
+        ``_graph.Media``): it enters the owner's list, the indexes, and the listeners hear of it.
+        A ``location_id`` that is one of the emulator's places becomes its location."""
+        from ._graph import Media
+
+        assert isinstance(media, Media)
+        place = int(location_id) if location_id and location_id.isdigit() else None
+        newest = [p.created_time for p in self.posts_of(media.owner)[:1]]
+        post = Post(
+            pk=int(media.id.split("_", 1)[0]),
+            owner=media.owner,
+            created_time=max([media.created_time, *(t + 1 for t in newest)]),
+            type=media.type,
+            filter=media.filter,
+            tags=tuple(dict.fromkeys(media.tags)),
+            caption=media.caption,
+            location=place if place is not None and place in self._place_by_id else None,
+            tagged=(),
+            seeded_likes=0,
+            seeded_comments=0,
+        )
+        self._insert(post)
+        return post
+
+    def _insert(self, post: Post) -> None:
+        self._posted.setdefault(post.owner, []).insert(0, post)
+        self._by_pk[post.pk] = post
+        if self._tags is not None and not self.graph.is_private(post.owner):
             self._index(post)
         for listener in list(self._listeners):
             listener(post)
-        return post
 
     def on_media_created(self, callback: Callable[[Post], object]) -> Callable[[], None]:
         """Call ``callback(post)`` for each media posted; returns a function that removes it."""
@@ -700,7 +730,7 @@ _B62_INDEX: Final = {
 }
 
 #: Index keys (created_time, pk) as one integer and back: the tag cursor's sequence number.
-_PK_SPAN: Final = 10**20
+_PK_SPAN: Final = 10**22  # pks stay below (seeded ~1e19, posted by the hub ~1e21)
 
 
 def _seq(key: tuple[int, int]) -> int:
