@@ -359,3 +359,28 @@ async def test_invalid_cursor_from_the_client_is_an_invalid_parameters_error(
         with pytest.raises(InvalidParametersError):
             await client.tags.recent_media("sunset", max_tag_id="999999999").collect()
         assert await client.tags.recent_media("sunset", cursor=Checkpoint(None)).collect(1)
+
+
+async def test_media_posted_at_a_point_is_found_by_its_geography_and_search() -> None:
+    emu = Emulator(media_config())
+    author = public_user_with_media(emu)
+    geo = emu.add_geography(10.0, 20.0, 1_000)
+    seen = []
+    emu.on_media_created(seen.append)
+    posted = await emu.post_media(author, lat=10.001, lng=20.001, tags=["sunset"])
+    async with connect(emu, "asgi") as client:
+        in_geo = await client.geographies.recent_media(geo).collect()
+        found = await client.media.search(
+            lat=10.0,
+            lng=20.0,
+            distance=500,
+            min_timestamp=posted.created_time - 60,
+            max_timestamp=posted.created_time + 60,
+        ).collect()
+    assert [m.id for m in in_geo] == [posted.id]
+    assert [m.id for m in found] == [posted.id]
+    assert found[0].location is not None
+    assert found[0].location.id is None  # a bare point
+    assert found[0].distance is not None
+    assert found[0].distance < 500
+    assert [p.id for p in seen] == [posted.id]

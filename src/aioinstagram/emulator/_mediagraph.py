@@ -123,6 +123,7 @@ class Post:
     tagged: tuple[tuple[int, float, float], ...]  # users in photo: (uid, x, y)
     seeded_likes: int
     seeded_comments: int
+    point: tuple[float, float] | None = None  # a bare (lat, lng), when not at a place
 
     @property
     def id(self) -> str:
@@ -193,6 +194,7 @@ class MediaStore:
         self._posts: dict[int, list[Post]] = {}  # cache of generated posts per user
         self._posted: dict[int, list[Post]] = {}  # posted through the admin API, newest first
         self._by_pk: dict[int, Post] = {}  # posted media by pk
+        self._pointed: list[Post] = []  # posted media at a bare point, not a place
         self._overlay: dict[str, _Overlay] = {}
         self._liked: dict[int, list[tuple[int, str]]] = {}  # liker -> [(like seq, media id)]
         self._like_seq = 1
@@ -372,10 +374,19 @@ class MediaStore:
         self._insert(post)
         return post
 
-    def adopt(self, media: object, *, location_id: str | None = None) -> Post:
+    def adopt(
+        self,
+        media: object,
+        *,
+        location_id: str | None = None,
+        lat: float | None = None,
+        lng: float | None = None,
+    ) -> Post:
         """Take in a media created elsewhere (the real-time hub's ``post_media``: a
         ``_graph.Media``): it enters the owner's list, the indexes, and the listeners hear of it.
-        A ``location_id`` that is one of the emulator's places becomes its location."""
+        A ``location_id`` that is one of the emulator's places becomes its location; else
+        ``lat``/``lng`` make it a bare point (a location with id and name null), found by media
+        search and geographies."""
         from ._graph import Media
 
         assert isinstance(media, Media)
@@ -393,7 +404,10 @@ class MediaStore:
             tagged=(),
             seeded_likes=0,
             seeded_comments=0,
+            point=None if lat is None or lng is None else (lat, lng),
         )
+        if post.location is None and post.point is not None:
+            self._pointed.append(post)
         self._insert(post)
         return post
 
@@ -518,6 +532,12 @@ class MediaStore:
             for entry in self._places_media.get(place.id, ()):
                 if low <= entry[0][0] <= high:
                     yield d, self._post_at(entry)
+        for post in self._pointed:  # posted at a bare point (lat, lng)
+            assert post.point is not None
+            d = haversine(lat, lng, *post.point)
+            visible = not self.graph.is_private(post.owner)
+            if visible and d <= radius and low <= post.created_time <= high:
+                yield d, post
 
     def newest_time(self) -> int:
         """The emulator's "now" for default search windows: the end of the seeded history or
@@ -666,7 +686,7 @@ class MediaStore:
             "attribution": None,
             "tags": list(post.tags),
             "type": post.type,
-            "location": None if place is None else place.as_dict(),
+            "location": place.as_dict() if place is not None else _bare_point(post.point),
             "comments": {
                 "count": len(comments),
                 "data": [self.comment_json(c) for c in comments[-SAMPLE_COMMENTS:]],
@@ -723,6 +743,13 @@ class MediaStore:
                     if post.pk == pk:
                         return post
         return None
+
+
+def _bare_point(point: tuple[float, float] | None) -> dict[str, object] | None:
+    """A location without a place (api doc §3: "a bare point has id/name null")."""
+    if point is None:
+        return None
+    return {"id": None, "name": None, "latitude": point[0], "longitude": point[1]}
 
 
 _B62_INDEX: Final = {

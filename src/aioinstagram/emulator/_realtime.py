@@ -318,7 +318,7 @@ class RealtimeHub:
         )
         loc = None if location_id is None else str(location_id)
         self.posted[media.id] = PostedMedia(media, loc, lat, lng)
-        self.emu.media.adopt(media, location_id=loc)  # into the media endpoints' lists
+        self.emu.media.adopt(media, location_id=loc, lat=lat, lng=lng)  # into the media lists
         self.media_created(media, location_id=loc, lat=lat, lng=lng)
         return media
 
