@@ -47,7 +47,7 @@ from ._auth import DEFAULT_APP, TOKEN_PREFIX, OAuthApp
 from ._config import EmulatorConfig, EmulatorStats, FaultConfig
 from ._emulator import Emulator
 from ._faults import ConnectionDropped
-from ._server import serve
+from ._server import serve, serve_app
 
 __all__ = [
     "DEFAULT_APP",
@@ -59,4 +59,5 @@ __all__ = [
     "FaultConfig",
     "OAuthApp",
     "serve",
+    "serve_app",
 ]
