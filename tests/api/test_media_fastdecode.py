@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -87,6 +88,9 @@ PATHS = [
     ("created_time",),
     ("tags",),
     ("user", "id"),
+    ("user", "full_name"),  # the same id with other fields: never shared with another user
+    ("user", "counts"),
+    ("likes", "data"),
     ("caption", "from"),
     ("caption", "created_time"),
     ("images", "thumbnail", "width"),
@@ -129,3 +133,21 @@ def test_fast_path_agrees_with_the_general_path(
     if fast is not None:
         assert not isinstance(general, InstagramError), general
         assert fast.data == general
+
+
+def test_users_are_shared_within_a_page_only_when_equal() -> None:
+    """The one-pass builder gives an equal user row the same frozen User; a user with the same
+    id and another field is its own object, equal to what the general path builds."""
+    other = {**USER, "full_name": "Someone else"}
+    doc = _set(BASE, ("likes", "data"), [USER, other, USER])
+    body = json.dumps({"meta": {"code": 200}, "data": [doc, BASE]}).encode()
+    fast, general = _outcomes(body, list[Media])
+    assert fast is not None and fast.structured
+    assert fast.data == general
+    first, second = fast.data
+    liked = first.likes.data
+    assert liked[0] is first.user  # the same row again: the same object
+    assert liked[2] == liked[0] and second.user is liked[2]
+    assert liked[1] is not liked[0] and liked[1].full_name == "Someone else"
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        liked[0].full_name = "changed"  # type: ignore[misc]
