@@ -262,8 +262,11 @@ class _Gen:
         args = typing.get_args(hint)
         if typing.get_origin(hint) is tuple:
             return args[0] in _SCALARS
-        return hint in _SCALARS or hint is float or hint is typing.Any or (
-            typing.get_origin(hint) in (dict, typing.get_origin(typing.Mapping[str, Any]))
+        return (
+            hint in _SCALARS
+            or hint is float
+            or hint is typing.Any
+            or (typing.get_origin(hint) in (dict, typing.get_origin(typing.Mapping[str, Any])))
         )
 
     def model(self, model: Any, v: str, depth: int) -> None:
