@@ -146,7 +146,7 @@ if msgspec is not None:
 # floats, open enums (the converter's hook), ``tuple[X, ...]`` (JSON arrays), attribution
 # (any JSON object) and the JSON key ``from`` of ``Comment.from_user``. A page's items are
 # built by ONE generated function (``_Gen``): every nested model inline through its layout
-# twin, no call or per-field dispatch per object, equal users shared within the page.
+# twin, with no call, ``__init__`` frame or per-field dispatch per object.
 # Measured (benchmarks/RESULTS.md, media): the rows cost about what msgspec's own structs do;
 # the rest is the Python build of ~280 objects and 77 datetimes.
 
@@ -196,9 +196,8 @@ def _media_row_struct(model: Any) -> Any:
 
 class _Gen:
     """Generates the one-pass builder of a page's items: every nested model is built inline
-    (no call per object), through its layout twin, and the users of a page are shared: a user
-    row equal to one already built (the same liker or commenter again) gives the same frozen
-    ``User`` (equal to a fresh one, so the models are those of the general path)."""
+    (no call per object) through its layout twin, allocated bare, its slots stored directly
+    (no ``__init__`` frame), then given the frozen model's class."""
 
     def __init__(self) -> None:
         self.env: dict[str, Any] = {}
@@ -260,6 +259,9 @@ class _Gen:
         integers as floats, what ``_converter._structure_float`` does); tuples of scalars
         (decoded as tuples); objects kept as sent."""
         args = typing.get_args(hint)
+        if isinstance(hint, types.UnionType) and len(args) == 2 and type(None) in args:
+            (inner,) = (a for a in args if a is not type(None))
+            return _Gen.trivial(inner)
         if typing.get_origin(hint) is tuple:
             return args[0] in _SCALARS
         return (
@@ -270,47 +272,49 @@ class _Gen:
         )
 
     def model(self, model: Any, v: str, depth: int) -> None:
-        """Emit statements replacing the row in ``v`` by the built ``model``."""
-        if model is User:
-            seen = self.var()
-            self.emit(depth, f"{seen} = _users.get({v}.id)")
-            self.emit(depth, f"if {seen} is not None and {seen}[0] == {v}:")
-            self.emit(depth + 1, f"{v} = {seen}[1]")
-            self.emit(depth, "else:")
-            row = self.var()
-            self.emit(depth + 1, f"{row} = {v}")
-            self.construct(model, v, depth + 1)
-            self.emit(depth + 1, f"_users[{row}.id] = ({row}, {v})")
-            return
+        """Emit statements replacing the row in ``v`` by the built ``model``. (Sharing equal
+        users within a page was measured: no faster than building each, so it is not done.)"""
         self.construct(model, v, depth)
 
     def construct(self, model: Any, v: str, depth: int) -> None:
+        """A twin allocated bare and its slots stored one by one (no ``__init__`` frame), then
+        made the frozen model; a model without a twin (UserCounts) is called."""
         hints = typing.get_type_hints(model)
         name = model.__name__
         try:
             twin: Any = twin_of(model)
-        except TypeError:  # a model with a weakref slot (UserCounts): its own __init__
+        except TypeError:
             twin = None
-        self.env[f"_twin_{name}"] = twin or model
-        self.env[f"_model_{name}"] = model
-        fields = []
-        for f in attrs.fields(model):
+        fields = attrs.fields(model)
+        values = []
+        for f in fields:
+            if self.trivial(hints[f.name]):
+                values.append(f"{v}.{f.name}")
+                continue
             fv = self.var()
             self.emit(depth, f"{fv} = {v}.{f.name}")
             self.value(hints[f.name], fv, depth)
-            fields.append(fv)
-        self.emit(depth, f"{v} = _twin_{name}({', '.join(fields)})")
-        if twin is not None:
-            self.emit(depth, f"{v}.__class__ = _model_{name}")
+            values.append(fv)
+        self.env[f"_model_{name}"] = model
+        if twin is None:
+            self.emit(depth, f"{v} = _model_{name}({', '.join(values)})")
+            return
+        self.env[f"_twin_{name}"] = twin
+        self.env["_new"] = object.__new__
+        obj = self.var()
+        self.emit(depth, f"{obj} = _new(_twin_{name})")
+        for f, value in zip(fields, values, strict=True):
+            self.emit(depth, f"{obj}.{f.name} = {value}")
+        self.emit(depth, f"{obj}.__class__ = _model_{name}")
+        self.emit(depth, f"{v} = {obj}")
 
 
 @functools.cache
 def _media_builder(model: Any) -> Callable[[list[Any]], list[Any]]:
     """``build(rows) -> [model, ...]``: generated code building each row's whole tree in one
-    pass (see :class:`_Gen`); the users shared within one call only."""
+    pass (see :class:`_Gen`)."""
     gen = _Gen()
     gen.emit(0, "def build(rows):")
-    gen.emit(1, "_users = {}")
     gen.emit(1, "out = []")
     gen.emit(1, "for r in rows:")
     gen.model(model, "r", 2)

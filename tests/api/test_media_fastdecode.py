@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aioinstagram import Comment, InstagramError, Media
+from aioinstagram import Comment, InstagramError, Media, User
 from aioinstagram._converter import structure
 from aioinstagram._fastdecode import fast_decoder
 from aioinstagram._protocol import read_response
@@ -135,19 +135,17 @@ def test_fast_path_agrees_with_the_general_path(
         assert fast.data == general
 
 
-def test_users_are_shared_within_a_page_only_when_equal() -> None:
-    """The one-pass builder gives an equal user row the same frozen User; a user with the same
-    id and another field is its own object, equal to what the general path builds."""
+def test_users_with_one_id_and_other_fields_stay_apart() -> None:
+    """The one-pass builder builds each user from its own row: the same id with another field
+    is another user, as the general path has it; every model is frozen."""
     other = {**USER, "full_name": "Someone else"}
     doc = _set(BASE, ("likes", "data"), [USER, other, USER])
     body = json.dumps({"meta": {"code": 200}, "data": [doc, BASE]}).encode()
     fast, general = _outcomes(body, list[Media])
     assert fast is not None and fast.structured
     assert fast.data == general
-    first, second = fast.data
-    liked = first.likes.data
-    assert liked[0] is first.user  # the same row again: the same object
-    assert liked[2] == liked[0] and second.user is liked[2]
-    assert liked[1] is not liked[0] and liked[1].full_name == "Someone else"
+    liked = fast.data[0].likes.data
+    assert liked[0] == liked[2] == fast.data[0].user and liked[1].full_name == "Someone else"
+    assert type(liked[0]) is User and type(fast.data[0]) is Media
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         liked[0].full_name = "changed"  # type: ignore[misc]
