@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 from typing import Final
 from urllib.parse import urlsplit
 
-from .._oauth import SCOPES
+from .._access import SCOPES
 from .._protocol import sign, sign_forwarded_for, signing_endpoint
 
 __all__ = [
@@ -84,7 +84,7 @@ __all__ = [
 
 TOKEN_PREFIX: Final = "emulator-"
 
-#: Every scope the API knew (api doc §1): the client's own list.
+#: Every scope the API knew (api doc §1): the table the client uses too.
 ALL_SCOPES: Final = SCOPES
 
 #: The answer to an unknown client_id, in the ``/v1`` envelope and the OAuth flat body alike.
