@@ -127,12 +127,31 @@ class Emulator:
         """Change the injected faults at runtime (the fault RNG is re-seeded)."""
         self.fault_state.configure(config)
 
-    async def post_media(self, user_id: int | str, **kwargs: Any) -> Post:
+    async def post_media(
+        self,
+        user_id: int | str,
+        *,
+        tags: Sequence[str] = (),
+        location_id: str | int | None = None,
+        lat: float | None = None,
+        lng: float | None = None,
+        caption: str | None = None,
+        type: str = "image",
+    ) -> Post:
         """Post a new media item as ``user_id`` (``tags``, ``location_id`` = a place id,
         ``lat``/``lng``, ``caption``, ``type``): it is in the media lists and indexes at once,
         and the ``on_media_created`` hook notifies the real-time subscriptions that match it
-        (api doc §7). Returns the post (``.id``, ``.shortcode``, ``.tags``, ...)."""
-        return await self.realtime.post_media(user_id, **kwargs)
+        (api doc §7). Returns the post (``.id``, ``.shortcode``, ``.tags``, ...). The caption
+        defaults to the tags as hashtags; bad arguments raise ValueError."""
+        return await self.realtime.post_media(
+            user_id,
+            tags=tags,
+            location_id=location_id,
+            lat=lat,
+            lng=lng,
+            caption=caption,
+            type=type,
+        )
 
     def reset_rate_limits(self) -> None:
         self.limiter.reset()
