@@ -230,6 +230,21 @@ async def test_admin_route_posts_media() -> None:
         assert posted is not None and posted.tags == ("a", "b")
         bad = await http.post("http://emulator.invalid/_emulator/media", data={"user_id": "0"})
         assert bad.status_code == 400
+        video = await http.post(
+            "http://emulator.invalid/_emulator/media",
+            data={"user_id": "3", "type": "video", "location_id": str(emu.media.places[0].id)},
+        )
+        posted = emu.media.find(video.json()["id"])
+        assert posted is not None and (posted.type, posted.location) == (
+            "video",
+            emu.media.places[0].id,
+        )
+        for data in ({"location_id": "833"}, {"type": "reel"}, {"lat": "1.5"}):
+            refused = await http.post(
+                "http://emulator.invalid/_emulator/media", data={"user_id": "3", **data}
+            )
+            assert refused.status_code == 400, data
+            assert refused.json()["error"]
 
 
 def test_config_checks() -> None:

@@ -15,7 +15,7 @@ Theory of operation
   ``on_media_created`` hook (``Emulator.on_media_created``), which the hub registers when it
   is built. Every media posted, whatever posts it (``await emulator.post_media(...)`` =
   :meth:`RealtimeHub.post_media`; ``POST /_emulator/media``, an admin route outside ``/v1``:
-  ``user_id, [tags], [location_id], [lat, lng], [caption]``; or ``emulator.media.post(...)``
+  ``user_id, [tags], [location_id], [lat, lng], [caption], [type]``; or ``emulator.media.post(...)``
   directly), enters the media lists and indexes first, then the hook notifies every matching
   subscription: ``user`` (media by a user who authorized the app through OAuth, or
   :meth:`OAuthState.authorize`), ``tag`` (one of its tags), ``location`` (its place id, one of
@@ -524,7 +524,7 @@ def endpoints(hub: RealtimeHub) -> dict[str, Callable[[Request], Any]]:
     async def admin_media(request: Request) -> Response:
         values = await _values(request)
         if request.method != "POST":
-            return _json({"error": "POST user_id=...&tags=a,b&location_id=..."}, 405)
+            return _json({"error": "POST user_id=...&tags=a,b&location_id=...&type=video"}, 405)
         try:
             lat = float(values["lat"]) if values.get("lat") else None
             lng = float(values["lng"]) if values.get("lng") else None
@@ -535,6 +535,7 @@ def endpoints(hub: RealtimeHub) -> dict[str, Callable[[Request], Any]]:
                 lat=lat,
                 lng=lng,
                 caption=values.get("caption"),
+                type=values.get("type") or "image",
             )
         except ValueError as exc:
             return _json({"error": str(exc)}, 400)
