@@ -5,21 +5,19 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Final
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import attrs
 
 from .._converter import structure
 from .._errors import InvalidArgumentError
+from .._media_validation import validate_shortcode
 from .._protocol import classify_error
 from ._base import Resource
 
 __all__ = ["OEmbed", "OEmbedResource", "shortcode_from_url"]
 
-_HOSTS: Final = frozenset({"instagram.com", "www.instagram.com", "instagr.am", "www.instagr.am"})
-_SHORTCODE_RE: Final = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")
 _ENDPOINT: Final = "GET /oembed"
 
 
@@ -48,26 +46,9 @@ class OEmbed:
 
 def shortcode_from_url(url: str) -> str:
     """``BXsFz`` from ``http://instagr.am/p/BXsFz/`` or ``https://www.instagram.com/p/BXsFz/``
-    (a bare shortcode is returned as is). InvalidArgumentError for anything else."""
-    if not isinstance(url, str) or not url.strip():
-        raise InvalidArgumentError(f"expected an Instagram media URL or shortcode, not {url!r}")
-    url = url.strip()
-    if _SHORTCODE_RE.match(url):
-        return url
-    try:
-        parts = urlsplit(url if "://" in url else "https://" + url)
-        host = (parts.hostname or "").lower() if parts.port is None else ""
-    except ValueError:  # an invalid port
-        host = ""
-    segments = [s for s in parts.path.split("/") if s] if host else []
-    if (
-        host in _HOSTS
-        and len(segments) == 2
-        and segments[0] == "p"
-        and _SHORTCODE_RE.match(segments[1])
-    ):
-        return segments[1]
-    raise InvalidArgumentError(f"not an Instagram media URL: {url!r}")
+    (a bare shortcode is returned as is). InvalidArgumentError for anything else. The same
+    rule as ``client.media.get_by_shortcode`` (one implementation, ``_media_validation``)."""
+    return validate_shortcode(url)
 
 
 class OEmbedResource(Resource):
