@@ -19,7 +19,7 @@ distinct key in the de-duplication set, when it is on).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator
 from typing import TypeVar
 
 from ._errors import InstagramError, InvalidArgumentError
@@ -54,7 +54,7 @@ async def iter_bounded(
     concurrency: int,
     progress: ProgressCallback | None = None,
     total: int | None = None,
-) -> AsyncIterator[tuple[K, R | InstagramError]]:
+) -> AsyncGenerator[tuple[K, R | InstagramError], None]:
     """Yield ``(key, result or InstagramError)`` for each key, as each call completes."""
     _check_concurrency(concurrency)
     source: Iterator[K] = iter(keys)

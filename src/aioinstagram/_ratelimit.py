@@ -129,8 +129,11 @@ class RateLimiter:
         self._inflight += 1
         return 0.0
 
-    async def acquire(self, request: str | None = None) -> None:
-        """Wait for a slot ("wait" mode) or raise RateLimitError ("raise" mode)."""
+    async def acquire(
+        self, request: str | None = None, *, mode: RateLimitMode | None = None
+    ) -> None:
+        """Wait for a slot ("wait" mode) or raise RateLimitError ("raise" mode); ``mode``
+        overrides the limiter's for this call (a ``with_options`` copy sharing the budget)."""
         while not self._calibrated and self._probing:
             if self._calibration is None:
                 self._calibration = asyncio.Event()
@@ -143,7 +146,7 @@ class RateLimiter:
                 await self._released.wait()
                 delay = self.reserve()
                 continue
-            if self.mode == "raise":
+            if (mode or self.mode) == "raise":
                 latest = self._latest
                 raise RateLimitError(
                     429,
