@@ -8,6 +8,7 @@ async with InstagramClient(access_token="...") as client:
         ...
 """
 
+from ._bulk import ProgressCallback
 from ._client import InstagramClient
 from ._errors import (
     AccessDeniedError,
@@ -72,8 +73,11 @@ from ._oauth import (
     new_state,
     parse_redirect,
 )
+from ._options import CallOptions, NotGiven, Timeout
 from ._pagination import AsyncPaginator, Checkpoint, PaginatorState
 from ._protocol import sign, verify_hub_signature
+from ._ratelimit import RateLimitMode
+from ._raw import APIResponse
 from ._realtime import (
     RealtimeReceiver,
     Update,
@@ -85,15 +89,18 @@ from ._realtime import (
 )
 from ._resources.oembed import OEmbed, shortcode_from_url
 from ._resources.subscriptions import Subscription
+from ._transport import RetryPolicy
 from ._transports import TransportName
 
 __version__ = "0.1.0"
 
 __all__ = [
     "APIError",
+    "APIResponse",
     "AccessDeniedError",
     "AsyncPaginator",
     "Authorization",
+    "CallOptions",
     "CarouselItem",
     "Checkpoint",
     "ClientClosedError",
@@ -115,6 +122,7 @@ __all__ = [
     "NoAuthenticatedUserError",
     "NotAllowedError",
     "NotFoundError",
+    "NotGiven",
     "OAuthAccessTokenError",
     "OAuthClientError",
     "OAuthError",
@@ -131,16 +139,20 @@ __all__ = [
     "PaginationLoopError",
     "PaginatorState",
     "Position",
+    "ProgressCallback",
     "RateLimit",
     "RateLimitError",
+    "RateLimitMode",
     "RealtimeReceiver",
     "Relationship",
     "RelationshipAction",
     "RequestTimeoutError",
+    "RetryPolicy",
     "ServerError",
     "Subscription",
     "SubscriptionError",
     "Tag",
+    "Timeout",
     "TokenRequiredError",
     "TransportError",
     "TransportName",

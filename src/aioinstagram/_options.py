@@ -34,10 +34,16 @@ __all__ = ["NOT_GIVEN", "CallOptions", "NotGiven", "RequestOptions", "Timeout"]
 
 
 class NotGiven:
-    """The type of :data:`NOT_GIVEN`: an argument left out, so that ``None`` can mean "no
-    timeout" (as in openai-python)."""
+    """An argument left out, so that ``None`` can mean "no timeout" (as in openai-python).
+    ``NotGiven()`` is the one instance, :data:`NOT_GIVEN`."""
 
     __slots__ = ()
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
 
     def __bool__(self) -> bool:
         return False

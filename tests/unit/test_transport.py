@@ -24,6 +24,7 @@ from aioinstagram import (
     RateLimitError,
     Relationship,
     RequestTimeoutError,
+    RetryPolicy,
     ServerError,
     TransportError,
     User,
@@ -31,7 +32,6 @@ from aioinstagram import (
     _transport,
 )
 from aioinstagram._ratelimit import RateLimiter
-from aioinstagram._transport import RetryPolicy
 
 from .helpers import TOKEN, envelope, json_response, make_client, meta_error, ok, user
 
