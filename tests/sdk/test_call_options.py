@@ -30,7 +30,7 @@ def public_methods(client: InstagramClient) -> list[tuple[str, Any]]:
     out = []
     for name, value in vars(client).items():
         if isinstance(value, Resource) and not name.startswith("_"):
-            for attr, member in inspect.getmembers(type(value), inspect.isfunction):
+            for attr, _member in inspect.getmembers(type(value), inspect.isfunction):
                 if not attr.startswith("_"):
                     out.append((f"{name}.{attr}", getattr(value, attr)))
     out.append(("oembed", client.oembed))

@@ -50,9 +50,7 @@ async def test_raw_get(api: respx.MockRouter, client: InstagramClient) -> None:
 
 async def test_raw_write_and_options(api: respx.MockRouter, client: InstagramClient) -> None:
     route = api.post("/users/42/relationship").mock(return_value=ok({"outgoing_status": "none"}))
-    response = await client.with_raw_response.relationships.unfollow(
-        42, extra_headers={"X-A": "1"}
-    )
+    response = await client.with_raw_response.relationships.unfollow(42, extra_headers={"X-A": "1"})
     assert response.parsed.outgoing_status.value == "none"
     assert route.calls.last.request.headers["X-A"] == "1"
     likes = api.delete("/media/9/likes").mock(return_value=ok(None))
@@ -124,9 +122,7 @@ def test_every_group_and_method_has_a_raw_form() -> None:
         "subscriptions",
     ):
         resource = getattr(client, group)
-        names = {
-            n for n in dir(type(resource)) if not n.startswith("_") and n not in skipped
-        }
+        names = {n for n in dir(type(resource)) if not n.startswith("_") and n not in skipped}
         assert names <= set(vars(getattr(raw, group))), group
     assert callable(raw.oembed)
 

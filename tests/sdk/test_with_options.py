@@ -62,7 +62,9 @@ async def test_the_copy_has_its_own_retries_and_timeout(
     assert route.calls.last.request.extensions["timeout"]["read"] == 2.0
 
 
-async def test_retry_policy_then_max_retries(api: respx.MockRouter, client: InstagramClient) -> None:
+async def test_retry_policy_then_max_retries(
+    api: respx.MockRouter, client: InstagramClient
+) -> None:
     policy = RetryPolicy(max_retries=9, backoff_base=0, backoff_cap=0, deadline=None)
     copy = client.with_options(retry_policy=policy, max_retries=1)
     assert copy.retry_policy == RetryPolicy(
