@@ -1,5 +1,5 @@
 """Type-checked by ``test_typing.py`` (mypy --strict), never run: what a user writes, with the
-types mypy must infer. A wrong annotation in the library fails the suite."""
+types mypy must infer (``assert_type``). A wrong annotation in the library fails the suite."""
 
 from __future__ import annotations
 
@@ -99,8 +99,9 @@ def configuration() -> None:
 
 
 async def mistakes(client: InstagramClient) -> None:
-    # Each line below must be an error; test_typing.py checks the count.
-    await client.users.get(timeout="soon")  # E: bad timeout type
-    await client.users.get(extra_headers={"X-A": 1})  # E: a header value is a str
-    await client.users.get(retries=3)  # E: not an option
-    client.with_options(rate_limit_mode="sometimes")  # E: not a mode
+    # Each must be an error: mypy --strict warns about an unused "type: ignore", so a mistake
+    # that the annotations let through fails the check.
+    await client.users.get(timeout="soon")  # type: ignore[arg-type]
+    await client.users.get(extra_headers={"X-A": 1})  # type: ignore[dict-item]
+    await client.users.get(retries=3)  # type: ignore[call-arg]
+    client.with_options(rate_limit_mode="sometimes")  # type: ignore[arg-type]
