@@ -243,3 +243,32 @@ async def test_oembed_takes_options() -> None:
     assert seen[0].headers["X-A"] == "1"
     assert seen[0].url.params["x"] == "2"
     assert seen[0].url.path == "/oembed"
+
+
+@pytest.mark.parametrize("transport", ["fast", "httpx", "aiohttp"])
+async def test_a_per_call_timeout_fires_over_a_real_socket(transport: str) -> None:
+    """A server that never answers: the call's own timeout ends it (the client's is 10 s)."""
+    import asyncio
+
+    from aioinstagram import RequestTimeoutError, RetryPolicy
+
+    async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.read()  # until the client gives up and closes
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(hang, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with InstagramClient(
+            "t0k3n",
+            base_url=f"http://127.0.0.1:{port}/v1",
+            transport=transport,  # type: ignore[arg-type]
+            retry_policy=RetryPolicy(max_retries=0),
+        ) as client:
+            with pytest.raises(RequestTimeoutError):
+                await client.users.get(timeout=0.2)
+    finally:
+        server.close()
+        await server.wait_closed()

@@ -167,3 +167,17 @@ async def test_raw_against_the_emulator(mode: str) -> None:
         assert len(page.parsed.items) <= 5
         assert page.rate_limit is not None
         assert page.rate_limit.remaining < me.rate_limit.remaining
+
+
+async def test_raw_oembed() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"type": "photo", "width": 612}, headers={"X-A": "b"})
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    async with http, InstagramClient(http_client=http, client_id="cid") as client:
+        response = await client.with_raw_response.oembed("BXsFz", maxwidth=320)
+    assert response.parsed.width == 612
+    assert response.status_code == 200
+    assert response.headers["x-a"] == "b"
+    assert response.meta == {}
+    assert response.rate_limit is None
