@@ -63,6 +63,10 @@ class InstagramClient:
     with ``X-Insta-Forwarded-For`` (every call with ``forwarded_for="all"``). A client with only
     a ``client_id`` raises TokenRequiredError, before sending, for the endpoints that needed a
     user's token. ``client.subscriptions`` uses ``client_id`` + ``client_secret``.
+    ``retry_policy`` (a :class:`RetryPolicy`) configures the retries; ``max_retries`` and
+    ``retry_deadline``, when given, adjust it. Every method also takes per-call ``timeout=``,
+    ``extra_headers=`` and ``extra_params=``; see :meth:`with_options` and
+    :attr:`with_raw_response`.
 
     Use it as ``async with InstagramClient(...) as client:``, or call :meth:`aclose`.
     """
