@@ -135,6 +135,7 @@ def raw_page(
     async def call(*args: P.args, **kwargs: P.kwargs) -> APIResponse[Page[T]]:
         recorder = _Recorder()
         paginator: AsyncPaginator[T] = func(resource._capturing(recorder), *args, **kwargs)
+        paginator._prefetch = False  # one page is asked for: read nothing ahead
         async with paginator, aclosing(paginator.pages()) as pages:
             async for page in pages:
                 return recorder.response(page)
