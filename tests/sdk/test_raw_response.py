@@ -74,6 +74,9 @@ async def test_raw_first_page_of_a_list(api: respx.MockRouter, client: Instagram
     assert [u.id for u in page.items] == ["1", "2"]
     assert page.next_cursor == "c2"
     assert response.pagination["next_cursor"] == "c2"
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert route.call_count == 1  # the next page was not read ahead
     # Another page: pass its cursor.
     second = await client.with_raw_response.relationships.follows(7, cursor="c2")
     assert [u.id for u in second.parsed.items] == ["3"]
