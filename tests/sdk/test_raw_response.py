@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ import respx
 
 from aioinstagram import (
     APIResponse,
+    AsyncPaginator,
     InstagramClient,
     NotFoundError,
     Page,
@@ -60,7 +62,17 @@ async def test_raw_write_and_options(api: respx.MockRouter, client: InstagramCli
     assert likes.call_count == 1
 
 
-async def test_raw_first_page_of_a_list(api: respx.MockRouter, client: InstagramClient) -> None:
+async def test_raw_first_page_of_a_list(
+    api: respx.MockRouter, client: InstagramClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read_ahead: list[object] = []
+    real = AsyncPaginator._read_ahead
+
+    def spy(self: AsyncPaginator[Any]) -> None:
+        read_ahead.append(self)
+        real(self)
+
+    monkeypatch.setattr(AsyncPaginator, "_read_ahead", spy)
     pagination = {"next_cursor": "c2", "next_url": "https://api.instagram.com/v1/x?cursor=c2"}
     route = api.get("/users/7/follows").mock(
         side_effect=[
@@ -74,9 +86,8 @@ async def test_raw_first_page_of_a_list(api: respx.MockRouter, client: Instagram
     assert [u.id for u in page.items] == ["1", "2"]
     assert page.next_cursor == "c2"
     assert response.pagination["next_cursor"] == "c2"
-    for _ in range(5):
-        await asyncio.sleep(0)
-    assert route.call_count == 1  # the next page was not read ahead
+    assert route.call_count == 1
+    assert read_ahead == []  # the next page was not even started
     # Another page: pass its cursor.
     second = await client.with_raw_response.relationships.follows(7, cursor="c2")
     assert [u.id for u in second.parsed.items] == ["3"]
