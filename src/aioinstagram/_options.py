@@ -82,7 +82,7 @@ class RequestOptions:
     """The validated per-call options of one call (built by :meth:`build`)."""
 
     timeout: Any = NOT_GIVEN  # an httpx.Timeout, or NOT_GIVEN for the client's own
-    headers: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str], ...] = attrs.field(default=(), repr=False)  # may hold keys
     params: tuple[tuple[str, str | int | float | bool], ...] = ()
     on_response: ResponseHook | None = attrs.field(default=None, eq=False)
 
