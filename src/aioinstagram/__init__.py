@@ -8,6 +8,7 @@ async with InstagramClient(access_token="...") as client:
         ...
 """
 
+from ._budget import BucketState, BudgetStore, InMemoryBudgetStore
 from ._client import InstagramClient
 from ._errors import (
     APIError,
@@ -47,16 +48,21 @@ from ._models import (
 )
 from ._pagination import AsyncPaginator, Checkpoint, PaginatorState
 from ._protocol import sign, verify_hub_signature
+from ._ratelimit import RateLimitEvent
+from ._redis_budget import RedisBudgetStore
 
 __version__ = "0.1.0"
 
 __all__ = [
     "APIError",
     "AsyncPaginator",
+    "BucketState",
+    "BudgetStore",
     "Checkpoint",
     "ClientClosedError",
     "DecodeError",
     "ForeignURLError",
+    "InMemoryBudgetStore",
     "IncomingStatus",
     "InstagramClient",
     "InstagramError",
@@ -79,6 +85,8 @@ __all__ = [
     "PaginatorState",
     "RateLimit",
     "RateLimitError",
+    "RateLimitEvent",
+    "RedisBudgetStore",
     "Relationship",
     "RelationshipAction",
     "RequestTimeoutError",

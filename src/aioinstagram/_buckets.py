@@ -30,6 +30,7 @@ __all__ = [
     "bucket_of_429",
     "buckets_for",
     "default_limit",
+    "limit_in_429",
 ]
 
 #: The access token's general budget.
@@ -82,6 +83,16 @@ def default_limit(bucket: str) -> int | None:
     if limits is None:
         return None
     return limits[1] if signing == "signed" else limits[0]
+
+
+_ALLOWED = re.compile(rb"requests of the (\d+) allowed")
+
+
+def limit_in_429(body: bytes) -> int | None:
+    """The limit a write bucket's 429 states in its message ("You have made 38 requests of the
+    30 allowed in the last hour.", api doc §5), or None."""
+    found = _ALLOWED.search(body[:2048])
+    return int(found.group(1)) if found else None
 
 
 def bucket_of_429(buckets: tuple[str, ...], budget: tuple[int, int] | None) -> int:

@@ -143,10 +143,12 @@ class BudgetStore(abc.ABC):
         budget: tuple[int, int] | None = None,
         limited: int | None = None,
         retry_after: float | None = None,
+        limit_hint: int | None = None,
     ) -> Settled:
         """An attempt ended: give its slots back and write back what the server said.
         ``budget`` is the answer's ``(limit, remaining)`` (the global bucket's); ``limited`` the
-        index in ``buckets`` of the bucket a 429 came from (rule 4)."""
+        index in ``buckets`` of the bucket a 429 came from (rule 4), and ``limit_hint`` the limit
+        its message stated (a write bucket's, ``_buckets.limit_in_429``)."""
 
     @abc.abstractmethod
     async def wait_for_change(self, timeout: float) -> None:
@@ -299,6 +301,7 @@ class InMemoryBudgetStore(BudgetStore):
         budget: tuple[int, int] | None = None,
         limited: int | None = None,
         retry_after: float | None = None,
+        limit_hint: int | None = None,
     ) -> Settled:
         return self.settle_now(
             scope,
@@ -309,6 +312,7 @@ class InMemoryBudgetStore(BudgetStore):
             budget=budget,
             limited=limited,
             retry_after=retry_after,
+            limit_hint=limit_hint,
         )
 
     def settle_now(
@@ -322,6 +326,7 @@ class InMemoryBudgetStore(BudgetStore):
         budget: tuple[int, int] | None = None,
         limited: int | None = None,
         retry_after: float | None = None,
+        limit_hint: int | None = None,
     ) -> Settled:
         now = self._clock()
         settled = Settled()
@@ -336,6 +341,8 @@ class InMemoryBudgetStore(BudgetStore):
             if index == 0 and budget is not None:
                 _learn(b, budget, now, window, rate_limited=limited is not None)
             if index == limited:
+                if index > 0 and limit_hint is not None and limit_hint > 0:
+                    b.limit = limit_hint  # the 429 said this write bucket's real limit
                 pause, reason = _pause_for_429(b, now, window, retry_after)
                 was_paused = now < b.paused_until
                 b.paused_until = max(b.paused_until, now + pause)

@@ -126,6 +126,12 @@ class RateLimiter:
     def state(self, bucket: str) -> BucketState | None:
         return self.store.state(self.scope, bucket)
 
+    def rate_state(self, bucket: str) -> BucketState:
+        state = self.state(bucket)
+        if state is None:
+            raise KeyError(bucket)
+        return state
+
     def states(self) -> dict[str, BucketState]:
         out: dict[str, BucketState] = {}
         for name in sorted(self.store.buckets(self.scope)):
@@ -197,6 +203,7 @@ class RateLimiter:
         budget: tuple[int, int] | None = None,
         rate_limited: bool = False,
         retry_after: float | None = None,
+        limit_hint: int | None = None,
         request: str | None = None,
     ) -> str | None:
         """Give the slots back and write back what the answer said (rule 3). ``budget`` is the
@@ -216,6 +223,7 @@ class RateLimiter:
                 budget=budget,
                 limited=limited,
                 retry_after=retry_after,
+                limit_hint=limit_hint,
             )
         else:
             settled = await settle(
@@ -227,6 +235,7 @@ class RateLimiter:
                 budget=budget,
                 limited=limited,
                 retry_after=retry_after,
+                limit_hint=limit_hint,
             )
         self._after_settle(settled, request)
         return None if limited is None else slot.buckets[limited]

@@ -38,7 +38,7 @@ import logging
 import os
 import secrets
 import time
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ._buckets import default_limit
 from ._budget import (
@@ -56,12 +56,25 @@ from ._budget import (
 from ._errors import InvalidArgumentError
 from ._logging import logger as _root_logger
 
-try:
+if TYPE_CHECKING:
     import redis.asyncio as aioredis
+
+try:  # the optional extra aioinstagram[redis]; checked when a store is made
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
-except ImportError as exc:  # pragma: no cover - the extra is not installed
-    raise ImportError("RedisBudgetStore needs redis-py: pip install 'aioinstagram[redis]'") from exc
+
+    _OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
+        RedisConnectionError,
+        RedisTimeoutError,
+        ConnectionError,
+        OSError,
+    )
+    _HAVE_REDIS = True
+except ImportError:  # pragma: no cover - the extra is not installed
+    _OUTAGE_ERRORS = (ConnectionError, OSError)
+    _HAVE_REDIS = False
+
+_NEED_REDIS = "RedisBudgetStore needs redis-py: pip install 'aioinstagram[redis]'"
 
 __all__ = ["RedisBudgetStore"]
 
@@ -69,8 +82,6 @@ logger: logging.Logger = _root_logger.getChild("budget")
 
 OutageMode = Literal["pause", "local"]
 REASON_OUTAGE = "the Redis budget store is unreachable"
-
-_OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
 
 # Shared Lua: the clock, purging a bucket, and its state for the client's views.
 _COMMON = r"""
@@ -197,8 +208,9 @@ return out
 )
 
 # ARGV: window, lease, probe interval, ticket, reached (0/1), limit, remaining, limited index
-# (0 = none), retry_after ('' if none), then the reasons (retry-after, full, probe), then one
-# default limit per bucket. Returns {paused seconds or '', bucket index, reason, views...}.
+# (0 = none), retry_after ('' if none), the reasons (retry-after, full, probe), the limit the
+# 429's message stated ('' if none), then one default limit per bucket.
+# Returns {paused seconds or '', bucket index, reason, views...}.
 _SETTLE = (
     _COMMON
     + r"""
@@ -242,6 +254,7 @@ for i = 1, n do
     end
   end
   if i == limited then
+    if i > 1 and tonumber(ARGV[13]) ~= nil then redis.call('HSET', m, 'limit', ARGV[13]) end
     local pause, reason
     if ra ~= nil then
       pause = math.min(math.max(ra, 0), window)
@@ -255,7 +268,7 @@ for i = 1, n do
       redis.call('ZREMRANGEBYSCORE', x, '(' .. keep_until, '+inf')
     else
       purge(i)
-      local limit = limit_of(i, ARGV[12 + i])
+      local limit = limit_of(i, ARGV[13 + i])
       local logged = redis.call('ZCARD', log)
       if limit ~= nil and logged > 0 and logged + redis.call('ZCARD', fly) >= limit then
         local first = redis.call('ZRANGE', log, 0, 0, 'WITHSCORES')
@@ -274,7 +287,7 @@ for i = 1, n do
   end
   touch(i)
 end
-for i = 1, n do view(i, out, ARGV[12 + i]) end
+for i = 1, n do view(i, out, ARGV[13 + i]) end
 return out
 """
 )
@@ -306,6 +319,8 @@ class RedisBudgetStore(BudgetStore):
         outage_retry: float = 0.5,
         owns_redis: bool = False,
     ) -> None:
+        if not _HAVE_REDIS:  # pragma: no cover - the extra is not installed
+            raise ImportError(_NEED_REDIS)
         if on_outage not in ("pause", "local"):
             raise InvalidArgumentError(f"on_outage must be 'pause' or 'local', not {on_outage!r}")
         if not namespace or not isinstance(namespace, str):
@@ -332,6 +347,10 @@ class RedisBudgetStore(BudgetStore):
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> RedisBudgetStore:
         """A store over ``redis.asyncio.from_url(url)`` (closed by :meth:`aclose`)."""
+        try:
+            import redis.asyncio as aioredis
+        except ImportError as exc:  # pragma: no cover - the extra is not installed
+            raise ImportError(_NEED_REDIS) from exc
         redis = aioredis.from_url(url, socket_timeout=5.0, socket_connect_timeout=5.0)
         return cls(redis, owns_redis=True, **kwargs)
 
@@ -395,6 +414,7 @@ class RedisBudgetStore(BudgetStore):
         budget: tuple[int, int] | None = None,
         limited: int | None = None,
         retry_after: float | None = None,
+        limit_hint: int | None = None,
     ) -> Settled:
         if ticket.startswith("local:"):
             return self._local.settle_now(
@@ -406,6 +426,7 @@ class RedisBudgetStore(BudgetStore):
                 budget=budget,
                 limited=limited,
                 retry_after=retry_after,
+                limit_hint=limit_hint,
             )
         args: list[Any] = [
             window,
@@ -420,6 +441,7 @@ class RedisBudgetStore(BudgetStore):
             REASON_RETRY_AFTER,
             REASON_429 + ": the window is full",
             REASON_429 + "; one probe will re-check",
+            "" if limit_hint is None else limit_hint,
             *[_default(b) for b in buckets],
         ]
         try:

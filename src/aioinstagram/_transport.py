@@ -37,6 +37,7 @@ import attrs
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
+from ._buckets import limit_in_429
 from ._errors import (
     ClientClosedError,
     DecodeError,
@@ -225,6 +226,7 @@ class Transport:
             budget=parse_rate_limit(headers),
             rate_limited=rate_limited,
             retry_after=parse_retry_after(headers.get("retry-after")) if rate_limited else None,
+            limit_hint=limit_in_429(body) if rate_limited else None,
             request=spec.description,
         )
         try:

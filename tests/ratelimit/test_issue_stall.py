@@ -39,14 +39,19 @@ async def test_a_429_from_the_relationship_bucket_does_not_hold_up_reads(mode: s
 async def test_a_paused_write_bucket_leaves_reads_running_in_wait_mode(mode: str) -> None:
     emu = emulator(relationship_limit_unsigned=2, rate_window=60.0)
     a, b, c = strangers(emu, 3)
+    paused = asyncio.Event()
     async with connect(
-        emu, mode, retry_deadline=None, max_rate_limit_wait=None, rate_limit_window=60.0
+        emu,
+        mode,
+        retry_deadline=None,
+        max_rate_limit_wait=None,
+        rate_limit_window=60.0,
+        on_rate_limit=lambda event: paused.set(),
     ) as client:
         await client.relationships.follow(a)
         await client.relationships.follow(b)
         follow = asyncio.create_task(client.relationships.follow(c))
-        while emu.stats.rate_limited == 0:
-            await asyncio.sleep(0.01)
+        await paused.wait()
         rel = await client.relationships.get(c)  # not in the paused bucket: no wait
         states = client.rate_limits
         assert not follow.done()
@@ -63,9 +68,7 @@ async def test_a_paused_write_bucket_leaves_reads_running_in_wait_mode(mode: str
 async def test_a_wait_past_retry_deadline_raises_at_once_instead_of_stalling(mode: str) -> None:
     emu = emulator(rate_limit=5, rate_window=20.0)
     ids = emu.sample_user_ids(6)
-    async with connect(
-        emu, mode, retry_deadline=2, timeout=1, rate_limit_window=20.0
-    ) as client:
+    async with connect(emu, mode, retry_deadline=2, timeout=1, rate_limit_window=20.0) as client:
         for uid in ids[:5]:
             await client.users.get(uid)
         with pytest.raises(RateLimitError) as info:

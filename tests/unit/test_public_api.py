@@ -49,3 +49,14 @@ def test_exported_errors_are_instagram_errors() -> None:
 def test_version_is_a_string() -> None:
     assert isinstance(aioinstagram.__version__, str)
     assert aioinstagram.__version__.count(".") >= 1
+
+
+def test_rate_budget_names_are_public() -> None:
+    for name in (
+        "BucketState",
+        "BudgetStore",
+        "InMemoryBudgetStore",
+        "RateLimitEvent",
+        "RedisBudgetStore",
+    ):
+        assert name in aioinstagram.__all__, name
