@@ -341,6 +341,7 @@ class RedisBudgetStore(BudgetStore):
         self._seen_pause: dict[tuple[str, str], float] = {}
         self._local = InMemoryBudgetStore()
         self._outage = False
+        self._next_try = 0.0  # during an outage, Redis is tried again after outage_retry
         self._tickets = 0
         self._instance = f"{os.getpid()}-{secrets.token_hex(6)}"
 
@@ -349,9 +350,15 @@ class RedisBudgetStore(BudgetStore):
         """A store over ``redis.asyncio.from_url(url)`` (closed by :meth:`aclose`)."""
         try:
             import redis.asyncio as aioredis
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
         except ImportError as exc:  # pragma: no cover - the extra is not installed
             raise ImportError(_NEED_REDIS) from exc
-        redis = aioredis.from_url(url, socket_timeout=5.0, socket_connect_timeout=5.0)
+        # One quick retry (a dropped idle connection), no backoff: an outage is ours to handle
+        # (``on_outage``), not something to sit through inside redis-py.
+        redis = aioredis.from_url(
+            url, socket_timeout=5.0, socket_connect_timeout=2.0, retry=Retry(NoBackoff(), 1)
+        )
         return cls(redis, owns_redis=True, **kwargs)
 
     def __repr__(self) -> str:
@@ -373,6 +380,8 @@ class RedisBudgetStore(BudgetStore):
         self._tickets += 1
         ticket = f"{self._instance}:{self._tickets}"
         defaults = [_default(b) for b in buckets]
+        if self._outage and _now() < self._next_try:
+            return self._outage_grant(scope, buckets, window, None)
         try:
             raw = await self._reserve(
                 keys=self._keys(scope, buckets),
@@ -420,7 +429,7 @@ class RedisBudgetStore(BudgetStore):
             return self._local.settle_now(
                 scope,
                 buckets,
-                ticket,
+                ticket.removeprefix("local:"),
                 window=window,
                 reached_server=reached_server,
                 budget=budget,
@@ -472,7 +481,8 @@ class RedisBudgetStore(BudgetStore):
         return None if found is None else found[0]
 
     def buckets(self, scope: str) -> list[str]:
-        return [name for (s, name) in self._states if s == scope]
+        names = {name for (s, name) in self._states if s == scope}
+        return sorted(names | set(self._local.buckets(scope)))
 
     async def aclose(self) -> None:
         if self._owns_redis:
@@ -513,10 +523,11 @@ class RedisBudgetStore(BudgetStore):
         return left
 
     def _outage_grant(
-        self, scope: str, buckets: tuple[str, ...], window: float, exc: BaseException
+        self, scope: str, buckets: tuple[str, ...], window: float, exc: BaseException | None
     ) -> Grant:
         first = not self._outage
-        self._went_offline(exc)
+        if exc is not None:
+            self._went_offline(exc)
         if self.on_outage == "local":
             grant = self._local.reserve_now(scope, buckets, window=window)
             if grant.ticket is not None:
@@ -530,6 +541,7 @@ class RedisBudgetStore(BudgetStore):
         )
 
     def _went_offline(self, exc: BaseException) -> None:
+        self._next_try = _now() + self.outage_retry
         if not self._outage:
             self._outage = True
             logger.warning(

@@ -297,7 +297,9 @@ async def test_each_fault_kind_is_survived_by_reads(
     ids = emu.sample_user_ids(40)
     async with connect(emu, mode, max_retries=8) as client:
         if kind == "rate_limit" and not fault.with_retry_after:
-            client._limiter.window = 0.06  # no Retry-After: the probe interval (window / 60) is 1 ms
+            client._limiter.window = (
+                0.06  # no Retry-After: the probe interval (window / 60) is 1 ms
+            )
         results = await client.relationships.get_many(ids, concurrency=8)
         followers = await client.relationships.followed_by("self", count=7).collect()
     assert all(not isinstance(r, Exception) or isinstance(r, NotAllowedError) for r in results)
