@@ -41,8 +41,9 @@ def free_port() -> int:
 class RedisProcess:
     """``start`` / ``stop`` / ``restart`` one redis-server; ``url`` is its redis:// URL."""
 
-    def __init__(self, binary: str, port: int | None = None) -> None:
+    def __init__(self, binary: str, port: int | None = None, *, persist: bool = False) -> None:
         self.binary = binary
+        self.persist = persist  # an append-only file, fsynced on every write: a restart keeps it
         self.port = port or free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._dir = tempfile.mkdtemp(prefix="aioinstagram-redis-")

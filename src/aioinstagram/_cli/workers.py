@@ -37,6 +37,7 @@ import attrs
 
 from .._client import InstagramClient
 from .._errors import InstagramError
+from .._logging import logger as _root_logger
 from .._redis_budget import RedisBudgetStore
 from .records import error_record, relationship_record
 
@@ -56,6 +57,20 @@ __all__ = [
 ]
 
 GROUP = "workers"
+
+logger = _root_logger.getChild("workers")
+
+try:
+    from redis.exceptions import ConnectionError as _RedisConnectionError
+    from redis.exceptions import TimeoutError as _RedisTimeoutError
+
+    _REDIS_DOWN: tuple[type[BaseException], ...] = (
+        _RedisConnectionError,
+        _RedisTimeoutError,
+        OSError,
+    )
+except ImportError:  # pragma: no cover - the redis extra is not installed
+    _REDIS_DOWN = (OSError,)
 
 
 @attrs.frozen
@@ -134,20 +149,26 @@ async def work(
     this worker recorded. Safe to kill at any point (see the module docstring)."""
     recorded = 0
     lease_ms = max(1, int(lease * 1000))
-    while await pending(redis, keys) > 0:
-        reply: Any = await redis.xautoclaim(
-            keys.stream, GROUP, consumer, min_idle_time=lease_ms, start_id="0-0", count=batch
-        )
-        entries: list[Any] = list(reply[1])
-        if not entries:
-            answer: Any = await redis.xreadgroup(
-                GROUP, consumer, {keys.stream: ">"}, count=batch, block=int(idle_poll * 1000)
+    while True:
+        try:
+            if await pending(redis, keys) <= 0:
+                return recorded
+            reply: Any = await redis.xautoclaim(
+                keys.stream, GROUP, consumer, min_idle_time=lease_ms, start_id="0-0", count=batch
             )
-            entries = [e for _, stream_entries in answer for e in stream_entries]
-        if not entries:
-            continue  # everything is claimed by live workers: wait for them or their lease
-        recorded += await _process(client, redis, keys, entries, concurrency)
-    return recorded
+            entries: list[Any] = list(reply[1])
+            if not entries:
+                answer: Any = await redis.xreadgroup(
+                    GROUP, consumer, {keys.stream: ">"}, count=batch, block=int(idle_poll * 1000)
+                )
+                entries = [e for _, stream_entries in answer for e in stream_entries]
+            if not entries:
+                continue  # everything is claimed by live workers: wait for them or their lease
+            recorded += await _process(client, redis, keys, entries, concurrency)
+        except _REDIS_DOWN as exc:
+            # Redis restarts: what this batch did not record comes back after the lease.
+            logger.warning("job %s: Redis unreachable (%s); retrying", keys.job, type(exc).__name__)
+            await asyncio.sleep(idle_poll)
 
 
 async def _process(
@@ -189,6 +210,13 @@ async def collect(redis: aioredis.Redis, keys: JobKeys, ids: Sequence[str]) -> l
             if raw is not None:
                 lines.append(_text(raw))
     return lines
+
+
+async def _pending_or_unknown(redis: aioredis.Redis, keys: JobKeys) -> int:
+    try:
+        return await pending(redis, keys)
+    except _REDIS_DOWN:
+        return -1  # Redis is restarting: keep waiting
 
 
 def _text(value: Any) -> str:
@@ -257,7 +285,7 @@ async def run_job(
         processes = start_workers(spec, workers)
         restarts = 3 * workers  # bounded: a worker that dies at once every time stops the job
         try:
-            while await pending(redis, keys) > 0:
+            while await _pending_or_unknown(redis, keys) != 0:
                 if not any(p.is_alive() for p in processes):
                     if restarts == 0:
                         raise RuntimeError(f"every worker of job {spec.job!r} died; see stderr")
