@@ -34,6 +34,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import hmac
+import json
 import logging
 import os
 import secrets
@@ -85,8 +86,17 @@ logger: logging.Logger = _root_logger.getChild("budget")
 OutageMode = Literal["pause", "local"]
 REASON_OUTAGE = "the Redis budget store is unreachable"
 
-# Shared Lua: the clock, purging a bucket, and its state for the client's views.
-_COMMON = r"""
+# Shared Lua: the clock, purging a bucket, and its state for the client's views. KEYS are one
+# prefix per bucket ("{namespace}:{scope}:{bucket}:"); the four keys are derived from it (a
+# single Redis, or a cluster with the bucket's prefix in a hash tag).
+_COMMON = (
+    f"""
+local REASON_ESTIMATE = {json.dumps(REASON_ESTIMATE)}
+local REASON_RETRY_AFTER = {json.dumps(REASON_RETRY_AFTER)}
+local REASON_FULL = {json.dumps(REASON_429 + ": the window is full")}
+local REASON_PROBE = {json.dumps(REASON_429 + "; one probe will re-check")}
+"""
+    + r"""
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local window = tonumber(ARGV[1])
@@ -95,7 +105,8 @@ local pi = tonumber(ARGV[3])
 local ticket = ARGV[4]
 local ttl = math.ceil((window + lease) * 1000) + 1000
 
-local function k(i, part) return KEYS[4 * (i - 1) + part] end
+local SUFFIX = {'log', 'fly', 'x', 'm'}
+local function k(i, part) return KEYS[i] .. SUFFIX[part] end
 
 local function purge(i)
   local log, fly, x, m = k(i, 1), k(i, 2), k(i, 3), k(i, 4)
@@ -138,13 +149,14 @@ local function touch(i)
   for part = 1, 4 do redis.call('PEXPIRE', k(i, part), ttl) end
 end
 """
+)
 
 # ARGV: window, lease, probe interval, ticket, then one default limit per bucket ('' if none).
 # Returns {wait, blocking bucket index, paused_until-now of that bucket, reason, views...}.
 _RESERVE = (
     _COMMON
     + r"""
-local n = #KEYS / 4
+local n = #KEYS
 local longest, longest_i, longest_reason, longest_pause = nil, 0, '', ''
 local change_i = 0
 local probes = {}
@@ -175,7 +187,7 @@ for i = 1, n do
       if wait == math.huge then
         wait = -1
       elseif xt > 0 and wait > pi then
-        wait, reason, pause = pi, ARGV[#ARGV], tostring(pi)
+        wait, reason, pause = pi, REASON_ESTIMATE, tostring(pi)
         redis.call('HSET', m, 'pu', tostring(now + pi), 'np', '1', 'reason', reason)
         touch(i)
       else
@@ -210,13 +222,12 @@ return out
 )
 
 # ARGV: window, lease, probe interval, ticket, reached (0/1), limit, remaining, limited index
-# (0 = none), retry_after ('' if none), the reasons (retry-after, full, probe), the limit the
-# 429's message stated ('' if none), then one default limit per bucket.
-# Returns {paused seconds or '', bucket index, reason, views...}.
+# (0 = none), retry_after ('' if none), the limit the 429's message stated ('' if none), then
+# one default limit per bucket. Returns {paused seconds or '', bucket index, reason, views...}.
 _SETTLE = (
     _COMMON
     + r"""
-local n = #KEYS / 4
+local n = #KEYS
 local reached = ARGV[5] == '1'
 local L, R = tonumber(ARGV[6]), tonumber(ARGV[7])
 local limited = tonumber(ARGV[8])
@@ -256,11 +267,11 @@ for i = 1, n do
     end
   end
   if i == limited then
-    if i > 1 and tonumber(ARGV[13]) ~= nil then redis.call('HSET', m, 'limit', ARGV[13]) end
+    if i > 1 and tonumber(ARGV[10]) ~= nil then redis.call('HSET', m, 'limit', ARGV[10]) end
     local pause, reason
     if ra ~= nil then
       pause = math.min(math.max(ra, 0), window)
-      reason = ARGV[10]
+      reason = REASON_RETRY_AFTER
       local keep_until = now + pause - window
       redis.call('ZREMRANGEBYSCORE', log, '(' .. keep_until, '+inf')
       local newer = redis.call('ZRANGEBYSCORE', x, '(' .. keep_until, '+inf')
@@ -270,15 +281,15 @@ for i = 1, n do
       redis.call('ZREMRANGEBYSCORE', x, '(' .. keep_until, '+inf')
     else
       purge(i)
-      local limit = limit_of(i, ARGV[13 + i])
+      local limit = limit_of(i, ARGV[10 + i])
       local logged = redis.call('ZCARD', log)
       if limit ~= nil and logged > 0 and logged + redis.call('ZCARD', fly) >= limit then
         local first = redis.call('ZRANGE', log, 0, 0, 'WITHSCORES')
         pause = math.min(tonumber(first[2]) + window - now, window)
-        reason = ARGV[11]
+        reason = REASON_FULL
       else
         pause = pi
-        reason = ARGV[12]
+        reason = REASON_PROBE
       end
     end
     local pu = tonumber(redis.call('HGET', m, 'pu') or '0')
@@ -289,7 +300,7 @@ for i = 1, n do
   end
   touch(i)
 end
-for i = 1, n do view(i, out, ARGV[13 + i]) end
+for i = 1, n do view(i, out, ARGV[10 + i]) end
 return out
 """
 )
@@ -372,11 +383,7 @@ class RedisBudgetStore(BudgetStore):
         return hmac.new(self._hash_key, credential.encode(), hashlib.sha256).hexdigest()[:32]
 
     def _keys(self, scope: str, buckets: tuple[str, ...]) -> list[str]:
-        keys: list[str] = []
-        for bucket in buckets:
-            prefix = f"{self.namespace}:{scope}:{bucket}:"
-            keys += [prefix + "log", prefix + "fly", prefix + "x", prefix + "m"]
-        return keys
+        return [f"{self.namespace}:{scope}:{bucket}:" for bucket in buckets]
 
     # -- the interface --------------------------------------------------------------------------
 
@@ -390,14 +397,7 @@ class RedisBudgetStore(BudgetStore):
             raw = await self._call(
                 self._reserve,
                 keys=self._keys(scope, buckets),
-                args=[
-                    window,
-                    self.lease,
-                    probe_interval(window),
-                    ticket,
-                    *defaults,
-                    REASON_ESTIMATE,
-                ],
+                args=[window, self.lease, probe_interval(window), ticket, *defaults],
             )
         except _OUTAGE_ERRORS as exc:
             return self._outage_grant(scope, buckets, window, exc)
@@ -452,9 +452,6 @@ class RedisBudgetStore(BudgetStore):
             "" if budget is None else budget[1],
             0 if limited is None else limited + 1,
             "" if retry_after is None else retry_after,
-            REASON_RETRY_AFTER,
-            REASON_429 + ": the window is full",
-            REASON_429 + "; one probe will re-check",
             "" if limit_hint is None else limit_hint,
             *[_default(b) for b in buckets],
         ]
