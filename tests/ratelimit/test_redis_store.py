@@ -221,3 +221,16 @@ async def test_the_client_accepts_a_url_and_closes_what_it_made(redis_url: str) 
     with pytest.raises(InvalidArgumentError):
         async with connect(emu, "asgi", budget_store="memcached://x"):
             pass
+
+
+async def test_a_second_run_on_a_shared_store_meets_no_429(redis_url: str) -> None:
+    """The issue's stall with a shared store: the second run knows the first run's calls."""
+    window = 1.0
+    emu = emulator(rate_limit=5, rate_window=window)
+    ids = emu.sample_user_ids(10)
+    for part in (ids[:5], ids[5:]):
+        async with connect(
+            emu, "asgi", budget_store=redis_url, rate_limit_window=window, retry_deadline=None
+        ) as client:
+            await asyncio.gather(*(client.users.get(uid) for uid in part))
+    assert emu.stats.rate_limited == 0
