@@ -90,6 +90,9 @@ async def connect(
             client_secret=settings.client_secret,
             base_url=settings.base_url or DEFAULT_BASE_URL,
             timeout=settings.timeout,
+            # A spent budget waits for its window (bounded by max_rate_limit_wait) instead of
+            # turning every id of a bulk job into a RateLimitError after 60 s.
+            retry_deadline=None,
         )
         async with client:
             yield Connection(client)
