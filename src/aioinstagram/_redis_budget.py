@@ -97,6 +97,10 @@ local REASON_FULL = {json.dumps(REASON_429 + ": the window is full")}
 local REASON_PROBE = {json.dumps(REASON_429 + "; one probe will re-check")}
 """
     + r"""
+-- The arguments come as one '|'-separated string (fewer to encode per call than ~12).
+local PACKED = ARGV[1]
+local ARGV = {}
+for field in string.gmatch(PACKED .. '|', '([^|]*)|') do ARGV[#ARGV + 1] = field end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local window = tonumber(ARGV[1])
@@ -203,9 +207,9 @@ for i = 1, n do
 end
 local out
 if longest ~= nil then
-  out = {tostring(longest), longest_i, longest_pause, longest_reason}
+  out = {tostring(longest), tostring(longest_i), longest_pause, longest_reason}
 elseif change_i > 0 then
-  out = {'-1', change_i, '', ''}
+  out = {'-1', tostring(change_i), '', ''}
 else
   for i = 1, n do
     redis.call('ZADD', k(i, 2), now + lease, ticket)
@@ -214,10 +218,10 @@ else
   for _, i in ipairs(probes) do
     redis.call('HSET', k(i, 4), 'pt', ticket, 'pexp', tostring(now + lease))
   end
-  out = {'0', 0, '', ''}
+  out = {'0', '0', '', ''}
 end
 for i = 1, n do view(i, out, ARGV[4 + i]) end
-return out
+return table.concat(out, '|')
 """
 )
 
@@ -232,7 +236,7 @@ local reached = ARGV[5] == '1'
 local L, R = tonumber(ARGV[6]), tonumber(ARGV[7])
 local limited = tonumber(ARGV[8])
 local ra = tonumber(ARGV[9])
-local out = {'', 0, ''}
+local out = {'', '0', ''}
 for i = 1, n do
   local log, fly, x, m = k(i, 1), k(i, 2), k(i, 3), k(i, 4)
   redis.call('ZREM', fly, ticket)
@@ -294,14 +298,14 @@ for i = 1, n do
     end
     local pu = tonumber(redis.call('HGET', m, 'pu') or '0')
     redis.call('HSET', m, 'pu', tostring(math.max(pu, now + pause)), 'np', '1', 'reason', reason)
-    if pu <= now then out = {tostring(pause), i, reason} end
+    if pu <= now then out = {tostring(pause), tostring(i), reason} end
   elseif was_probe then
     redis.call('HSET', m, 'np', '0')
   end
   touch(i)
 end
 for i = 1, n do view(i, out, ARGV[10 + i]) end
-return out
+return table.concat(out, '|')
 """
 )
 
@@ -350,7 +354,7 @@ class RedisBudgetStore(BudgetStore):
         self._owns_redis = owns_redis
         self._reserve = redis.register_script(_RESERVE)
         self._settle = redis.register_script(_SETTLE)
-        self._states: dict[tuple[str, str], tuple[BucketState, float]] = {}
+        self._states: dict[tuple[str, str], tuple[list[str], float]] = {}
         self._batch: list[tuple[Any, list[str], list[Any], asyncio.Future[Any]]] = []
         self._flushes: set[asyncio.Future[None]] = set()
         self._seen_pause: dict[tuple[str, str], float] = {}
@@ -397,12 +401,13 @@ class RedisBudgetStore(BudgetStore):
             raw = await self._call(
                 self._reserve,
                 keys=self._keys(scope, buckets),
-                args=[window, self.lease, probe_interval(window), ticket, *defaults],
+                args=[_pack(window, self.lease, probe_interval(window), ticket, *defaults)],
             )
         except _OUTAGE_ERRORS as exc:
             return self._outage_grant(scope, buckets, window, exc)
         self._back_online()
-        wait = float(_text(raw[0]))
+        raw = _text(raw).split("|")
+        wait = float(raw[0])
         self._remember(scope, buckets, raw[4:])
         if wait == 0:
             return Grant(0.0, ticket)
@@ -410,9 +415,9 @@ class RedisBudgetStore(BudgetStore):
         bucket = buckets[index]
         if wait == WAIT_FOR_CHANGE:
             return Grant(WAIT_FOR_CHANGE, bucket=bucket)
-        reason = _text(raw[3]) or None
+        reason = raw[3] or None
         paused: float | None = None
-        pause_left = _text(raw[2])
+        pause_left = raw[2]
         if pause_left:
             paused = self._new_pause(scope, bucket, float(pause_left))
         return Grant(wait, bucket=bucket, paused=paused, reason=reason)
@@ -456,19 +461,22 @@ class RedisBudgetStore(BudgetStore):
             *[_default(b) for b in buckets],
         ]
         try:
-            raw = await self._call(self._settle, keys=self._keys(scope, buckets), args=args)
+            raw = await self._call(
+                self._settle, keys=self._keys(scope, buckets), args=[_pack(*args)]
+            )
         except _OUTAGE_ERRORS as exc:
             # The slot's lease frees it; what the server said is lost with this answer only.
             self._went_offline(exc)
             return Settled()
         self._back_online()
+        raw = _text(raw).split("|")
         self._remember(scope, buckets, raw[3:])
-        paused = _text(raw[0])
+        paused = raw[0]
         if not paused:
             return Settled()
         bucket = buckets[int(raw[1]) - 1]
         self._seen_pause[(scope, bucket)] = _now() + float(paused)
-        return Settled(float(paused), bucket, _text(raw[2]))
+        return Settled(float(paused), bucket, raw[2])
 
     async def wait_for_change(self, timeout: float) -> None:
         # Another process's answer is not pushed to us: look again soon.
@@ -480,7 +488,21 @@ class RedisBudgetStore(BudgetStore):
             if local is not None:
                 return local
         found = self._states.get((scope, bucket))
-        return None if found is None else found[0]
+        if found is None:
+            return None
+        (limit, used, fly, srem, pause_left, reason), seen = found
+        left = float(pause_left) - (_now() - seen)
+        return BucketState(
+            bucket=bucket,
+            limit=int(limit) if limit else None,
+            used=int(used),
+            in_flight=int(fly),
+            server_remaining=int(srem) if srem else None,
+            resumes_at=(
+                dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=left) if left > 0 else None
+            ),
+            reason=(reason or None) if left > 0 else None,
+        )
 
     def buckets(self, scope: str) -> list[str]:
         names = {name for (s, name) in self._states if s == scope}
@@ -542,27 +564,12 @@ class RedisBudgetStore(BudgetStore):
 
     # -- helpers --------------------------------------------------------------------------------
 
-    def _remember(self, scope: str, buckets: tuple[str, ...], flat: list[Any]) -> None:
+    def _remember(self, scope: str, buckets: tuple[str, ...], flat: list[str]) -> None:
+        """Keep each bucket's view as Redis returned it; ``state`` builds the value object."""
         now = _now()
+        states = self._states
         for i, bucket in enumerate(buckets):
-            limit, used, fly, srem, pause_left, reason = (_text(v) for v in flat[6 * i : 6 * i + 6])
-            left = float(pause_left)
-            self._states[(scope, bucket)] = (
-                BucketState(
-                    bucket=bucket,
-                    limit=int(limit) if limit else None,
-                    used=int(used),
-                    in_flight=int(fly),
-                    server_remaining=int(srem) if srem else None,
-                    resumes_at=(
-                        dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=left)
-                        if left > 0
-                        else None
-                    ),
-                    reason=(reason or None) if left > 0 else None,
-                ),
-                now,
-            )
+            states[(scope, bucket)] = (flat[6 * i : 6 * i + 6], now)
 
     def _new_pause(self, scope: str, bucket: str, left: float) -> float | None:
         """A pause this process has not announced yet (another worker may have started it)."""
@@ -608,6 +615,11 @@ class RedisBudgetStore(BudgetStore):
         if self._outage:
             self._outage = False
             logger.warning("the Redis budget store answers again; budgets are shared again")
+
+
+def _pack(*values: object) -> str:
+    """The scripts' arguments as one string (none contains '|')."""
+    return "|".join(map(str, values))
 
 
 def _default(bucket: str) -> str:
