@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import types
+import typing
 
 import aioinstagram
 
@@ -60,3 +61,14 @@ def test_rate_budget_names_are_public() -> None:
         "RedisBudgetStore",
     ):
         assert name in aioinstagram.__all__, name
+
+
+def test_transport_name_is_the_literal_of_the_built_in_names() -> None:
+    assert typing.get_args(aioinstagram.TransportName) == (
+        "httpx",
+        "fast",
+        "aiohttp",
+        "http2",
+        "httpcore",
+        "native",
+    )

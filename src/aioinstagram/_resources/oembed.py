@@ -4,13 +4,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Final
+from urllib.parse import urlencode
 
 import attrs
-import httpx
 
 from .._converter import structure
-from .._errors import InvalidArgumentError, RequestTimeoutError, TransportError
+from .._errors import InvalidArgumentError
 from .._media_validation import validate_shortcode
 from .._protocol import classify_error
 from ._base import Resource
@@ -81,24 +82,17 @@ class OEmbedResource(Resource):
             params.append(("omitscript", "true"))
         base = self._transport.base_url
         root = base[: -len("/v1")] if base.endswith("/v1") else base
-        try:
-            response = await self._transport.http.get(root + "/oembed", params=params)
-        except httpx.TransportError as exc:
-            cls = RequestTimeoutError if isinstance(exc, httpx.TimeoutException) else TransportError
-            raise cls(f"{_ENDPOINT}: {type(exc).__name__}", request=_ENDPOINT) from exc
-        if response.status_code != 200:
-            raise _oembed_error(response)
-        try:
-            doc = response.json()
-        except ValueError:
-            doc = None
+        url = root + "/oembed?" + urlencode(params)
+        status, headers, body = await self._transport.send_plain("GET", url, _ENDPOINT)
+        doc = _json(body)
+        if status != 200:
+            raise classify_error(status, headers, doc, request=_ENDPOINT)
         result: OEmbed = structure(doc, OEmbed, endpoint=_ENDPOINT, root="$")
         return result
 
 
-def _oembed_error(response: httpx.Response) -> Exception:
+def _json(body: bytes) -> object:
     try:
-        doc = response.json()
+        return json.loads(body)
     except ValueError:
-        doc = None
-    return classify_error(response.status_code, response.headers, doc, request=_ENDPOINT)
+        return None
