@@ -55,7 +55,9 @@ def _client_main(args: dict[str, Any], results: Any) -> None:
 async def _client(a: dict[str, Any]) -> dict[str, Any]:
     go = aioredis.from_url(a["redis"])
     errors = 0
-    async with InstagramClient(access_token=a["token"], base_url=a["base_url"]) as warm:
+    async with InstagramClient(
+        access_token=a["token"], base_url=a["base_url"], transport="fast"
+    ) as warm:
         await warm.users.get("self")  # warm up imports and code paths; its budget is not ours
     store = (
         RedisBudgetStore.from_url(a["redis"], namespace=a["ns"]) if a["store"] == "redis" else None
@@ -63,6 +65,7 @@ async def _client(a: dict[str, Any]) -> dict[str, Any]:
     async with InstagramClient(
         access_token=a["token"],
         base_url=a["base_url"],
+        transport="fast",  # the bulk commands' transport
         budget_store=store,
         rate_limit_window=a["window"],
         retry_deadline=None,
@@ -275,13 +278,17 @@ async def bench_stall(limit: int, window: float) -> list[str]:
     async with serve(emu) as base_url:
         token = emu.token(emu.demo_user_id)
         async with InstagramClient(
-            access_token=token, base_url=base_url, rate_limit_window=window
+            access_token=token, base_url=base_url, transport="fast", rate_limit_window=window
         ) as first:
             first_start = time.time()
             await asyncio.gather(*(first.users.get(u) for u in ids[:limit]))
         spent = emu.stats.rate_limited
         async with InstagramClient(
-            access_token=token, base_url=base_url, rate_limit_window=window, retry_deadline=None
+            access_token=token,
+            base_url=base_url,
+            transport="fast",
+            rate_limit_window=window,
+            retry_deadline=None,
         ) as second:
             started = time.time()
             sem = asyncio.Semaphore(64)

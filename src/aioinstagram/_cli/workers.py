@@ -39,6 +39,7 @@ from .._client import InstagramClient
 from .._errors import InstagramError
 from .._logging import logger as _root_logger
 from .._redis_budget import RedisBudgetStore
+from .._transports import bulk_transport
 from .records import error_record, relationship_record
 
 if TYPE_CHECKING:
@@ -242,6 +243,7 @@ async def _worker(spec: WorkerSpec, consumer: str) -> None:
             client_secret=spec.client_secret,
             base_url=spec.base_url,
             timeout=spec.timeout,
+            transport=bulk_transport(spec.base_url),  # as the one-process lookup does
             budget_store=store,
             rate_limit_window=spec.rate_limit_window,
             retry_deadline=None,
