@@ -8,6 +8,7 @@ async with InstagramClient(access_token="...") as client:
         ...
 """
 
+from ._budget import BucketState, BudgetStore, InMemoryBudgetStore
 from ._bulk import ProgressCallback
 from ._client import InstagramClient
 from ._errors import (
@@ -76,7 +77,7 @@ from ._oauth import (
 from ._options import CallOptions, NotGiven, Timeout
 from ._pagination import AsyncPaginator, Checkpoint, PaginatorState
 from ._protocol import sign, verify_hub_signature
-from ._ratelimit import RateLimitMode
+from ._ratelimit import RateLimitEvent, RateLimitMode
 from ._raw import APIResponse
 from ._realtime import (
     RealtimeReceiver,
@@ -87,6 +88,7 @@ from ._realtime import (
     parse_updates,
     verify_signature,
 )
+from ._redis_budget import RedisBudgetStore
 from ._resources.oembed import OEmbed, shortcode_from_url
 from ._resources.subscriptions import Subscription
 from ._transport import RetryPolicy
@@ -100,6 +102,8 @@ __all__ = [
     "AccessDeniedError",
     "AsyncPaginator",
     "Authorization",
+    "BucketState",
+    "BudgetStore",
     "CallOptions",
     "CarouselItem",
     "Checkpoint",
@@ -109,6 +113,7 @@ __all__ = [
     "ForeignURLError",
     "Image",
     "Images",
+    "InMemoryBudgetStore",
     "IncomingStatus",
     "InstagramClient",
     "InstagramError",
@@ -142,8 +147,10 @@ __all__ = [
     "ProgressCallback",
     "RateLimit",
     "RateLimitError",
+    "RateLimitEvent",
     "RateLimitMode",
     "RealtimeReceiver",
+    "RedisBudgetStore",
     "Relationship",
     "RelationshipAction",
     "RequestTimeoutError",

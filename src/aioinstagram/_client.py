@@ -7,6 +7,7 @@ import os
 import re
 import ssl
 import types
+from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
@@ -14,13 +15,14 @@ import attrs
 import httpx
 from typing_extensions import Unpack
 
+from ._budget import BucketState, BudgetStore, InMemoryBudgetStore
 from ._errors import ClientClosedError, InvalidArgumentError
 from ._logging import install_redaction, register_secrets
 from ._models import RateLimit
 from ._options import NOT_GIVEN, CallOptions, check_timeout
 from ._options import NotGiven as _NotGiven
 from ._protocol import DEFAULT_BASE_URL, Credentials
-from ._ratelimit import RateLimiter, RateLimitMode
+from ._ratelimit import RateLimiter, RateLimitEvent, RateLimitMode
 from ._raw import WithRawResponse
 from ._resources._base import Resource
 from ._resources.comments import CommentsResource
@@ -47,26 +49,31 @@ class InstagramClient:
     """An async client for the Instagram API v1.
 
     ``access_token`` authenticates as a user (or pass ``client_id`` for the endpoints that
-    accept it). With ``client_secret`` every request is signed (``sig``). ``rate_limit="wait"``
-    pauses every caller when the budget is spent or a 429 arrives; ``"raise"`` raises
-    RateLimitError instead. ``http_client`` may be any ``httpx.AsyncClient`` (for example one
-    with an ASGI or mock transport); it is then not closed by this client. ``transport`` picks a
-    built-in transport by name: ``"httpx"`` (the default: httpx's own transport, HTTP/2 with the
-    ``http2`` extra; respx and pytest-httpx intercept it), ``"fast"`` (our asyncio pool on
-    httptools, for many tokens at once), ``"aiohttp"``, ``"http2"`` (``"httpcore"`` is
-    ``"httpx"``, ``"native"`` the deprecated name of ``"fast"``), or takes an
-    ``httpx.AsyncBaseTransport``. ``proxy`` (a URL or ``httpx.Proxy``), ``verify`` (True, False,
-    a CA bundle path or an ``ssl.SSLContext``) and ``trust_env`` (read ``HTTP_PROXY`` /
-    ``HTTPS_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` and ``SSL_CERT_FILE``; default True) are
-    passed to the built-in transports; they make no sense with ``http_client`` or a transport
-    object, which are configured already. ``client_ips`` (with ``client_secret``) signs writes
-    with ``X-Insta-Forwarded-For`` (every call with ``forwarded_for="all"``). A client with only
-    a ``client_id`` raises TokenRequiredError, before sending, for the endpoints that needed a
-    user's token. ``client.subscriptions`` uses ``client_id`` + ``client_secret``.
-    ``retry_policy`` (a :class:`RetryPolicy`) configures the retries; ``max_retries`` and
-    ``retry_deadline``, when given, adjust it. Every method also takes per-call ``timeout=``,
-    ``extra_headers=`` and ``extra_params=``; see :meth:`with_options` and
-    :attr:`with_raw_response`.
+    accept it). With ``client_secret`` every request is signed (``sig``). Rate limits are kept
+    per bucket (the token's budget, the application's, one per kind of write):
+    ``rate_limit_mode="wait"`` waits for a spent or paused bucket, at most
+    ``max_rate_limit_wait`` seconds and never past ``retry_deadline``, then raises
+    RateLimitError; ``"raise"`` raises at once. ``budget_store`` shares the budgets between
+    processes (``"redis://host/0"`` or a :class:`RedisBudgetStore`); ``on_rate_limit`` receives a
+    :class:`RateLimitEvent` for each pause and give-up. ``http_client`` may be any
+    ``httpx.AsyncClient`` (for example one with an ASGI or mock transport); it is then not
+    closed by this client. ``transport`` picks a built-in transport by name: ``"httpx"`` (the
+    default: httpx's own transport, HTTP/2 with the ``http2`` extra; respx and pytest-httpx
+    intercept it), ``"fast"`` (our asyncio pool on httptools, for many tokens at once),
+    ``"aiohttp"``, ``"http2"`` (``"httpcore"`` is ``"httpx"``, ``"native"`` the deprecated name
+    of ``"fast"``), or takes an ``httpx.AsyncBaseTransport``. ``proxy`` (a URL or
+    ``httpx.Proxy``), ``verify`` (True, False, a CA bundle path or an ``ssl.SSLContext``) and
+    ``trust_env`` (read ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` and
+    ``SSL_CERT_FILE``; default True) are passed to the built-in transports; they make no sense
+    with ``http_client`` or a transport object, which are configured already. ``client_ips``
+    (with ``client_secret``) signs writes with ``X-Insta-Forwarded-For`` (every call with
+    ``forwarded_for="all"``). A client with only a ``client_id`` raises TokenRequiredError,
+    before sending, for the endpoints that needed a user's token. ``client.subscriptions`` uses
+    ``client_id`` + ``client_secret``.
+    ``retry_policy`` (a :class:`RetryPolicy`) configures the retries; ``max_retries``,
+    ``retry_deadline`` and ``max_rate_limit_wait``, when given, adjust it. Every method also
+    takes per-call ``timeout=``, ``extra_headers=`` and ``extra_params=``; see
+    :meth:`with_options` and :attr:`with_raw_response`.
 
     Use it as ``async with InstagramClient(...) as client:``, or call :meth:`aclose`.
     """
@@ -80,12 +87,15 @@ class InstagramClient:
         base_url: str = DEFAULT_BASE_URL,
         timeout: float | httpx.Timeout | _NotGiven | None = NOT_GIVEN,
         max_retries: int | _NotGiven = NOT_GIVEN,
-        rate_limit: RateLimitMode = "wait",
+        rate_limit_mode: RateLimitMode = "wait",
         http_client: httpx.AsyncClient | None = None,
         transport: TransportName | httpx.AsyncBaseTransport | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         retry_deadline: float | _NotGiven | None = NOT_GIVEN,
         rate_limit_window: float = 3600.0,
+        max_rate_limit_wait: float | _NotGiven | None = NOT_GIVEN,
+        budget_store: BudgetStore | str | None = None,
+        on_rate_limit: Callable[[RateLimitEvent], object] | None = None,
         client_ips: str | None = None,
         forwarded_for: Literal["writes", "all"] = "writes",
         proxy: str | httpx.URL | httpx.Proxy | None = None,
@@ -109,9 +119,27 @@ class InstagramClient:
             raise InvalidArgumentError(
                 f"rate_limit_window must be positive, not {rate_limit_window!r}"
             )
-        policy = _retry_policy(retry_policy, max_retries, retry_deadline)
-        if rate_limit not in ("wait", "raise"):
-            raise InvalidArgumentError(f"rate_limit must be 'wait' or 'raise', not {rate_limit!r}")
+        if rate_limit_mode not in ("wait", "raise"):
+            raise InvalidArgumentError(
+                f"rate_limit_mode must be 'wait' or 'raise', not {rate_limit_mode!r}"
+            )
+        if (
+            not isinstance(max_rate_limit_wait, _NotGiven)
+            and max_rate_limit_wait is not None
+            and (
+                isinstance(max_rate_limit_wait, bool)
+                or not isinstance(max_rate_limit_wait, (int, float))
+                or not max_rate_limit_wait >= 0
+            )
+        ):
+            raise InvalidArgumentError(
+                "max_rate_limit_wait must be a number of seconds >= 0 or None, "
+                f"not {max_rate_limit_wait!r}"
+            )
+        if on_rate_limit is not None and not callable(on_rate_limit):
+            raise InvalidArgumentError("on_rate_limit must be callable or None")
+        policy = _retry_policy(retry_policy, max_retries, retry_deadline, max_rate_limit_wait)
+        store, self._owns_budget_store = _make_budget_store(budget_store)
         if (
             isinstance(max_connections, bool)
             or not isinstance(max_connections, int)
@@ -169,7 +197,20 @@ class InstagramClient:
             request_timeout = (
                 httpx.USE_CLIENT_DEFAULT if isinstance(timeout, _NotGiven) else timeout
             )
-        self._limiter = RateLimiter(rate_limit, window=rate_limit_window)
+        credential = (
+            access_token
+            if access_token
+            else ("client_id:" + client_id if client_id else "anonymous")
+        )
+        self._limiter = RateLimiter(
+            rate_limit_mode,
+            window=rate_limit_window,
+            store=store,
+            scope=store.scope_for(credential),
+            signed=bool(client_secret),
+            authenticated=bool(access_token),
+            on_rate_limit=on_rate_limit,
+        )
         self._requester = Requester(
             base_url=base_url,
             credentials=self._credentials,
@@ -223,6 +264,7 @@ class InstagramClient:
         retry_deadline: float | _NotGiven | None = NOT_GIVEN,
         retry_policy: RetryPolicy | _NotGiven = NOT_GIVEN,
         rate_limit_mode: RateLimitMode | _NotGiven = NOT_GIVEN,
+        max_rate_limit_wait: float | _NotGiven | None = NOT_GIVEN,
     ) -> InstagramClient:
         """A light copy of this client with other options, sharing its connection pool, its
         rate-limit budget and its credentials (nothing is opened)::
@@ -230,12 +272,12 @@ class InstagramClient:
             patient = client.with_options(timeout=60, max_retries=10)
             await patient.users.get("self")
 
-        ``retry_policy`` replaces the policy; ``max_retries`` and ``retry_deadline`` then
-        adjust it. ``rate_limit_mode``: "wait" or "raise" for the copy's calls (the budget is
-        still the shared one). Closing the copy does not close the pool; closing this client
-        closes the copy too."""
+        ``retry_policy`` replaces the policy; ``max_retries``, ``retry_deadline`` and
+        ``max_rate_limit_wait`` then adjust it. ``rate_limit_mode``: "wait" or "raise" for the
+        copy's calls (the budgets are still the shared ones). Closing the copy closes neither
+        the pool nor the budget store; closing this client closes the copy too."""
         base = self._requester.policy if isinstance(retry_policy, _NotGiven) else retry_policy
-        policy = _retry_policy(base, max_retries, retry_deadline)
+        policy = _retry_policy(base, max_retries, retry_deadline, max_rate_limit_wait)
         if not isinstance(rate_limit_mode, _NotGiven) and rate_limit_mode not in ("wait", "raise"):
             raise InvalidArgumentError(
                 f"rate_limit_mode must be 'wait' or 'raise', not {rate_limit_mode!r}"
@@ -247,6 +289,7 @@ class InstagramClient:
         )
         clone = copy.copy(self)
         clone._requester = requester
+        clone._owns_budget_store = False  # the original closes the budget store
         for name, value in vars(self).items():  # every endpoint group, bound to the copy
             if isinstance(value, Resource):
                 setattr(clone, name, type(value)(requester))
@@ -285,14 +328,25 @@ class InstagramClient:
         return self._limiter.latest
 
     @property
+    def rate_limits(self) -> Mapping[str, BucketState]:
+        """Every rate-limit bucket this client has used, by name (``"token"``, ``"app"``,
+        ``"relationship.signed"``, ...): limit, used, in flight, and the resume time while
+        paused. A snapshot; for a shared store, as this process last saw it."""
+        return types.MappingProxyType(self._limiter.states())
+
+    @property
     def is_closed(self) -> bool:
         return self._requester.closed
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def aclose(self) -> None:
-        """Close the connection pool (unless the http_client was given). Idempotent."""
+        """Close the connection pool (unless the http_client was given) and the budget store
+        made from a URL. Idempotent."""
         await self._requester.aclose()
+        if self._owns_budget_store:
+            self._owns_budget_store = False
+            await self._limiter.store.aclose()
 
     async def __aenter__(self) -> InstagramClient:
         if self._requester.closed:
@@ -353,6 +407,22 @@ def _check_base_url(base_url: object) -> None:
         raise InvalidArgumentError("base_url must not carry a query or fragment")
 
 
+def _make_budget_store(store: BudgetStore | str | None) -> tuple[BudgetStore, bool]:
+    """The budget store and whether the client owns it (made it from a URL)."""
+    if store is None:
+        return InMemoryBudgetStore(), True
+    if isinstance(store, BudgetStore):
+        return store, False
+    if isinstance(store, str) and store.startswith(("redis://", "rediss://", "unix://")):
+        from ._redis_budget import RedisBudgetStore  # the optional extra aioinstagram[redis]
+
+        return RedisBudgetStore.from_url(store), True
+    raise InvalidArgumentError(
+        "budget_store must be a BudgetStore or a redis:// URL, not "
+        + (repr(store.split("@")[-1]) if isinstance(store, str) else type(store).__name__)
+    )
+
+
 def _check_verify(verify: object) -> ssl.SSLContext | bool | None:
     """``verify`` as httpx takes it without a deprecation: a CA bundle path becomes a context."""
     if verify is None or isinstance(verify, (bool, ssl.SSLContext)):
@@ -370,10 +440,13 @@ def _check_verify(verify: object) -> ssl.SSLContext | bool | None:
 
 
 def _retry_policy(
-    base: RetryPolicy | None, max_retries: object, retry_deadline: object
+    base: RetryPolicy | None,
+    max_retries: object,
+    retry_deadline: object,
+    max_rate_limit_wait: object = NOT_GIVEN,
 ) -> RetryPolicy:
-    """``retry_policy=`` (or the default policy) adjusted by ``max_retries=`` and
-    ``retry_deadline=`` when they are given."""
+    """``retry_policy=`` (or the default policy) adjusted by ``max_retries=``,
+    ``retry_deadline=`` and ``max_rate_limit_wait=`` when they are given."""
     if base is None:
         base = RetryPolicy()
     elif not isinstance(base, RetryPolicy):
@@ -383,4 +456,6 @@ def _retry_policy(
         changes["max_retries"] = max_retries
     if not isinstance(retry_deadline, _NotGiven):
         changes["deadline"] = retry_deadline
+    if not isinstance(max_rate_limit_wait, _NotGiven):
+        changes["rate_limit_max_wait"] = max_rate_limit_wait
     return attrs.evolve(base, **changes) if changes else base

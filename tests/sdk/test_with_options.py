@@ -70,6 +70,9 @@ async def test_retry_policy_then_max_retries(
     assert copy.retry_policy == RetryPolicy(
         max_retries=1, backoff_base=0, backoff_cap=0, deadline=None
     )
+    patient = copy.with_options(max_rate_limit_wait=5)
+    assert patient.retry_policy.rate_limit_max_wait == 5
+    assert patient.retry_policy.max_retries == 1
 
 
 async def test_rate_limit_mode_per_copy_with_one_budget(
@@ -78,7 +81,7 @@ async def test_rate_limit_mode_per_copy_with_one_budget(
     route = api.get("/users/self").mock(
         return_value=httpx.Response(429, json={"meta": {"code": 429}}, headers=RATE_HEADERS)
     )
-    async with make_client(rate_limit="wait") as client:
+    async with make_client(rate_limit_mode="wait") as client:
         strict = client.with_options(rate_limit_mode="raise")
         with pytest.raises(RateLimitError):
             await strict.users.get()
