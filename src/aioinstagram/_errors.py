@@ -27,6 +27,10 @@
 
 Every message is built from what the server said and a redacted request description
 (method and path, never the query string): the access token and client secret never appear.
+What a server echoes back is scrubbed too (issue 11): every InstagramError's arguments pass
+through ``_redact.redact`` when it is made (query-style credentials, and the token and secret
+of every live client, whole or in fragments), as do an APIError's ``error_message`` and
+``meta``; the transport scrubs the foreign exceptions it chains as ``__cause__``.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
+
+from ._redact import redact
 
 __all__ = [
     "APIError",
@@ -65,6 +71,9 @@ __all__ = [
 
 class InstagramError(Exception):
     """Base class of every error raised by aioinstagram."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact(a) if isinstance(a, str) else a for a in args))
 
 
 class InvalidArgumentError(InstagramError, ValueError):
@@ -163,9 +172,9 @@ class APIError(InstagramError):
     ) -> None:
         self.code = code
         self.error_type = error_type
-        self.error_message = error_message
+        self.error_message = redact(error_message) if error_message is not None else None
         self.status_code = status_code if status_code is not None else code
-        self.meta: Mapping[str, Any] = meta if meta is not None else {}
+        self.meta: Mapping[str, Any] = _redact_meta(meta) if meta is not None else {}
         self.request = request
         super().__init__(self._describe())
 
@@ -189,6 +198,12 @@ class APIError(InstagramError):
                 self.__dict__,
             ),
         )
+
+
+def _redact_meta(meta: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``meta`` with its string values scrubbed (the server may echo a secret in any)."""
+    clean = {k: redact(v) if isinstance(v, str) else v for k, v in meta.items()}
+    return meta if clean == meta else clean
 
 
 def _rebuild_api_error(

@@ -48,6 +48,7 @@ from ._errors import (
     RateLimitError,
     ServerError,
 )
+from ._redact import REDACTED, redact
 
 # JSON decoding: msgspec (the ``speed`` extra), else orjson, else json. msgspec first: it is as
 # fast as orjson and keeps integers beyond 64 bits exact, where orjson turns them into floats.
@@ -185,14 +186,24 @@ class Credentials:
         return tuple(s for s in (self.access_token, self.client_secret) if s)
 
 
+# Scrubbing lives in ``_redact`` (errors use it too); ``redact`` is re-exported here.
+
+
+def _redacted_pairs(pairs: tuple[tuple[str, str], ...] | None) -> str:
+    """The repr of a RequestSpec's query or form: credential values never shown."""
+    if pairs is None:
+        return "None"
+    return repr(tuple((k, REDACTED if k in CREDENTIAL_PARAMS else redact(v)) for k, v in pairs))
+
+
 @attrs.frozen(slots=True)
 class RequestSpec:
     """A request ready to send: ``path`` is relative to ``base_url`` (``/users/self``)."""
 
     method: str
     path: str
-    query: tuple[tuple[str, str], ...]
-    form: tuple[tuple[str, str], ...] | None = None
+    query: tuple[tuple[str, str], ...] = attrs.field(repr=_redacted_pairs)
+    form: tuple[tuple[str, str], ...] | None = attrs.field(default=None, repr=_redacted_pairs)
     idempotent: bool = True
 
     @property
@@ -620,18 +631,3 @@ def failure_for_status(status: int) -> Failure | None:
 
 # --------------------------------------------------------------------------------------------
 # Redaction
-
-
-_SECRET_QUERY_RE: Final = re.compile(
-    r"(?i)((?:access_token|client_secret|client_id|sig|code)=)([^&\s\"'#]+)"
-)
-
-
-def redact(text: str, secrets: Sequence[str] = ()) -> str:
-    """Scrub credentials from text: ``access_token=...`` style query values and any literal
-    secret given."""
-    text = _SECRET_QUERY_RE.sub(r"\1[REDACTED]", text)
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "[REDACTED]")
-    return text

@@ -46,6 +46,7 @@ from ._errors import (
     TransportError,
 )
 from ._fastdecode import FastDecoder, fast_decoder
+from ._logging import IN_OUR_REQUEST
 from ._logging import logger as _root_logger
 from ._protocol import (
     Credentials,
@@ -63,6 +64,7 @@ from ._protocol import (
     resolve_next_url,
 )
 from ._ratelimit import RateLimiter
+from ._redact import scrub_exception
 from ._transports.native import NativeTransport
 
 __all__ = ["RetryPolicy", "Transport"]
@@ -178,10 +180,13 @@ class Transport:
         if self._closed:
             raise ClientClosedError("the client is closed; create a new InstagramClient")
         fast = None if data_type is None else fast_decoder(data_type)
+        mark = IN_OUR_REQUEST.set(True)  # httpx's log lines of this call get scrubbed
         try:
             return await self._attempt(spec, fast)
         except _Retryable as first:
             return await self._retry(spec, first, fast)
+        finally:
+            IN_OUR_REQUEST.reset(mark)
 
     # -- one attempt ---------------------------------------------------------------------------
 
@@ -194,12 +199,13 @@ class Transport:
             failure = _failure_of(exc)
             limiter.release(reached_server=failure is not Failure.CONNECT)
             cls = RequestTimeoutError if isinstance(exc, httpx.TimeoutException) else TransportError
+            cause = scrub_exception(exc)  # it may quote an echo of the request (issue 11)
             error = cls(
                 f"{spec.description}: {type(exc).__name__}: {_describe(exc)}",
                 request=spec.description,
             )
-            error.__cause__ = exc
-            raise self._fail(spec, failure, error) from exc
+            error.__cause__ = cause
+            raise self._fail(spec, failure, error) from cause
         except BaseException:  # cancelled mid-flight: it may have reached the server
             limiter.release(reached_server=True)
             raise

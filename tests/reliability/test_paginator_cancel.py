@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+from collections.abc import AsyncGenerator
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -146,7 +147,7 @@ async def test_property_any_mix_of_cancelled_consumers_yields_each_item_once(
                 with contextlib.suppress(StopAsyncIteration):
                     got += _ids(await _cancel_after(walk.__anext__(), turns))
             elif how == "page":
-                pages = walk.pages()
+                pages = cast(AsyncGenerator[Any, None], walk.pages())
                 with contextlib.suppress(StopAsyncIteration):
                     got += _ids(await _cancel_after(pages.__anext__(), turns))
                 await pages.aclose()
