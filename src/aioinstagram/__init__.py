@@ -32,6 +32,7 @@ from ._errors import (
     RateLimitError,
     RequestTimeoutError,
     ServerError,
+    ServerUnreachableError,
     SubscriptionError,
     TransportError,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "RelationshipAction",
     "RequestTimeoutError",
     "ServerError",
+    "ServerUnreachableError",
     "SubscriptionError",
     "TransportError",
     "User",

@@ -4,7 +4,8 @@
     ├── InvalidArgumentError        (also ValueError) bad input, refused before sending
     ├── ClientClosedError           (also RuntimeError) the client was used after aclose()
     ├── TransportError              the request did not get an HTTP answer; __cause__ is httpx's
-    │   └── RequestTimeoutError     a connect / read / write / pool timeout
+    │   ├── RequestTimeoutError     a connect / read / write / pool timeout
+    │   └── ServerUnreachableError  an outage outlasted the call's retry deadline
     ├── OutcomeUnknownError         a non-idempotent write failed ambiguously: it may have happened
     ├── DecodeError                 not the API's envelope; names the endpoint and field path
     ├── PaginationError             the server's pagination cannot be followed safely
@@ -64,6 +65,7 @@ __all__ = [
     "RateLimitError",
     "RequestTimeoutError",
     "ServerError",
+    "ServerUnreachableError",
     "SubscriptionError",
     "TransportError",
 ]
@@ -99,6 +101,12 @@ class TransportError(InstagramError):
 
 class RequestTimeoutError(TransportError):
     """A connect, read, write or pool timeout."""
+
+
+class ServerUnreachableError(TransportError):
+    """The server stopped accepting connections (an outage: the client's circuit breaker is
+    open) and did not come back before the call's ``retry_deadline``. Nothing was sent for this
+    call after the outage began; it is safe to try again later."""
 
 
 class OutcomeUnknownError(InstagramError):

@@ -35,6 +35,7 @@ import attrs
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
+from ._breaker import CircuitBreaker
 from ._errors import (
     ClientClosedError,
     DecodeError,
@@ -43,6 +44,7 @@ from ._errors import (
     RateLimitError,
     RequestTimeoutError,
     ServerError,
+    ServerUnreachableError,
     TransportError,
 )
 from ._fastdecode import FastDecoder, fast_decoder
@@ -130,6 +132,7 @@ class Transport:
         self._timeout = timeout
         self._closed = False
         self._random = random.Random()
+        self.breaker = CircuitBreaker()  # shared by every call: outages pause them all
         # The fast path: when the client built its own NativeTransport, requests skip
         # httpx.AsyncClient / Request / Response and go to the pool as bytes.
         native = getattr(http_client, "_transport", None) if owns_http_client else None
@@ -181,22 +184,43 @@ class Transport:
             raise ClientClosedError("the client is closed; create a new InstagramClient")
         fast = None if data_type is None else fast_decoder(data_type)
         mark = IN_OUR_REQUEST.set(True)  # httpx's log lines of this call get scrubbed
+        limit = self.policy.deadline
+        deadline = None if limit is None else time.monotonic() + limit
         try:
-            return await self._attempt(spec, fast)
+            return await self._attempt(spec, fast, deadline)
         except _Retryable as first:
-            return await self._retry(spec, first, fast)
+            return await self._retry(spec, first, fast, deadline)
         finally:
             IN_OUR_REQUEST.reset(mark)
 
     # -- one attempt ---------------------------------------------------------------------------
 
-    async def _attempt(self, spec: RequestSpec, fast: FastDecoder | None = None) -> Envelope:
+    async def _attempt(
+        self, spec: RequestSpec, fast: FastDecoder | None = None, deadline: float | None = None
+    ) -> Envelope:
+        breaker = self.breaker
+        probe = await breaker.admit(deadline)  # waits while an outage is declared (_breaker)
+        if probe is None:
+            raise ServerUnreachableError(
+                f"{spec.description}: the server has refused connections since an outage "
+                "began, past this call's retry deadline; nothing was sent",
+                request=spec.description,
+            )
         limiter = self.limiter
-        await limiter.acquire(spec.description)
+        try:
+            await limiter.acquire(spec.description)
+        except BaseException:
+            if probe:
+                breaker.on_probe_abandoned()
+            raise
         try:
             status, headers, body = await self._send_once(spec)
         except httpx.TransportError as exc:
             failure = _failure_of(exc)
+            if failure is Failure.CONNECT:
+                breaker.on_connect_failure(probe=probe)
+            elif probe:
+                breaker.on_probe_abandoned()
             limiter.release(reached_server=failure is not Failure.CONNECT)
             cls = RequestTimeoutError if isinstance(exc, httpx.TimeoutException) else TransportError
             cause = scrub_exception(exc)  # it may quote an echo of the request (issue 11)
@@ -208,7 +232,10 @@ class Transport:
             raise self._fail(spec, failure, error) from cause
         except BaseException:  # cancelled mid-flight: it may have reached the server
             limiter.release(reached_server=True)
+            if probe:
+                breaker.on_probe_abandoned()
             raise
+        breaker.on_success()
         limiter.release(
             reached_server=True,
             budget=parse_rate_limit(headers),
@@ -280,10 +307,15 @@ class Transport:
     # -- the retry loop ------------------------------------------------------------------------
 
     async def _retry(
-        self, spec: RequestSpec, first: _Retryable, fast: FastDecoder | None = None
+        self,
+        spec: RequestSpec,
+        first: _Retryable,
+        fast: FastDecoder | None = None,
+        deadline: float | None = None,
     ) -> Envelope:
         policy = self.policy
         started = time.monotonic()
+        call_deadline = deadline
         pending: list[_Retryable] = [first]
         counted = {"failures": 0}
 
@@ -291,6 +323,8 @@ class Transport:
             exc = rs.outcome.exception() if rs.outcome else None
             if isinstance(exc, _Retryable) and exc.failure is Failure.RATE_LIMITED:
                 return 0.0  # the limiter's gate does the waiting, for every caller at once
+            if _in_outage(exc):
+                return 0.0  # the breaker's gate does the waiting (and probing), for every caller
             retry_after = exc.retry_after if isinstance(exc, _Retryable) else None
             return backoff_delay(
                 counted["failures"] + 1,
@@ -306,11 +340,20 @@ class Transport:
             if isinstance(exc, _Retryable) and exc.failure is Failure.RATE_LIMITED:
                 limit = policy.rate_limit_max_wait
                 return limit is not None and elapsed > limit
+            if _in_outage(exc):  # not one of max_retries: bounded by the deadline alone
+                return call_deadline is not None and time.monotonic() >= call_deadline
             counted["failures"] += 1
             if counted["failures"] > policy.max_retries:
                 return True
             deadline = policy.deadline
             return deadline is not None and elapsed + rs.upcoming_sleep > deadline
+
+        def _in_outage(exc: BaseException | None) -> bool:
+            return (
+                isinstance(exc, _Retryable)
+                and exc.failure is Failure.CONNECT
+                and self.breaker.outage
+            )
 
         def before_sleep(rs: RetryCallState) -> None:
             exc = rs.outcome.exception() if rs.outcome else None
@@ -335,7 +378,7 @@ class Transport:
                 with attempt:
                     if pending:
                         raise pending.pop()  # replay the inline attempt's failure
-                    return await self._attempt(spec, fast)
+                    return await self._attempt(spec, fast, deadline)
         except _Retryable as last:  # retries spent (ambiguous writes never got here: _fail)
             raise last.error from last.error.__cause__
         raise AssertionError("unreachable")  # pragma: no cover

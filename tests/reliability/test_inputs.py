@@ -3,6 +3,8 @@ with a clear InvalidArgumentError (also a ValueError) before anything is sent.""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 import respx
@@ -77,7 +79,7 @@ def test_good_base_url_is_kept(base_url: str) -> None:
     ],
 )
 def test_bad_credentials_are_refused_without_quoting_them(
-    kwargs: dict[str, str], says: str
+    kwargs: dict[str, Any], says: str
 ) -> None:
     with pytest.raises(InvalidArgumentError) as info:
         InstagramClient(**{"access_token": TOKEN, **kwargs})
