@@ -11,6 +11,7 @@ async with InstagramClient(access_token="...") as client:
 from ._client import InstagramClient
 from ._errors import (
     APIError,
+    BulkAbortedError,
     ClientClosedError,
     DecodeError,
     ForeignURLError,
@@ -54,6 +55,7 @@ __version__ = "0.1.0"
 __all__ = [
     "APIError",
     "AsyncPaginator",
+    "BulkAbortedError",
     "Checkpoint",
     "ClientClosedError",
     "DecodeError",

@@ -7,6 +7,7 @@
     │   ├── RequestTimeoutError     a connect / read / write / pool timeout
     │   └── ServerUnreachableError  an outage outlasted the call's retry deadline
     ├── OutcomeUnknownError         a non-idempotent write failed ambiguously: it may have happened
+    ├── BulkAbortedError            a bulk call stopped on an error that would fail every id
     ├── DecodeError                 not the API's envelope; names the endpoint and field path
     ├── PaginationError             the server's pagination cannot be followed safely
     │   ├── PaginationLoopError     a cursor came back twice (a server loop)
@@ -44,6 +45,7 @@ from ._redact import redact
 
 __all__ = [
     "APIError",
+    "BulkAbortedError",
     "ClientClosedError",
     "DecodeError",
     "ForeignURLError",
@@ -117,6 +119,49 @@ class OutcomeUnknownError(InstagramError):
     def __init__(self, message: str, *, request: str | None = None) -> None:
         super().__init__(message)
         self.request = request
+
+
+class BulkAbortedError(InstagramError):
+    """A bulk call (``get_many``, ``iter_many``) stopped early on an error that says nothing
+    about one id but about the whole session (a revoked token, a missing scope, the budget
+    spent, the server unreachable past the deadline), instead of sending every request to get
+    the same answer. ``error`` is that error (also ``__cause__``); ``done`` ids had their
+    outcome delivered before it; ``without_outcome`` ids have none (the failing one and those
+    cancelled in flight included); ``not_tried`` of them were never sent (None when the input's
+    length is unknown)."""
+
+    def __init__(
+        self,
+        error: InstagramError,
+        *,
+        done: int,
+        without_outcome: int | None,
+        not_tried: int | None,
+    ) -> None:
+        left = "an unknown number of" if without_outcome is None else str(without_outcome)
+        never = "" if not_tried is None else f", {not_tried} of them never sent"
+        super().__init__(
+            f"bulk call stopped: {error} ({done} ids done; {left} ids without an outcome{never})"
+        )
+        self.error = error
+        self.done = done
+        self.without_outcome = without_outcome
+        self.not_tried = not_tried
+        self.__cause__ = error
+
+    def __reduce__(self) -> Any:
+        return (
+            _rebuild_bulk_aborted,
+            (self.error, self.done, self.without_outcome, self.not_tried),
+        )
+
+
+def _rebuild_bulk_aborted(
+    error: InstagramError, done: int, without_outcome: int | None, not_tried: int | None
+) -> BulkAbortedError:
+    return BulkAbortedError(
+        error, done=done, without_outcome=without_outcome, not_tried=not_tried
+    )
 
 
 class DecodeError(InstagramError):
