@@ -159,9 +159,7 @@ class BulkAbortedError(InstagramError):
 def _rebuild_bulk_aborted(
     error: InstagramError, done: int, without_outcome: int | None, not_tried: int | None
 ) -> BulkAbortedError:
-    return BulkAbortedError(
-        error, done=done, without_outcome=without_outcome, not_tried=not_tried
-    )
+    return BulkAbortedError(error, done=done, without_outcome=without_outcome, not_tried=not_tried)
 
 
 class DecodeError(InstagramError):
