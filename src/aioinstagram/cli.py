@@ -33,7 +33,13 @@ from rich.console import Console
 from . import __version__
 from ._cli import jobs
 from ._cli.display import ProgressDisplay, demo_summary, lookup_summary, make_console
-from ._cli.records import JsonLinesWriter, NullWriter, RecordWriter, parse_checkpoint, read_ids
+from ._cli.records import (
+    JsonLinesWriter,
+    NullWriter,
+    RecordWriter,
+    parse_checkpoint,
+    read_id_lines,
+)
 from ._cli.session import Connection, Settings, build_emulator, connect
 from ._errors import InstagramError, InvalidArgumentError
 from ._models import RelationshipAction, User
@@ -489,23 +495,29 @@ def relationship(app: App, user_ids: tuple[str, ...], concurrency: int) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@click.argument("file", type=click.File("rb"), default="-")
 @_concurrency_option
 @_no_progress_option
 @click.option("--no-summary", is_flag=True, help="No summary table on stderr at the end.")
 @click.pass_obj
-def lookup(app: App, file: IO[str], concurrency: int, no_progress: bool, no_summary: bool) -> None:
+def lookup(
+    app: App, file: IO[bytes], concurrency: int, no_progress: bool, no_summary: bool
+) -> None:
     """Bulk relationship lookup of the ids in FILE (or stdin).
 
     FILE defaults to "-", stdin. One id per line; blank lines and # comments are ignored,
     duplicates looked up once. Each result is printed as it arrives (a relationship, or an
     error record for that id: exit code 0 all the same); a credential or connection failure
     stops everything (exit 1). A summary table goes to stderr at the end, or when interrupted.
+    A line that is not an id (not UTF-8, over 1,024 bytes) is reported as a record with its
+    line number (never echoed), the other ids are looked up, and the exit code is 2.
     """
     if file.isatty():
         app.say("reading ids from the terminal, one per line; end with Ctrl-D")
-    ids, duplicates = read_ids(file)
+    ids, duplicates, bad_lines = read_id_lines(file)
     out = _writer(app)
+    for record in bad_lines:
+        out.write(record)
     stats = jobs.LookupStats(duplicates=duplicates)
 
     async def job(connection: Connection) -> None:
@@ -524,6 +536,9 @@ def lookup(app: App, file: IO[str], concurrency: int, no_progress: bool, no_summ
             app.say(f"interrupted after {stats.done:,} of {len(ids):,} lookups")
 
     app.execute(job, finish)
+    if bad_lines:
+        app.say(f"error: {len(bad_lines):,} input lines were not ids (see their records)")
+        _exit(EXIT_USAGE)
 
 
 # -- changes ----------------------------------------------------------------------------------
