@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import types
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import httpx
 
@@ -12,7 +13,15 @@ from ._logging import install_redaction, register_secrets
 from ._models import RateLimit
 from ._protocol import DEFAULT_BASE_URL, Credentials, validate_base_url, validate_credential
 from ._ratelimit import RateLimiter, RateLimitMode
+from ._resources.comments import CommentsResource
+from ._resources.geographies import GeographiesResource
+from ._resources.likes import LikesResource
+from ._resources.locations import LocationsResource
+from ._resources.media import MediaResource
+from ._resources.oembed import OEmbed, OEmbedResource
 from ._resources.relationships import RelationshipsResource
+from ._resources.subscriptions import SubscriptionsResource
+from ._resources.tags import TagsResource
 from ._resources.users import UsersResource
 from ._transport import RetryPolicy, Transport
 from ._transports import DEFAULT_TRANSPORT, make_transport
@@ -42,7 +51,10 @@ class InstagramClient:
     RateLimitError instead. ``http_client`` may be any ``httpx.AsyncClient`` (for example one
     with an ASGI or mock transport); it is then not closed by this client. ``transport`` picks a
     built-in transport by name (``"httpcore"``, ``"native"``, ``"aiohttp"``, ``"http2"``) or
-    takes an ``httpx.AsyncBaseTransport``.
+    takes an ``httpx.AsyncBaseTransport``. ``client_ips`` (with ``client_secret``) signs writes
+    with ``X-Insta-Forwarded-For`` (every call with ``forwarded_for="all"``). A client with only a
+    ``client_id`` raises TokenRequiredError, before sending, for the endpoints that needed a
+    user's token. ``client.subscriptions`` uses ``client_id`` + ``client_secret``.
 
     Use it as ``async with InstagramClient(...) as client:``, or call :meth:`aclose`.
     """
@@ -62,6 +74,8 @@ class InstagramClient:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         retry_deadline: float | None = 60.0,
         rate_limit_window: float = 3600.0,
+        client_ips: str | None = None,
+        forwarded_for: Literal["writes", "all"] = "writes",
     ) -> None:
         for name, value in (
             ("access_token", access_token),
@@ -92,8 +106,15 @@ class InstagramClient:
             )
         if http_client is not None and transport is not None:
             raise InvalidArgumentError("pass http_client or transport, not both")
+        _check_forwarded_for(client_ips, client_secret, forwarded_for)
 
-        self._credentials = Credentials(access_token, client_id, client_secret)
+        self._credentials = Credentials(
+            access_token,
+            client_id,
+            client_secret,
+            client_ips=client_ips,
+            forwarded_for_all=forwarded_for == "all",
+        )
         self._secrets_box = register_secrets(self._credentials.secrets())
         install_redaction()
 
@@ -123,7 +144,36 @@ class InstagramClient:
         self.relationships = RelationshipsResource(self._transport)
         """Follows / followed-by / requested-by lists, relationship reads and changes, bulk."""
         self.users = UsersResource(self._transport)
-        """User profiles and search."""
+        """User profiles and search, a user's media, your feed and liked media."""
+        self.media = MediaResource(self._transport)
+        """One media (by id or shortcode), search by place and time, popular, bulk."""
+        self.comments = CommentsResource(self._transport)
+        """Comments on a media: list, create, delete."""
+        self.likes = LikesResource(self._transport)
+        """Likes on a media: list, like, unlike."""
+        self.tags = TagsResource(self._transport)
+        """Tags: get, search, recent media."""
+        self.locations = LocationsResource(self._transport)
+        """Locations: get, search, recent media."""
+        self.geographies = GeographiesResource(self._transport)
+        """Recent media of a subscribed geography."""
+        self.subscriptions = SubscriptionsResource(self._transport)
+        """Real-time subscriptions of the application (needs client_id and client_secret)."""
+        self._oembed = OEmbedResource(self._transport)
+
+    async def oembed(
+        self,
+        url: str,
+        *,
+        maxwidth: int | None = None,
+        hidecaption: bool = False,
+        omitscript: bool = False,
+    ) -> OEmbed:
+        """The oEmbed answer for a media URL (``http://instagram.com/p/<shortcode>/``) or a
+        bare shortcode; sent without credentials, as the API allowed (api doc section 8)."""
+        return await self._oembed(
+            url, maxwidth=maxwidth, hidecaption=hidecaption, omitscript=omitscript
+        )
 
     # -- state --------------------------------------------------------------------------------
 
@@ -171,6 +221,25 @@ class InstagramClient:
             f"signed={bool(self._credentials.client_secret)} "
             f"{'closed' if self.is_closed else 'open'}>"
         )
+
+
+_IPS_RE: Final = re.compile(r"\A[0-9A-Fa-f:.]+(?:\s*,\s*[0-9A-Fa-f:.]+)*\Z")
+
+
+def _check_forwarded_for(client_ips: object, client_secret: str | None, mode: object) -> None:
+    """``client_ips`` (api doc section 6b): one IP or a comma-separated list; signing needs
+    the client secret."""
+    if mode not in ("writes", "all"):
+        raise InvalidArgumentError(f"forwarded_for must be 'writes' or 'all', not {mode!r}")
+    if client_ips is None:
+        return
+    if not isinstance(client_ips, str) or not _IPS_RE.match(client_ips):
+        raise InvalidArgumentError(
+            f"client_ips must be an IP address or a comma-separated list of them, "
+            f"not {client_ips!r}"
+        )
+    if not client_secret:
+        raise InvalidArgumentError("client_ips needs client_secret: the header is signed with it")
 
 
 def _check_base_url(base_url: object) -> None:

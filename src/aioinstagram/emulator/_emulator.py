@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._auth import make_token
+from ._auth import OAuthState, make_token
 from ._config import EmulatorConfig, EmulatorStats, FaultConfig
 from ._faults import FaultState
-from ._graph import Graph
+from ._graph import Graph, Media
+from ._mediagraph import Geography, MediaStore, Post
 from ._ratelimit import SlidingWindowLimiter
+from ._realtime import RealtimeHub
 
 if TYPE_CHECKING:
     from ._app import EmulatorApp
@@ -48,6 +50,27 @@ class Emulator:
             config.rate_window,
             config.clock,
         )
+        self.media = MediaStore(
+            self.graph, big_tag=config.big_tag, big_tag_media=config.big_tag_media
+        )
+        self.likes_limiter = SlidingWindowLimiter(
+            config.like_limit_signed if signed else config.like_limit_unsigned,
+            config.rate_window,
+            config.clock,
+        )
+        self.comments_limiter = SlidingWindowLimiter(
+            config.comment_limit_signed if signed else config.comment_limit_unsigned,
+            config.rate_window,
+            config.clock,
+        )
+        #: Writes carrying a valid X-Insta-Forwarded-For (api doc §5, §6b: higher buckets).
+        self.signed_write_limiter = SlidingWindowLimiter(
+            config.relationship_limit_signed, config.rate_window, config.clock
+        )
+        #: OAuth codes, which app obtained which token, who authorized which app (``_oauth``).
+        self.oauth = OAuthState(config.apps, config.oauth_code_ttl, config.clock)
+        #: Real-time subscriptions, posted media and deliveries (``_realtime``).
+        self.realtime = RealtimeHub(self)
         self._app: EmulatorApp | None = None
 
     def __repr__(self) -> str:
@@ -98,6 +121,34 @@ class Emulator:
         """Change the injected faults at runtime (the fault RNG is re-seeded)."""
         self.fault_state.configure(config)
 
+    async def post_media(self, user_id: int | str, **kwargs: Any) -> Media:
+        """Post a new media item as ``user_id`` (``tags``, ``location_id``, ``lat``/``lng``,
+        ``caption``) and notify the real-time subscriptions that match it (api doc §7)."""
+        return await self.realtime.post_media(user_id, **kwargs)
+
     def reset_rate_limits(self) -> None:
         self.limiter.reset()
         self.relationship_limiter.reset()
+        self.signed_write_limiter.reset()
+        self.likes_limiter.reset()
+        self.comments_limiter.reset()
+
+    # -- media (admin API) -------------------------------------------------------------------
+
+    def on_media_created(self, callback: Callable[[Post], object]) -> Callable[[], None]:
+        """Call ``callback(post)`` whenever a media is posted (``await post_media(...)`` or
+        ``POST /_emulator/media``), once it is in the media lists and indexes. ``post.id``,
+        ``post.owner``, ``post.tags``, ``post.location`` and ``post.created_time`` say what
+        changed. Returns a function that unregisters it."""
+        return self.media.on_media_created(callback)
+
+    def add_geography(self, lat: float, lng: float, radius: float) -> str:
+        """Register a geography (what a geography subscription creates) and return its id;
+        ``GET /geographies/{id}/media/recent`` then lists the media within ``radius`` metres."""
+        geo: Geography = self.media.add_geography(lat, lng, radius)
+        return str(geo.id)
+
+    def media_ids(self, user_id: int | str, n: int | None = None) -> list[str]:
+        """The ids of a user's media, newest first (at most ``n``)."""
+        posts = self.media.posts_of(int(user_id))
+        return [p.id for p in (posts if n is None else posts[:n])]
