@@ -36,7 +36,6 @@ States:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import time
 from typing import Final
@@ -122,15 +121,17 @@ class CircuitBreaker:
         cap: float = DEFAULT_CAP,
     ) -> None:
         self.state = BreakerState(threshold=threshold, base=base, cap=cap)
-        self._changed = asyncio.Event()
+        self._waiters: set[asyncio.Future[None]] = set()
 
     @property
     def outage(self) -> bool:
         return self.state.outage
 
     def _notify(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
+        waiters, self._waiters = self._waiters, set()
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     async def admit(self, deadline: float | None) -> bool | None:
         """Wait until an attempt may start (rule 2). Returns True when it is the probe,
@@ -145,9 +146,18 @@ class CircuitBreaker:
                 if now >= deadline:
                     return None
                 wait = min(wait, deadline - now)
-            changed = self._changed
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(changed.wait(), max(wait, 0.0))
+            # A plain future and a timer, not asyncio.wait_for: on Python < 3.12 wait_for can
+            # swallow a cancellation that arrives as the wait ends, and a bulk worker that
+            # missed its cancellation would then block for ever on its full queue.
+            loop = asyncio.get_running_loop()
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._waiters.add(waiter)
+            timer = loop.call_later(max(wait, 0.0), _wake, waiter)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+                self._waiters.discard(waiter)
 
     def on_success(self) -> None:
         was = self.state.state
@@ -168,3 +178,8 @@ class CircuitBreaker:
             self.state.state = CircuitState.OPEN
             self.state.open_until = 0.0
             self._notify()
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
