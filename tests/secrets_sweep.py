@@ -9,7 +9,7 @@ which one of them, or a long piece of one, shows up where a user could see it:
   opened one step below (``_MARK``) and a last filter on each checks the record, then lets
   it on only when the logging configuration would have (so no test sees more records, and
   pytest keeps no more of them in memory, than without the sweep);
-* every exception a client call raises: ``Transport.send`` is wrapped for the session, and
+* every exception a client call raises: ``Requester.send`` is wrapped for the session, and
   each exception leaving it is rendered as ``str``, ``repr``, pickle and formatted traceback;
 * every test report: the failure's traceback (``longrepr``) and the captured stdout, stderr
   and log sections, whether the test passed or failed.
@@ -140,7 +140,7 @@ class _Handler(logging.Handler):
 
 
 def _wrap_send() -> Any:
-    from aioinstagram._transport import Transport
+    from aioinstagram._transport import Requester as Transport
 
     original = Transport.send
 
@@ -159,7 +159,7 @@ def _wrap_send() -> Any:
 @pytest.fixture(scope="session", autouse=True)
 def _secrets_sweep_session() -> Iterator[None]:
     from aioinstagram._logging import install_redaction
-    from aioinstagram._transport import Transport
+    from aioinstagram._transport import Requester as Transport
 
     handler = _Handler()
     root = logging.getLogger()

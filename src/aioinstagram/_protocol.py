@@ -156,7 +156,7 @@ def check_encodable(value: str, name: str) -> None:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise InvalidArgumentError(
-            f"{name} is not valid text: {exc.reason} at position {exc.start}"
+            f"{name} cannot be sent: it is not valid text: {exc.reason} at position {exc.start}"
         ) from None
 
 

@@ -93,34 +93,23 @@ async def echo_server(shape: str) -> AsyncIterator[str]:
         await server.wait_closed()
 
 
-def _transports() -> list[str]:
-    names = []
-    for name in TRANSPORT_NAMES:
-        try:
-            from aioinstagram._transports import make_transport
-
-            make_transport(name, max_connections=1)
-        except Exception:  # an optional extra that is not installed
-            continue
-        names.append(name)
-    return names
-
-
-@pytest.mark.parametrize("transport", _transports())
+@pytest.mark.parametrize("transport", [n for n in TRANSPORT_NAMES if n != "native"])
 @pytest.mark.parametrize("shape", ["status-line", "cut", "header"])
 async def test_an_echoed_request_never_shows_the_token(transport: str, shape: str) -> None:
-    async with (
-        echo_server(shape) as base_url,
-        InstagramClient(
-            TOKEN,
-            client_secret=SECRET,
-            base_url=base_url,
-            transport=transport,
-            max_retries=0,
-        ) as client,
-    ):
-        with pytest.raises(InstagramError) as info:
-            await client.users.get(7)
+    async with echo_server(shape) as base_url:
+        try:
+            client = InstagramClient(
+                TOKEN,
+                client_secret=SECRET,
+                base_url=base_url,
+                transport=transport,  # type: ignore[arg-type]
+                max_retries=0,
+            )
+        except ImportError:  # an optional extra that is not installed
+            pytest.skip(f"the {transport} transport is not installed")
+        async with client:
+            with pytest.raises(InstagramError) as info:
+                await client.users.get(7)
     assert_clean(every_view(info.value))
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ._auth import OAuthState, make_token
 from ._config import EmulatorConfig, EmulatorStats, FaultConfig
 from ._faults import FaultState
-from ._graph import Graph, Media
+from ._graph import Graph
 from ._mediagraph import Geography, MediaStore, Post
 from ._ratelimit import SlidingWindowLimiter
 from ._realtime import RealtimeHub
@@ -67,6 +67,12 @@ class Emulator:
         self.signed_write_limiter = SlidingWindowLimiter(
             config.relationship_limit_signed, config.rate_window, config.clock
         )
+        self.signed_likes_limiter = SlidingWindowLimiter(
+            config.like_limit_signed, config.rate_window, config.clock
+        )
+        self.signed_comments_limiter = SlidingWindowLimiter(
+            config.comment_limit_signed, config.rate_window, config.clock
+        )
         #: OAuth codes, which app obtained which token, who authorized which app (``_oauth``).
         self.oauth = OAuthState(config.apps, config.oauth_code_ttl, config.clock)
         #: Real-time subscriptions, posted media and deliveries (``_realtime``).
@@ -121,23 +127,47 @@ class Emulator:
         """Change the injected faults at runtime (the fault RNG is re-seeded)."""
         self.fault_state.configure(config)
 
-    async def post_media(self, user_id: int | str, **kwargs: Any) -> Media:
-        """Post a new media item as ``user_id`` (``tags``, ``location_id``, ``lat``/``lng``,
-        ``caption``) and notify the real-time subscriptions that match it (api doc §7)."""
-        return await self.realtime.post_media(user_id, **kwargs)
+    async def post_media(
+        self,
+        user_id: int | str,
+        *,
+        tags: Sequence[str] = (),
+        location_id: str | int | None = None,
+        lat: float | None = None,
+        lng: float | None = None,
+        caption: str | None = None,
+        type: str = "image",
+    ) -> Post:
+        """Post a new media item as ``user_id`` (``tags``, ``location_id`` = a place id,
+        ``lat``/``lng``, ``caption``, ``type``): it is in the media lists and indexes at once,
+        and the ``on_media_created`` hook notifies the real-time subscriptions that match it
+        (api doc §7). Returns the post (``.id``, ``.shortcode``, ``.tags``, ...). The caption
+        defaults to the tags as hashtags; bad arguments raise ValueError."""
+        return await self.realtime.post_media(
+            user_id,
+            tags=tags,
+            location_id=location_id,
+            lat=lat,
+            lng=lng,
+            caption=caption,
+            type=type,
+        )
 
     def reset_rate_limits(self) -> None:
         self.limiter.reset()
         self.relationship_limiter.reset()
         self.signed_write_limiter.reset()
+        self.signed_likes_limiter.reset()
+        self.signed_comments_limiter.reset()
         self.likes_limiter.reset()
         self.comments_limiter.reset()
 
     # -- media (admin API) -------------------------------------------------------------------
 
     def on_media_created(self, callback: Callable[[Post], object]) -> Callable[[], None]:
-        """Call ``callback(post)`` whenever a media is posted (``await post_media(...)`` or
-        ``POST /_emulator/media``), once it is in the media lists and indexes. ``post.id``,
+        """Call ``callback(post)`` whenever a media is posted (``await post_media(...)``,
+        ``POST /_emulator/media`` or ``media.post(...)``), once it is in the media lists and
+        indexes. Real-time subscriptions hear of new media through this same hook. ``post.id``,
         ``post.owner``, ``post.tags``, ``post.location`` and ``post.created_time`` say what
         changed. Returns a function that unregisters it."""
         return self.media.on_media_created(callback)
