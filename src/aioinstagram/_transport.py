@@ -6,7 +6,8 @@ Theory of operation
 ``Requester.send(spec)`` makes one attempt inline (the fast path: a successful call pays for no
 retry machinery). An attempt:
 
-1. takes a rate-limit slot (``RateLimiter.acquire``: may wait, or raise in "raise" mode);
+1. takes a slot in each of its rate-limit buckets (``RateLimiter.acquire``: may wait, bounded
+   by the call's deadline, or raise in "raise" mode);
 2. sends through the backend (``_transports._base.Backend``: method, URL, headers, body in;
    status, headers, body out) and maps the backend's exceptions with the one mapper,
    ``_transports._base.map_exception``, to our error and a :class:`~._protocol.Failure`
@@ -21,8 +22,9 @@ loop whose predicate is positive (``retry_if_exception_type(_Retryable)``): noth
 retried, in particular never ``asyncio.CancelledError`` (tenacity #529). Waits are exponential
 with full jitter and a cap, ``Retry-After`` wins, and the loop stops at ``max_retries`` or when
 the next attempt would start after ``retry_deadline``. In "wait" mode a 429 is not a failure of
-the call: it closes the limiter's gate for every caller and the attempt is repeated when the
-gate opens, bounded by ``rate_limit_max_wait`` seconds per call rather than by ``max_retries``.
+the call: it pauses the limiter's bucket it came from and the attempt is repeated when that
+bucket resumes; the limiter raises RateLimitError instead when the wait would outlast the call's
+``retry_deadline`` or ``rate_limit_max_wait`` (``_ratelimit`` rule 2), not ``max_retries``.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
 from ._breaker import CircuitBreaker
+from ._buckets import limit_in_429
 from ._errors import (
     ClientClosedError,
     DecodeError,
@@ -183,23 +186,36 @@ class Requester:
         if self._closed:
             raise ClientClosedError("the client is closed; create a new InstagramClient")
         fast = None if data_type is None else fast_decoder(data_type)
-        mark = IN_OUR_REQUEST.set(True)  # httpx's log lines of this call get scrubbed
+        deadline = self._rate_limit_deadline()
         limit = self.policy.deadline
-        deadline = None if limit is None else time.monotonic() + limit
+        outage = None if limit is None else time.monotonic() + limit  # the breaker's bound
+        mark = IN_OUR_REQUEST.set(True)  # httpx's log lines of this call get scrubbed
         try:
-            return await self._attempt(spec, fast, deadline)
+            return await self._attempt(spec, fast, deadline, outage)
         except _Retryable as first:
-            return await self._retry(spec, first, fast, deadline)
+            return await self._retry(spec, first, fast, deadline, outage)
         finally:
             IN_OUR_REQUEST.reset(mark)
+
+    def _rate_limit_deadline(self) -> float | None:
+        """When a rate-limit wait must give up (the earlier of retry_deadline and
+        max_rate_limit_wait, from now): the limiter raises RateLimitError instead of waiting
+        past it (``_ratelimit`` rule 2)."""
+        policy = self.policy
+        limits = [x for x in (policy.deadline, policy.rate_limit_max_wait) if x is not None]
+        return self.limiter.now() + min(limits) if limits else None
 
     # -- one attempt ---------------------------------------------------------------------------
 
     async def _attempt(
-        self, spec: RequestSpec, fast: FastDecoder | None = None, deadline: float | None = None
+        self,
+        spec: RequestSpec,
+        fast: FastDecoder | None = None,
+        deadline: float | None = None,
+        outage: float | None = None,
     ) -> Envelope:
         breaker = self.breaker
-        probe = await breaker.admit(deadline)  # waits while an outage is declared (_breaker)
+        probe = await breaker.admit(outage)  # waits while an outage is declared (_breaker)
         if probe is None:
             raise ServerUnreachableError(
                 f"{spec.description}: the server has refused connections since an outage "
@@ -208,7 +224,9 @@ class Requester:
             )
         limiter = self.limiter
         try:
-            await limiter.acquire(spec.description)
+            slot = await limiter.acquire(
+                spec.method, spec.path, request=spec.description, deadline=deadline
+            )
         except BaseException:
             if probe:
                 breaker.on_probe_abandoned()
@@ -218,7 +236,7 @@ class Requester:
         except BaseException as exc:
             mapped = map_exception(exc, spec.description)
             if mapped is None:  # cancelled mid-flight (or a bug): it may have reached the server
-                limiter.release(reached_server=True)
+                limiter.release_soon(slot, reached_server=True)
                 if probe:
                     breaker.on_probe_abandoned()
                 raise
@@ -226,28 +244,33 @@ class Requester:
             cause = scrub_exception(exc)  # it may quote an echo of the request (issue 11)
             error.__cause__ = cause
             if failure is None:  # the request cannot be sent: nothing to retry
-                limiter.release(reached_server=False)
                 if probe:
                     breaker.on_probe_abandoned()
+                await limiter.release(slot, reached_server=False)
                 raise error from cause
             if failure is Failure.CONNECT:
                 breaker.on_connect_failure(probe=probe)
             elif probe:
                 breaker.on_probe_abandoned()
-            limiter.release(reached_server=failure is not Failure.CONNECT)
+            await limiter.release(slot, reached_server=failure is not Failure.CONNECT)
             raise self._fail(spec, failure, error) from cause
         breaker.on_success()
-        limiter.release(
+        rate_limited = status in (429, 420) or (status == 400 and b"OAuthRateLimit" in body)
+        limited_bucket = await limiter.release(
+            slot,
             reached_server=True,
             budget=parse_rate_limit(headers),
-            rate_limited=status in (429, 420),
+            rate_limited=rate_limited,
+            retry_after=parse_retry_after(headers.get("retry-after")) if rate_limited else None,
+            limit_hint=limit_in_429(body) if rate_limited else None,
+            request=spec.description,
         )
         try:
             envelope = read_response(status, headers, body, request=spec.description, fast=fast)
         except RateLimitError as exc:
+            exc.bucket = exc.bucket or limited_bucket
             if limiter.mode == "raise":
                 raise
-            limiter.on_rate_limited(exc.retry_after)
             raise _Retryable(Failure.RATE_LIMITED, exc) from exc
         except ServerError as exc:
             if exc.status_code >= 500:
@@ -258,7 +281,6 @@ class Requester:
             if exc.body_not_json:
                 raise self._fail(spec, Failure.PROTOCOL, exc) from exc
             raise
-        limiter.on_success()
         return envelope
 
     def _send_once(self, spec: RequestSpec) -> Awaitable[RawResponse]:
@@ -298,17 +320,17 @@ class Requester:
         first: _Retryable,
         fast: FastDecoder | None = None,
         deadline: float | None = None,
+        outage: float | None = None,
     ) -> Envelope:
         policy = self.policy
         started = time.monotonic()
-        call_deadline = deadline
         pending: list[_Retryable] = [first]
         counted = {"failures": 0}
 
         def wait(rs: RetryCallState) -> float:
             exc = rs.outcome.exception() if rs.outcome else None
             if isinstance(exc, _Retryable) and exc.failure is Failure.RATE_LIMITED:
-                return 0.0  # the limiter's gate does the waiting, for every caller at once
+                return 0.0  # the limiter does the waiting (the bucket's pause, bounded)
             if _in_outage(exc):
                 return 0.0  # the breaker's gate does the waiting (and probing), for every caller
             retry_after = exc.retry_after if isinstance(exc, _Retryable) else None
@@ -327,7 +349,7 @@ class Requester:
                 limit = policy.rate_limit_max_wait
                 return limit is not None and elapsed > limit
             if _in_outage(exc):  # not one of max_retries: bounded by the deadline alone
-                return call_deadline is not None and time.monotonic() >= call_deadline
+                return outage is not None and time.monotonic() >= outage
             counted["failures"] += 1
             if counted["failures"] > policy.max_retries:
                 return True
@@ -343,6 +365,8 @@ class Requester:
 
         def before_sleep(rs: RetryCallState) -> None:
             exc = rs.outcome.exception() if rs.outcome else None
+            if isinstance(exc, _Retryable) and exc.failure is Failure.RATE_LIMITED:
+                return  # the limiter logged the bucket's pause once, with its resume time
             reason = exc.failure.value if isinstance(exc, _Retryable) else "?"
             logger.warning(
                 "retrying %s (attempt %d failed: %s); next attempt in %.2fs",
@@ -364,7 +388,7 @@ class Requester:
                 with attempt:
                     if pending:
                         raise pending.pop()  # replay the inline attempt's failure
-                    return await self._attempt(spec, fast, deadline)
+                    return await self._attempt(spec, fast, deadline, outage)
         except _Retryable as last:  # retries spent (ambiguous writes never got here: _fail)
             raise last.error from last.error.__cause__
         raise AssertionError("unreachable")  # pragma: no cover

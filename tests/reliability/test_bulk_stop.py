@@ -76,7 +76,7 @@ async def test_a_session_error_stops_the_batch_at_once(
 
 async def test_the_rate_budget_spent_in_raise_mode_stops_the_batch() -> None:
     server = Counting(lambda r, n: httpx.Response(429, json=_meta(429, "OAuthRateLimitException")))
-    async with _client(server, rate_limit="raise") as client:
+    async with _client(server, rate_limit_mode="raise") as client:
         with pytest.raises(BulkAbortedError) as info:
             await client.relationships.get_many(IDS, concurrency=8)
     assert isinstance(info.value.error, RateLimitError)
