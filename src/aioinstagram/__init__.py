@@ -9,6 +9,7 @@ async with InstagramClient(access_token="...") as client:
 """
 
 from ._budget import BucketState, BudgetStore, InMemoryBudgetStore
+from ._bulk import ProgressCallback
 from ._client import InstagramClient
 from ._errors import (
     AccessDeniedError,
@@ -75,9 +76,11 @@ from ._oauth import (
     new_state,
     parse_redirect,
 )
+from ._options import CallOptions, NotGiven, Timeout
 from ._pagination import AsyncPaginator, Checkpoint, PaginatorState
 from ._protocol import sign, verify_hub_signature
-from ._ratelimit import RateLimitEvent
+from ._ratelimit import RateLimitEvent, RateLimitMode
+from ._raw import APIResponse
 from ._realtime import (
     RealtimeReceiver,
     Update,
@@ -90,18 +93,21 @@ from ._realtime import (
 from ._redis_budget import RedisBudgetStore
 from ._resources.oembed import OEmbed, shortcode_from_url
 from ._resources.subscriptions import Subscription
+from ._transport import RetryPolicy
 from ._transports import TransportName
 
 __version__ = "0.1.0"
 
 __all__ = [
     "APIError",
+    "APIResponse",
     "AccessDeniedError",
     "AsyncPaginator",
     "Authorization",
     "BucketState",
     "BudgetStore",
     "BulkAbortedError",
+    "CallOptions",
     "CarouselItem",
     "Checkpoint",
     "ClientClosedError",
@@ -124,6 +130,7 @@ __all__ = [
     "NoAuthenticatedUserError",
     "NotAllowedError",
     "NotFoundError",
+    "NotGiven",
     "OAuthAccessTokenError",
     "OAuthClientError",
     "OAuthError",
@@ -140,19 +147,23 @@ __all__ = [
     "PaginationLoopError",
     "PaginatorState",
     "Position",
+    "ProgressCallback",
     "RateLimit",
     "RateLimitError",
     "RateLimitEvent",
+    "RateLimitMode",
     "RealtimeReceiver",
     "RedisBudgetStore",
     "Relationship",
     "RelationshipAction",
     "RequestTimeoutError",
+    "RetryPolicy",
     "ServerError",
     "ServerUnreachableError",
     "Subscription",
     "SubscriptionError",
     "Tag",
+    "Timeout",
     "TokenRequiredError",
     "TransportError",
     "TransportName",

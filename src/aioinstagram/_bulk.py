@@ -26,7 +26,7 @@ distinct key in the de-duplication set, when it is on).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator
 from typing import TypeVar
 
 from ._errors import (
@@ -103,7 +103,7 @@ async def iter_bounded(
     progress: ProgressCallback | None = None,
     total: int | None = None,
     stop_early: bool = True,
-) -> AsyncIterator[tuple[K, R | InstagramError]]:
+) -> AsyncGenerator[tuple[K, R | InstagramError], None]:
     """Yield ``(key, result or InstagramError)`` for each key, as each call completes; raise
     BulkAbortedError on a global failure (unless ``stop_early`` is False)."""
     _check_concurrency(concurrency)

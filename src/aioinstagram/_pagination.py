@@ -55,7 +55,8 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+import types
+from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
@@ -159,7 +160,8 @@ Fetcher = Callable[[str | None, str | None], Coroutine[Any, Any, Envelope]]
 
 class AsyncPaginator(Generic[T]):
     """Iterate items across pages (``async for item in paginator``), or pages
-    (``async for page in paginator.pages()``), or ``await paginator.collect(limit)``."""
+    (``async for page in paginator.pages()``), or ``await paginator.collect(limit)``.
+    ``async with paginator:`` cancels the page read ahead on the way out (:meth:`aclose`)."""
 
     def __init__(
         self,
@@ -284,6 +286,17 @@ class AsyncPaginator(Generic[T]):
             ahead.cancel()
             await asyncio.wait((ahead,))  # never raises the page's own outcome
 
+    async def __aenter__(self) -> AsyncPaginator[T]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: types.TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
     # -- iteration ------------------------------------------------------------------------
     # Item iteration keeps only the page in progress (rule 6); breaking out of ``async for``
     # and iterating again continues with the next item, as does resuming from checkpoint().
@@ -369,9 +382,10 @@ class AsyncPaginator(Generic[T]):
                 first.offset += want
         return out
 
-    async def pages(self) -> AsyncIterator[Page[T]]:
+    async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Yield each page (only the items not yet yielded, when an item walk, an interrupted
-        ``collect()`` or a checkpoint left a page part-way)."""
+        ``collect()`` or a checkpoint left a page part-way). An async generator: close it early
+        with ``aclose()`` or ``contextlib.aclosing``."""
         while self._held:
             first = self._held.pop(0)
             yield Page(first.items, first.cursor, first.next_cursor, first.next_url)

@@ -9,9 +9,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import aclosing
-from typing import cast
 
 import attrs
 
@@ -149,8 +148,7 @@ async def lookup(
     stats = stats if stats is not None else LookupStats()
     stats.total = len(ids)
     stats.started = time.perf_counter()
-    results = client.relationships.iter_many(ids, concurrency=concurrency, progress=progress)
-    generator = cast("AsyncGenerator[tuple[str, Relationship | InstagramError], None]", results)
+    generator = client.relationships.iter_many(ids, concurrency=concurrency, progress=progress)
     try:
         async with aclosing(generator):
             async for user_id, outcome in generator:
