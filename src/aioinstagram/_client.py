@@ -9,7 +9,6 @@ import ssl
 import types
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal
-from urllib.parse import urlsplit
 
 import attrs
 import httpx
@@ -21,7 +20,7 @@ from ._logging import install_redaction, register_secrets
 from ._models import RateLimit
 from ._options import NOT_GIVEN, CallOptions, check_timeout
 from ._options import NotGiven as _NotGiven
-from ._protocol import DEFAULT_BASE_URL, Credentials
+from ._protocol import DEFAULT_BASE_URL, Credentials, validate_base_url, validate_credential
 from ._ratelimit import RateLimiter, RateLimitEvent, RateLimitMode
 from ._raw import WithRawResponse
 from ._resources._base import Resource
@@ -108,8 +107,7 @@ class InstagramClient:
             ("client_id", client_id),
             ("client_secret", client_secret),
         ):
-            if value is not None and (not isinstance(value, str) or not value.strip()):
-                raise InvalidArgumentError(f"{name} must be a non-empty string or None")
+            validate_credential(name, value)
         _check_base_url(base_url)
         if isinstance(rate_limit_window, bool) or not isinstance(rate_limit_window, (int, float)):
             raise InvalidArgumentError(
@@ -394,17 +392,7 @@ def _check_forwarded_for(client_ips: object, client_secret: str | None, mode: ob
 
 
 def _check_base_url(base_url: object) -> None:
-    if not isinstance(base_url, str):
-        raise InvalidArgumentError(f"base_url must be an http(s) URL, not {base_url!r}")
-    try:
-        parts = urlsplit(base_url)
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:
-        port_ok = False
-    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
-        raise InvalidArgumentError(f"base_url must be an http(s) URL with a host, not {base_url!r}")
-    if parts.query or parts.fragment or "?" in base_url or "#" in base_url:
-        raise InvalidArgumentError("base_url must not carry a query or fragment")
+    validate_base_url(base_url)
 
 
 def _make_budget_store(store: BudgetStore | str | None) -> tuple[BudgetStore, bool]:

@@ -39,6 +39,7 @@ import attrs
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
+from ._breaker import CircuitBreaker
 from ._buckets import limit_in_429
 from ._errors import (
     ClientClosedError,
@@ -48,8 +49,10 @@ from ._errors import (
     OutcomeUnknownError,
     RateLimitError,
     ServerError,
+    ServerUnreachableError,
 )
 from ._fastdecode import FastDecoder, fast_decoder
+from ._logging import IN_OUR_REQUEST
 from ._logging import logger as _root_logger
 from ._options import EMPTY, NOT_GIVEN, RequestOptions
 from ._protocol import (
@@ -68,6 +71,7 @@ from ._protocol import (
     resolve_next_url,
 )
 from ._ratelimit import RateLimiter, RateLimitMode
+from ._redact import scrub_exception
 from ._transports._base import (
     DEFAULT_HEADERS,
     REQUEST_HEADERS,
@@ -160,6 +164,7 @@ class Requester:
         self._timeout = timeout
         self._closed = False
         self._random = random.Random()
+        self.breaker = CircuitBreaker()  # shared by every call: outages pause them all
         self._parent: Requester | None = None  # set on a with_options() copy
         self.rate_limit_mode: RateLimitMode | None = None  # None: the limiter's own mode
 
@@ -258,10 +263,15 @@ class Requester:
             spec = attrs.evolve(spec, headers=(*spec.headers, *options.headers))
         fast = None if data_type is None else fast_decoder(data_type)
         deadline = self._rate_limit_deadline()
+        limit = self.policy.deadline
+        outage = None if limit is None else time.monotonic() + limit  # the breaker's bound
+        mark = IN_OUR_REQUEST.set(True)  # httpx's log lines of this call get scrubbed
         try:
-            return await self._attempt(spec, fast, deadline, options)
+            return await self._attempt(spec, fast, deadline, options, outage)
         except _Retryable as first:
-            return await self._retry(spec, first, fast, deadline, options)
+            return await self._retry(spec, first, fast, deadline, options, outage)
+        finally:
+            IN_OUR_REQUEST.reset(mark)
 
     def _rate_limit_deadline(self) -> float | None:
         """When a rate-limit wait must give up (the earlier of retry_deadline and
@@ -279,25 +289,50 @@ class Requester:
         fast: FastDecoder | None = None,
         deadline: float | None = None,
         options: RequestOptions = EMPTY,
+        outage: float | None = None,
     ) -> Envelope:
+        breaker = self.breaker
+        probe = await breaker.admit(outage)  # waits while an outage is declared (_breaker)
+        if probe is None:
+            raise ServerUnreachableError(
+                f"{spec.description}: the server has refused connections since an outage "
+                "began, past this call's retry deadline; nothing was sent",
+                request=spec.description,
+            )
         limiter = self.limiter
         mode = self.rate_limit_mode or limiter.mode
-        slot = await limiter.acquire(
-            spec.method, spec.path, request=spec.description, deadline=deadline, mode=mode
-        )
+        try:
+            slot = await limiter.acquire(
+                spec.method, spec.path, request=spec.description, deadline=deadline, mode=mode
+            )
+        except BaseException:
+            if probe:
+                breaker.on_probe_abandoned()
+            raise
         try:
             status, headers, body = await self._send_once(spec, options.timeout)
         except BaseException as exc:
             mapped = map_exception(exc, spec.description)
             if mapped is None:  # cancelled mid-flight (or a bug): it may have reached the server
                 limiter.release_soon(slot, reached_server=True)
+                if probe:
+                    breaker.on_probe_abandoned()
                 raise
             failure, error = mapped
+            cause = scrub_exception(exc)  # it may quote an echo of the request (issue 11)
+            error.__cause__ = cause
             if failure is None:  # the request cannot be sent: nothing to retry
+                if probe:
+                    breaker.on_probe_abandoned()
                 await limiter.release(slot, reached_server=False)
-                raise error from exc
+                raise error from cause
+            if failure is Failure.CONNECT:
+                breaker.on_connect_failure(probe=probe)
+            elif probe:
+                breaker.on_probe_abandoned()
             await limiter.release(slot, reached_server=failure is not Failure.CONNECT)
-            raise self._fail(spec, failure, error) from exc
+            raise self._fail(spec, failure, error) from cause
+        breaker.on_success()
         rate_limited = status in (429, 420) or (status == 400 and b"OAuthRateLimit" in body)
         limited_bucket = await limiter.release(
             slot,
@@ -368,6 +403,7 @@ class Requester:
         fast: FastDecoder | None = None,
         deadline: float | None = None,
         options: RequestOptions = EMPTY,
+        outage: float | None = None,
     ) -> Envelope:
         policy = self.policy
         started = time.monotonic()
@@ -378,6 +414,8 @@ class Requester:
             exc = rs.outcome.exception() if rs.outcome else None
             if isinstance(exc, _Retryable) and exc.failure is Failure.RATE_LIMITED:
                 return 0.0  # the limiter does the waiting (the bucket's pause, bounded)
+            if _in_outage(exc):
+                return 0.0  # the breaker's gate does the waiting (and probing), for every caller
             retry_after = exc.retry_after if isinstance(exc, _Retryable) else None
             return backoff_delay(
                 counted["failures"] + 1,
@@ -393,11 +431,20 @@ class Requester:
             if isinstance(exc, _Retryable) and exc.failure is Failure.RATE_LIMITED:
                 limit = policy.rate_limit_max_wait
                 return limit is not None and elapsed > limit
+            if _in_outage(exc):  # not one of max_retries: bounded by the deadline alone
+                return outage is not None and time.monotonic() >= outage
             counted["failures"] += 1
             if counted["failures"] > policy.max_retries:
                 return True
             deadline = policy.deadline
             return deadline is not None and elapsed + rs.upcoming_sleep > deadline
+
+        def _in_outage(exc: BaseException | None) -> bool:
+            return (
+                isinstance(exc, _Retryable)
+                and exc.failure is Failure.CONNECT
+                and self.breaker.outage
+            )
 
         def before_sleep(rs: RetryCallState) -> None:
             exc = rs.outcome.exception() if rs.outcome else None
@@ -424,7 +471,7 @@ class Requester:
                 with attempt:
                     if pending:
                         raise pending.pop()  # replay the inline attempt's failure
-                    return await self._attempt(spec, fast, deadline, options)
+                    return await self._attempt(spec, fast, deadline, options, outage)
         except _Retryable as last:  # retries spent (ambiguous writes never got here: _fail)
             raise last.error from last.error.__cause__
         raise AssertionError("unreachable")  # pragma: no cover
