@@ -153,6 +153,7 @@ async def test_get_many_10000_ids_mixed_answers_every_id_one_right_outcome() -> 
             assert isinstance(outcome, NotFoundError), uid
         else:
             assert isinstance(outcome, Relationship), (uid, outcome)
+            assert outcome.outgoing_status is not None
             assert outcome.outgoing_status.value == ["follows", "requested", "none"][n % 3]
     assert tracker.peak <= 64
     assert tracker.peak > 1  # concurrency really happened

@@ -226,8 +226,8 @@ async def _storm(
         limiter.release(reached_server=True, budget=budget)
         return sent_at
 
-    original = _ratelimit.asyncio
-    _ratelimit.asyncio = types.SimpleNamespace(  # type: ignore[assignment]
+    original = _ratelimit.asyncio  # type: ignore[attr-defined]
+    _ratelimit.asyncio = types.SimpleNamespace(  # type: ignore[attr-defined,assignment]
         sleep=vt.sleep, Event=asyncio.Event
     )
     try:
@@ -239,7 +239,7 @@ async def _storm(
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
     finally:
-        _ratelimit.asyncio = original  # type: ignore[assignment]
+        _ratelimit.asyncio = original  # type: ignore[attr-defined]
     assert all(t.done() and not t.cancelled() for t in tasks)
     return server
 
