@@ -37,15 +37,31 @@ NOT_GIVEN: Final = _NotGiven()
 class InstagramClient:
     """An async client for the Instagram API v1.
 
-    ``access_token`` authenticates as a user (or pass ``client_id`` for the endpoints that
-    accept it). With ``client_secret`` every request is signed (``sig``). ``rate_limit="wait"``
-    pauses every caller when the budget is spent or a 429 arrives; ``"raise"`` raises
-    RateLimitError instead. ``http_client`` may be any ``httpx.AsyncClient`` (for example one
-    with an ASGI or mock transport); it is then not closed by this client. ``transport`` picks a
-    built-in transport by name (``"httpcore"``, ``"native"``, ``"aiohttp"``, ``"http2"``) or
-    takes an ``httpx.AsyncBaseTransport``.
+    Use it as ``async with InstagramClient(...) as client:``, or call :meth:`aclose`. Bad
+    arguments raise :class:`InvalidArgumentError` at once.
 
-    Use it as ``async with InstagramClient(...) as client:``, or call :meth:`aclose`.
+    Args:
+        access_token: Authenticates as a user (never shown in logs, reprs or errors).
+        client_id: For the endpoints that accept an application instead of a user.
+        client_secret: Sign every request with the ``sig`` parameter (HMAC-SHA256 over the
+            endpoint and the sorted parameters; api doc §6a).
+        base_url: The API root, ending in ``/v1`` (for example a served emulator's
+            ``http://127.0.0.1:8765/v1``).
+        timeout: Seconds to wait for each answer: a float, an ``httpx.Timeout``, or None for
+            no timeout. Not given: 10 s (or the given ``http_client``'s own timeout).
+        max_retries: How many times a call is retried (reads, idempotent writes, and writes
+            that surely never reached the server) after a failure worth retrying.
+        rate_limit: ``"wait"`` pauses every caller when the budget is spent or a 429 arrives;
+            ``"raise"`` raises :class:`RateLimitError` instead.
+        http_client: Any ``httpx.AsyncClient`` (for example one with an ASGI or mock
+            transport); this client then does not close it.
+        transport: A built-in transport by name (``"native"``, the default; ``"httpcore"``,
+            ``"aiohttp"``, ``"http2"``) or an ``httpx.AsyncBaseTransport``. Not with
+            ``http_client``.
+        max_connections: Size of the connection pool (keep-alive included).
+        retry_deadline: Seconds after which a call stops retrying (None: no deadline).
+        rate_limit_window: Length of the API's rate-limit window in seconds (3600 for the
+            real API).
     """
 
     def __init__(
@@ -131,6 +147,7 @@ class InstagramClient:
 
     @property
     def base_url(self) -> str:
+        """The API root every request goes to."""
         return self._transport.base_url
 
     @property
@@ -141,6 +158,7 @@ class InstagramClient:
 
     @property
     def is_closed(self) -> bool:
+        """True once :meth:`aclose` was called (a closed client raises ClientClosedError)."""
         return self._transport.closed
 
     # -- lifecycle ----------------------------------------------------------------------------

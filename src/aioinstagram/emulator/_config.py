@@ -70,6 +70,7 @@ class FaultConfig:
 
     @property
     def active(self) -> bool:
+        """True when any fault (or latency) is configured."""
         return any(getattr(self, f.name) for f in fields(self) if f.name.endswith("_rate")) or bool(
             self.latency
         )
@@ -94,6 +95,9 @@ class EmulatorConfig:
     (or ``relationship_limit_signed`` when a client secret is enforced); ``rate_limit_retry_after``
     adds a ``Retry-After`` header to 429s (absent in the real API). ``clock`` is the monotonic
     clock used for the windows (replace it in tests).
+
+    Faults: ``faults`` (a :class:`FaultConfig`) injects errors, drops and latency (off by
+    default).
     """
 
     users: int = 10_000
@@ -127,15 +131,22 @@ class EmulatorConfig:
 
 @dataclass
 class EmulatorStats:
-    """Counters for tests: answers per route (``"GET /users/{user_id}"``; faulted requests are
-    not counted here), faults injected per kind (``"error"``, ``"rate_limit"``, ``"drop"``,
-    ``"truncate"``, ``"garbage"``), and rate-limit refusals."""
+    """Counters for tests.
+
+    Attributes:
+        requests: Answers per route (``"GET /users/{user_id}"``; faulted requests are not
+            counted here).
+        faults: Faults injected per kind (``"error"``, ``"rate_limit"``, ``"drop"``,
+            ``"truncate"``, ``"garbage"``).
+        rate_limited: Rate-limit refusals (429s).
+    """
 
     requests: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
     rate_limited: int = 0
 
     def reset(self) -> None:
+        """Zero every counter."""
         self.requests.clear()
         self.faults.clear()
         self.rate_limited = 0

@@ -75,6 +75,7 @@ class Emulator:
 
     @property
     def demo_token(self) -> str:
+        """The access token of the demo user (``emulator-<id>``)."""
         return self.token(self.demo_user_id)
 
     @property
@@ -91,6 +92,8 @@ class Emulator:
 
     @property
     def faults(self) -> FaultConfig:
+        """The faults injected now; assign a :class:`FaultConfig` to change them at runtime
+        (the fault RNG is then re-seeded)."""
         return self.fault_state.config
 
     @faults.setter
@@ -99,5 +102,6 @@ class Emulator:
         self.fault_state.configure(config)
 
     def reset_rate_limits(self) -> None:
+        """Forget every call counted so far: each token starts a fresh window."""
         self.limiter.reset()
         self.relationship_limiter.reset()

@@ -51,7 +51,16 @@ def base_url_for(sock: socket.socket, host: str) -> str:
 async def serve(
     emulator: Emulator, host: str = "127.0.0.1", port: int = 0, *, log_level: str = "warning"
 ) -> AsyncIterator[str]:
-    """Run ``emulator`` on a real socket; yields the base URL ``http://127.0.0.1:PORT/v1``."""
+    """Run ``emulator`` on a real socket; yields the base URL ``http://127.0.0.1:PORT/v1``.
+
+    Leaving the context stops the server and closes the socket.
+
+    Args:
+        emulator: The emulator to serve.
+        host: The interface to bind.
+        port: The port; 0 picks a free one (the yielded URL has the real port).
+        log_level: uvicorn's log level.
+    """
     import uvicorn
 
     class _Server(uvicorn.Server):

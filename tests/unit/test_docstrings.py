@@ -1,0 +1,103 @@
+"""Every public function and parameter is documented (the reference site is built from these).
+
+Public: the names in ``aioinstagram.__all__`` and ``aioinstagram.emulator.__all__``, and every
+public method of every endpoint-group resource (``aioinstagram._resources.*``, found by
+walking the package, so a new group is checked without touching this test). A parameter counts
+as documented when its name appears in the docstring (an ``Args:`` section, or the class's
+``Attributes:`` for a model's fields).
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+import aioinstagram
+import aioinstagram._resources
+import aioinstagram.emulator
+from aioinstagram._resources._base import Resource
+
+
+def _resources() -> Iterator[type[Resource]]:
+    for info in pkgutil.iter_modules(aioinstagram._resources.__path__):
+        module = importlib.import_module(f"aioinstagram._resources.{info.name}")
+        for value in vars(module).values():
+            if inspect.isclass(value) and issubclass(value, Resource) and value is not Resource:
+                yield value
+
+
+def _public() -> Iterator[tuple[str, Any]]:
+    for module in (aioinstagram, aioinstagram.emulator):
+        for name in module.__all__:
+            if not name.startswith("__"):
+                yield f"{module.__name__}.{name}", getattr(module, name)
+    for cls in _resources():
+        yield f"{cls.__module__}.{cls.__name__}", cls
+
+
+def _parameters(fn: Callable[..., Any]) -> list[str]:
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # pragma: no cover - a builtin without a signature
+        return []
+    return [p for p in signature.parameters if p not in ("self", "cls") and not p.startswith("_")]
+
+
+def _gaps() -> list[str]:
+    gaps: list[str] = []
+
+    def check(qualname: str, fn: Callable[..., Any], also: str = "") -> None:
+        doc = inspect.getdoc(fn) or ""
+        if not doc.strip():
+            gaps.append(f"{qualname}: no docstring")
+            return
+        gaps.extend(
+            f"{qualname}: parameter {name!r} undocumented"
+            for name in _parameters(fn)
+            if name not in doc + also
+        )
+
+    for qualname, obj in _public():
+        if inspect.isclass(obj):
+            class_doc = obj.__doc__ or ""
+            if not class_doc.strip():
+                gaps.append(f"{qualname}: no docstring")
+            if issubclass(obj, (BaseException, enum.Enum)):
+                continue  # their constructors are not called by users
+            init = vars(obj).get("__init__")
+            if init is not None:
+                check(f"{qualname}.__init__", init, class_doc)
+            for attr, value in vars(obj).items():
+                if attr.startswith("_"):
+                    continue
+                if inspect.isfunction(value):
+                    check(f"{qualname}.{attr}", value)
+                elif isinstance(value, property) and value.fget is not None:
+                    check(f"{qualname}.{attr}", value.fget)
+        elif callable(obj):
+            check(qualname, obj)
+    return gaps
+
+
+def test_every_public_function_and_parameter_is_documented() -> None:
+    assert _gaps() == []
+
+
+def test_the_check_sees_every_endpoint_group() -> None:
+    names = {cls.__name__ for cls in _resources()}
+    assert {"UsersResource", "RelationshipsResource"} <= names
+
+
+@pytest.mark.parametrize("name", ["get", "follows", "get_many"])
+def test_the_check_would_catch_a_gap(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aioinstagram._resources.relationships import RelationshipsResource
+
+    monkeypatch.setattr(getattr(RelationshipsResource, name), "__doc__", "Undocumented.")
+    assert any(gap.startswith(f"aioinstagram._resources.relationships.RelationshipsResource.{name}")
+               for gap in _gaps())  # fmt: skip
