@@ -63,6 +63,7 @@ def main() -> None:
             "emulator stops on SIGTERM with status 0", proc.returncode == 0, (proc.returncode, err)
         )
         check("no traceback from the emulator", "Traceback" not in err, err)
+        check("the emulator said it stopped", "emulator stopped" in out, out)
     finally:
         guard.cancel()
         if proc.poll() is None:
