@@ -56,7 +56,9 @@ def tests(session: nox.Session) -> None:
     session.install("-e", TEST_EXTRAS, *groups("test"))
     if session.python == COVERAGE_PYTHON and "--no-cov" not in session.posargs:
         session.run("coverage", "erase")
-        session.run("coverage", "run", "-m", "pytest", "-q", *session.posargs)
+        # sys.monitoring (3.12+): statement coverage at a fraction of the tracer's cost.
+        env = {"COVERAGE_CORE": "sysmon"}
+        session.run("coverage", "run", "-m", "pytest", "-q", *session.posargs, env=env)
         session.run("coverage", "report", f"--fail-under={COVERAGE_FLOOR}")
     else:
         args = [a for a in session.posargs if a != "--no-cov"]
