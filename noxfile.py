@@ -38,8 +38,9 @@ PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 #: The interpreter whose test run measures coverage (sys.monitoring makes it cheap from 3.12).
 COVERAGE_PYTHON = "3.12"
 
-#: Statement coverage measured when the gate was set (rounded down); raise it, never lower it.
-COVERAGE_FLOOR = 90
+#: Statement coverage measured when the gate was set (94.2%, rounded down); raise it, never
+#: lower it.
+COVERAGE_FLOOR = 94
 
 #: The extras the tests exercise (every optional code path is tested).
 TEST_EXTRAS = ".[cli,speed,aiohttp,http2,pytest]"
