@@ -5,8 +5,9 @@
 * ``lint``: ruff check and ruff format --check.
 * ``typecheck``: mypy --strict over the package, and over the tests (check_untyped_defs).
 * ``docs``: the reference site (MkDocs + mkdocstrings), warnings as errors.
-* ``package``: build the wheel and the sdist, install the wheel into a clean virtualenv and
-  run a smoke test against the emulator from it (``.ci/smoke.py``).
+* ``package``: build the wheel and the sdist (contents checked by ``.ci/check_dist.py``),
+  install the wheel into a clean virtualenv and run a smoke test against the emulator from it
+  (``.ci/smoke.py``), and into another without extras (``.ci/smoke_bare.py``).
 * ``bench``: the benchmarks against raw baselines (``benchmarks/README.md``); not in CI.
 
 Every session installs the package with its extras and the PEP 735 dependency groups of
@@ -104,18 +105,20 @@ def package(session: nox.Session) -> None:
     if len(wheels) != 1 or len(sdists) != 1:
         session.error(f"expected one wheel and one sdist in {dist}")
     session.run("python", str(ROOT / ".ci" / "check_dist.py"), str(wheels[0]), str(sdists[0]))
-    with tempfile.TemporaryDirectory(prefix="aioinstagram-wheel-") as tmp:
-        venv = Path(tmp) / "venv"
-        session.run("python", "-m", "venv", str(venv))
-        bindir = venv / ("Scripts" if sys.platform == "win32" else "bin")
-        python = str(bindir / "python")
-        session.run(python, "-m", "pip", "install", "-q", f"{wheels[0]}[cli]", external=True)
-        # Run from the temporary folder: only the installed wheel can be imported.
-        smoke = Path(tmp) / "smoke.py"
-        shutil.copy(ROOT / ".ci" / "smoke.py", smoke)
-        env = {"PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}", "PYTHONPATH": ""}
-        with session.chdir(tmp):
-            session.run(python, "-I", str(smoke), external=True, env=env)
+    # With the cli extra: the library, the emulator and the script against it (smoke.py);
+    # without extras: the library imports, the programs say what to install (smoke_bare.py).
+    for extras, script in (("[cli]", "smoke.py"), ("", "smoke_bare.py")):
+        with tempfile.TemporaryDirectory(prefix="aioinstagram-wheel-") as tmp:
+            venv = Path(tmp) / "venv"
+            session.run("python", "-m", "venv", str(venv))
+            bindir = venv / ("Scripts" if sys.platform == "win32" else "bin")
+            python = str(bindir / "python")
+            session.run(python, "-m", "pip", "install", "-q", f"{wheels[0]}{extras}", external=True)
+            # Run from the temporary folder: only the installed wheel can be imported.
+            shutil.copy(ROOT / ".ci" / script, Path(tmp) / script)
+            env = {"PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}", "PYTHONPATH": ""}
+            with session.chdir(tmp):
+                session.run(python, "-I", script, external=True, env=env)
 
 
 @nox.session
