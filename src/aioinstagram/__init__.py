@@ -10,6 +10,7 @@ async with InstagramClient(access_token="...") as client:
 
 from ._client import InstagramClient
 from ._errors import (
+    AccessDeniedError,
     APIError,
     ClientClosedError,
     DecodeError,
@@ -26,6 +27,7 @@ from ._errors import (
     OAuthForbiddenError,
     OAuthParameterError,
     OAuthPermissionsError,
+    OAuthStateError,
     OutcomeUnknownError,
     PaginationError,
     PaginationLoopError,
@@ -33,6 +35,7 @@ from ._errors import (
     RequestTimeoutError,
     ServerError,
     SubscriptionError,
+    TokenRequiredError,
     TransportError,
 )
 from ._models import (
@@ -45,14 +48,35 @@ from ._models import (
     User,
     UserCounts,
 )
+from ._oauth import (
+    Authorization,
+    OAuthToken,
+    authorize_url,
+    exchange_code,
+    new_state,
+    parse_redirect,
+)
 from ._pagination import AsyncPaginator, Checkpoint, PaginatorState
 from ._protocol import sign, verify_hub_signature
+from ._realtime import (
+    RealtimeReceiver,
+    Update,
+    UpdateData,
+    answer_challenge,
+    handle_notification,
+    parse_updates,
+    verify_signature,
+)
+from ._resources.oembed import OEmbed, shortcode_from_url
+from ._resources.subscriptions import Subscription
 
 __version__ = "0.1.0"
 
 __all__ = [
     "APIError",
+    "AccessDeniedError",
     "AsyncPaginator",
+    "Authorization",
     "Checkpoint",
     "ClientClosedError",
     "DecodeError",
@@ -71,6 +95,9 @@ __all__ = [
     "OAuthForbiddenError",
     "OAuthParameterError",
     "OAuthPermissionsError",
+    "OAuthStateError",
+    "OAuthToken",
+    "OEmbed",
     "OutcomeUnknownError",
     "OutgoingStatus",
     "Page",
@@ -79,15 +106,29 @@ __all__ = [
     "PaginatorState",
     "RateLimit",
     "RateLimitError",
+    "RealtimeReceiver",
     "Relationship",
     "RelationshipAction",
     "RequestTimeoutError",
     "ServerError",
+    "Subscription",
     "SubscriptionError",
+    "TokenRequiredError",
     "TransportError",
+    "Update",
+    "UpdateData",
     "User",
     "UserCounts",
     "__version__",
+    "answer_challenge",
+    "authorize_url",
+    "exchange_code",
+    "handle_notification",
+    "new_state",
+    "parse_redirect",
+    "parse_updates",
+    "shortcode_from_url",
     "sign",
     "verify_hub_signature",
+    "verify_signature",
 ]

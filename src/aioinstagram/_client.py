@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import types
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 import httpx
@@ -13,7 +14,9 @@ from ._logging import install_redaction, register_secrets
 from ._models import RateLimit
 from ._protocol import DEFAULT_BASE_URL, Credentials
 from ._ratelimit import RateLimiter, RateLimitMode
+from ._resources.oembed import OEmbed, OEmbedResource
 from ._resources.relationships import RelationshipsResource
+from ._resources.subscriptions import SubscriptionsResource
 from ._resources.users import UsersResource
 from ._transport import RetryPolicy, Transport
 from ._transports import DEFAULT_TRANSPORT, make_transport
@@ -38,7 +41,9 @@ class InstagramClient:
     """An async client for the Instagram API v1.
 
     Use it as ``async with InstagramClient(...) as client:``, or call :meth:`aclose`. Bad
-    arguments raise :class:`InvalidArgumentError` at once.
+    arguments raise :class:`InvalidArgumentError` at once. A client with only a ``client_id``
+    raises TokenRequiredError, before sending, for the endpoints that needed a user's token.
+    ``client.subscriptions`` uses ``client_id`` + ``client_secret``.
 
     Args:
         access_token: Authenticates as a user (never shown in logs, reprs or errors).
@@ -62,6 +67,9 @@ class InstagramClient:
         retry_deadline: Seconds after which a call stops retrying (None: no deadline).
         rate_limit_window: Length of the API's rate-limit window in seconds (3600 for the
             real API).
+        client_ips: With ``client_secret``: the client IPs to sign into the
+            ``X-Insta-Forwarded-For`` header (api doc §6b).
+        forwarded_for: Which calls carry that header: ``"writes"`` (the default) or ``"all"``.
     """
 
     def __init__(
@@ -79,6 +87,8 @@ class InstagramClient:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         retry_deadline: float | None = 60.0,
         rate_limit_window: float = 3600.0,
+        client_ips: str | None = None,
+        forwarded_for: Literal["writes", "all"] = "writes",
     ) -> None:
         for name, value in (
             ("access_token", access_token),
@@ -110,8 +120,15 @@ class InstagramClient:
             )
         if http_client is not None and transport is not None:
             raise InvalidArgumentError("pass http_client or transport, not both")
+        _check_forwarded_for(client_ips, client_secret, forwarded_for)
 
-        self._credentials = Credentials(access_token, client_id, client_secret)
+        self._credentials = Credentials(
+            access_token,
+            client_id,
+            client_secret,
+            client_ips=client_ips,
+            forwarded_for_all=forwarded_for == "all",
+        )
         self._secrets_box = register_secrets(self._credentials.secrets())
         install_redaction()
 
@@ -142,6 +159,30 @@ class InstagramClient:
         """Follows / followed-by / requested-by lists, relationship reads and changes, bulk."""
         self.users = UsersResource(self._transport)
         """User profiles and search."""
+        self.subscriptions = SubscriptionsResource(self._transport)
+        """Real-time subscriptions of the application (needs client_id and client_secret)."""
+        self._oembed = OEmbedResource(self._transport)
+
+    async def oembed(
+        self,
+        url: str,
+        *,
+        maxwidth: int | None = None,
+        hidecaption: bool = False,
+        omitscript: bool = False,
+    ) -> OEmbed:
+        """The oEmbed answer for a media URL (``http://instagram.com/p/<shortcode>/``) or a
+        bare shortcode; sent without credentials, as the API allowed (api doc section 8).
+
+        Args:
+            url: A media URL or a bare shortcode.
+            maxwidth: The widest embed wanted, in pixels (the server's default when None).
+            hidecaption: Leave the caption out of the embed.
+            omitscript: Leave the embed script out of ``html`` (load it once yourself).
+        """
+        return await self._oembed(
+            url, maxwidth=maxwidth, hidecaption=hidecaption, omitscript=omitscript
+        )
 
     # -- state --------------------------------------------------------------------------------
 
@@ -191,6 +232,25 @@ class InstagramClient:
             f"signed={bool(self._credentials.client_secret)} "
             f"{'closed' if self.is_closed else 'open'}>"
         )
+
+
+_IPS_RE: Final = re.compile(r"\A[0-9A-Fa-f:.]+(?:\s*,\s*[0-9A-Fa-f:.]+)*\Z")
+
+
+def _check_forwarded_for(client_ips: object, client_secret: str | None, mode: object) -> None:
+    """``client_ips`` (api doc section 6b): one IP or a comma-separated list; signing needs
+    the client secret."""
+    if mode not in ("writes", "all"):
+        raise InvalidArgumentError(f"forwarded_for must be 'writes' or 'all', not {mode!r}")
+    if client_ips is None:
+        return
+    if not isinstance(client_ips, str) or not _IPS_RE.match(client_ips):
+        raise InvalidArgumentError(
+            f"client_ips must be an IP address or a comma-separated list of them, "
+            f"not {client_ips!r}"
+        )
+    if not client_secret:
+        raise InvalidArgumentError("client_ips needs client_secret: the header is signed with it")
 
 
 def _check_base_url(base_url: object) -> None:

@@ -2,6 +2,8 @@
 
     InstagramError
     ├── InvalidArgumentError        (also ValueError) bad input, refused before sending
+    │   └── TokenRequiredError      a client_id-only client called an endpoint needing a token
+    ├── OAuthStateError             an OAuth redirect's ``state`` is not the one sent (CSRF)
     ├── ClientClosedError           (also RuntimeError) the client was used after aclose()
     ├── TransportError              the request did not get an HTTP answer; __cause__ is httpx's
     │   └── RequestTimeoutError     a connect / read / write / pool timeout
@@ -17,6 +19,7 @@
         ├── OAuthForbiddenError     OAuthForbiddenException, HTTP 403 (signed-request failures)
         ├── OAuthClientError        OAuthClientException (client disabled)
         ├── OAuthError              OAuthException (the /oauth endpoints)
+        │   └── AccessDeniedError   the user refused (redirect with ``error=access_denied``)
         ├── RateLimitError          OAuthRateLimitException, HTTP 429 (or the old 420 body)
         ├── NotFoundError           APINotFoundError, or HTTP 404
         ├── NotAllowedError         APINotAllowedError (private user, forbidden resource)
@@ -37,6 +40,7 @@ from typing import Any
 
 __all__ = [
     "APIError",
+    "AccessDeniedError",
     "ClientClosedError",
     "DecodeError",
     "ForeignURLError",
@@ -52,6 +56,7 @@ __all__ = [
     "OAuthForbiddenError",
     "OAuthParameterError",
     "OAuthPermissionsError",
+    "OAuthStateError",
     "OutcomeUnknownError",
     "PaginationError",
     "PaginationLoopError",
@@ -59,6 +64,7 @@ __all__ = [
     "RequestTimeoutError",
     "ServerError",
     "SubscriptionError",
+    "TokenRequiredError",
     "TransportError",
 ]
 
@@ -70,6 +76,17 @@ class InstagramError(Exception):
 class InvalidArgumentError(InstagramError, ValueError):
     """An argument was refused before any request was sent (for example a user id that is
     neither ``self`` nor digits)."""
+
+
+class TokenRequiredError(InvalidArgumentError):
+    """The client has a ``client_id`` but no access token, and the endpoint never accepted a
+    ``client_id`` alone (``self``, feed, liked, requested-by, relationship, every write; api doc
+    section 1). Raised before anything is sent."""
+
+
+class OAuthStateError(InstagramError):
+    """An OAuth redirect carried another ``state`` than the one sent with the authorization
+    request (or none): it may be forged (CSRF), so its code or token is not used."""
 
 
 class ClientClosedError(InstagramError, RuntimeError):
@@ -245,6 +262,30 @@ class OAuthError(APIError):
     (``OAuthException``)."""
 
     error_types = ("OAuthException",)
+
+
+class AccessDeniedError(OAuthError):
+    """The user (or the server) refused the authorization: the redirect carried
+    ``error=access_denied`` (api doc section 1). ``error_reason`` is the server's reason
+    (``user_denied``) and ``error_message`` its description."""
+
+    error_types = ("access_denied",)
+
+    def __init__(
+        self,
+        code: int,
+        error_type: str | None,
+        error_message: str | None,
+        *,
+        status_code: int | None = None,
+        meta: Mapping[str, Any] | None = None,
+        request: str | None = None,
+        error_reason: str | None = None,
+    ) -> None:
+        self.error_reason = error_reason
+        super().__init__(
+            code, error_type, error_message, status_code=status_code, meta=meta, request=request
+        )
 
 
 class RateLimitError(APIError):

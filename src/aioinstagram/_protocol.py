@@ -38,6 +38,7 @@ from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
 
 import attrs
 
+from ._access import accepts_client_id, token_required_message
 from ._errors import (
     ERROR_TYPES,
     APIError,
@@ -47,6 +48,7 @@ from ._errors import (
     NotFoundError,
     RateLimitError,
     ServerError,
+    TokenRequiredError,
 )
 
 # JSON decoding: msgspec (the ``speed`` extra), else orjson, else json. msgspec first: it is as
@@ -186,6 +188,10 @@ class Credentials:
     access_token: str | None = attrs.field(default=None, repr=False)
     client_id: str | None = attrs.field(default=None, repr=False)
     client_secret: str | None = attrs.field(default=None, repr=False)
+    #: ``X-Insta-Forwarded-For`` (api doc section 6b): the IP information to sign, and whether
+    #: every call carries the header (else only writes).
+    client_ips: str | None = None
+    forwarded_for_all: bool = False
 
     def auth_params(self) -> list[tuple[str, str]]:
         if self.access_token:
@@ -207,6 +213,7 @@ class RequestSpec:
     query: tuple[tuple[str, str], ...]
     form: tuple[tuple[str, str], ...] | None = None
     idempotent: bool = True
+    headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def description(self) -> str:
@@ -264,14 +271,77 @@ def build_request(
     for key, _ in pairs:
         if key in CREDENTIAL_PARAMS:
             raise InvalidArgumentError(f"parameter {key!r} is set by the client, not per call")
+    if (
+        not credentials.access_token
+        and credentials.client_id
+        and not accepts_client_id(method, path)
+    ):
+        raise TokenRequiredError(token_required_message(method, path))
     pairs = credentials.auth_params() + pairs
     if credentials.client_secret:
         pairs.append(("sig", sign(signing_endpoint(path), pairs, credentials.client_secret)))
+    return _finish(method, path, pairs, credentials, idempotent)
+
+
+def _finish(
+    method: str,
+    path: str,
+    pairs: list[tuple[str, str]],
+    credentials: Credentials,
+    idempotent: bool | None,
+) -> RequestSpec:
     if idempotent is None:
         idempotent = method in ("GET", "DELETE", "HEAD", "PUT")
+    headers = forwarded_for_headers(method, credentials)
     if method == "POST":
-        return RequestSpec(method, path, (), tuple(pairs), idempotent)
-    return RequestSpec(method, path, tuple(pairs), None, idempotent)
+        return RequestSpec(method, path, (), tuple(pairs), idempotent, headers)
+    return RequestSpec(method, path, tuple(pairs), None, idempotent, headers)
+
+
+#: The signed header of api doc section 6b.
+FORWARDED_FOR_HEADER: Final = "X-Insta-Forwarded-For"
+
+
+def forwarded_for_headers(method: str, credentials: Credentials) -> tuple[tuple[str, str], ...]:
+    """``X-Insta-Forwarded-For`` when the client has IPs and a secret: on writes (POST, DELETE,
+    PUT; the likes, comments and relationship calls the official clients marked signed), or on
+    every call with ``forwarded_for_all`` (the "Enforce signed header" setting; api doc 6b)."""
+    ips, secret = credentials.client_ips, credentials.client_secret
+    if not ips or not secret:
+        return ()
+    if method in ("GET", "HEAD") and not credentials.forwarded_for_all:
+        return ()
+    return ((FORWARDED_FOR_HEADER, sign_forwarded_for(ips, secret)),)
+
+
+def build_app_request(
+    method: str,
+    path: str,
+    params: Mapping[str, object] | Iterable[tuple[str, object]] | None = None,
+    *,
+    credentials: Credentials,
+    idempotent: bool | None = None,
+) -> RequestSpec:
+    """A request authenticated as the application (``client_id`` + ``client_secret``, never a
+    user token): the real-time subscription endpoints (api doc section 7). Form-encoded for a
+    POST, in the query otherwise. Not signed with ``sig``: the secret itself is sent."""
+    method = method.upper()
+    if not credentials.client_id or not credentials.client_secret:
+        raise InvalidArgumentError(
+            f"{method} {path} needs the client's client_id and client_secret"
+        )
+    if not _PATH_RE.match(path) or _has_dot_segment(path):
+        raise InvalidArgumentError(f"refusing to build a request for the path {path!r}")
+    pairs = _clean_params(params)
+    for key, _ in pairs:
+        if key in CREDENTIAL_PARAMS:
+            raise InvalidArgumentError(f"parameter {key!r} is set by the client, not per call")
+    pairs = [
+        ("client_id", credentials.client_id),
+        ("client_secret", credentials.client_secret),
+        *pairs,
+    ]
+    return _finish(method, path, pairs, credentials, idempotent)
 
 
 def resolve_next_url(next_url: str, base_url: str) -> tuple[str, list[tuple[str, str]]]:

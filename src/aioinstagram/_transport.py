@@ -241,7 +241,7 @@ class Transport:
                 self.base_url + spec.path,
                 params=spec.query or None,
                 content=urlencode(spec.form).encode(),
-                headers=_FORM_HEADERS,
+                headers={**_FORM_HEADERS, **dict(spec.headers)},
                 timeout=self._timeout,
             )
         else:
@@ -249,6 +249,7 @@ class Transport:
                 spec.method,
                 self.base_url + spec.path,
                 params=spec.query,
+                headers=dict(spec.headers) or None,
                 timeout=self._timeout,
             )
         return await self.http.send(request)
@@ -369,6 +370,8 @@ class _NativeFastPath:
         if spec.query:
             target += "?" + encode_query(spec.query)
         line = spec.method.encode("ascii") + b" " + target.encode("ascii") + self._head
+        for name, value in spec.headers:  # e.g. X-Insta-Forwarded-For (ASCII by construction)
+            line += f"{name}: {value}\r\n".encode("ascii")
         if spec.form is not None:
             body = encode_query(spec.form).encode("ascii")
             data = (

@@ -32,6 +32,7 @@ from rich.console import Console
 from . import __version__, _runner
 from ._cli import jobs
 from ._cli.display import ProgressDisplay, demo_summary, lookup_summary, make_console
+from ._cli.login import load_stored, login
 from ._cli.records import JsonLinesWriter, NullWriter, RecordWriter, parse_checkpoint, read_ids
 from ._cli.session import Connection, Settings, build_emulator, connect
 from ._errors import InstagramError, InvalidArgumentError
@@ -295,10 +296,16 @@ def cli(
         flag = "--emulator" if use_emulator else "demo (always on the embedded emulator)"
         raise click.UsageError(f"{flag} and --base-url cannot be used together", ctx)
     explicit = use_emulator or demo_command
+    # A token stored by `aioinstagram login` is used when none is given (issue 13).
+    stored = None
+    if token is None and base_url is None and not explicit and ctx.invoked_subcommand != "login":
+        stored = load_stored()
+        if stored is not None and stored.base_url is not None:
+            token, base_url = stored.access_token, stored.base_url
     emulator = explicit or (token is None and base_url is None)
     if emulator:
         # A token or secret from the environment is meant for the real API.
-        token = token if from_cli("token") else None
+        token = token if from_cli("token") else (stored.access_token if stored else None)
         client_secret = client_secret if from_cli("client_secret") else None
     elif from_cli("users") or from_cli("seed"):
         raise click.UsageError(
@@ -310,7 +317,7 @@ def cli(
             token=token,
             client_secret=client_secret,
             emulator=emulator,
-            implicit=emulator and not explicit,
+            implicit=emulator and not explicit and stored is None,
             users=users,
             seed=seed,
             timeout=timeout,
@@ -622,6 +629,9 @@ def demo(app: App, lookups: int, concurrency: int, jsonl: bool, no_progress: boo
             app.say("interrupted")
 
     app.execute(job, finish)
+
+
+cli.add_command(login)
 
 
 def main() -> None:

@@ -6,14 +6,17 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: Any) -> None:
     """The tests decide the credentials, not the developer's shell."""
     monkeypatch.delenv("INSTAGRAM_ACCESS_TOKEN", raising=False)
+    # nor a token stored by `aioinstagram login` (issue 13)
+    monkeypatch.setenv("AIOINSTAGRAM_CONFIG", str(tmp_path_factory.mktemp("cfg") / "c.json"))
     monkeypatch.delenv("INSTAGRAM_CLIENT_SECRET", raising=False)
 
 

@@ -179,7 +179,10 @@ def test_check_signature_doc_examples(endpoint: str, params: dict[str, str], sig
     assert check_signature(endpoint, list(params.items()), DOC_SECRET) == (
         "Invalid signed-request: Missing required parameter 'sig'"
     )
-    assert check_signature(endpoint, [*pairs, ("sig", sig)], DOC_SECRET) is not None  # duplicate
+    # A repeated sig: the last one counts (python-instagram's GETs; see emulator/_auth.py).
+    assert check_signature(endpoint, [*pairs, ("sig", sig)], DOC_SECRET) is None
+    assert check_signature(endpoint, [*wrong, ("sig", sig)], DOC_SECRET) is None
+    assert check_signature(endpoint, [*pairs, wrong[-1]], DOC_SECRET) is not None
     # A parameter left out of the signature (the classic lat/lng mistake) is a mismatch.
     assert check_signature(endpoint, [*pairs, ("lat", "1.0")], DOC_SECRET) is not None
 

@@ -93,6 +93,8 @@ def test_public_api() -> None:
         "EmulatorConfig",
         "EmulatorStats",
         "FaultConfig",
+        "DEFAULT_APP",
+        "OAuthApp",
         "serve",
     }
     emu = Emulator(users=50, seed=1, celebrity_followers=0)

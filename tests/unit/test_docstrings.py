@@ -14,6 +14,7 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -101,3 +102,33 @@ def test_the_check_would_catch_a_gap(name: str, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(getattr(RelationshipsResource, name), "__doc__", "Undocumented.")
     assert any(gap.startswith(f"aioinstagram._resources.relationships.RelationshipsResource.{name}")
                for gap in _gaps())  # fmt: skip
+
+
+# -- the reference site covers what exists ------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def test_every_error_has_its_entry_on_the_errors_page() -> None:
+    page = (DOCS / "errors.md").read_text(encoding="utf-8")
+    errors = [
+        name
+        for name in aioinstagram.__all__
+        if inspect.isclass(getattr(aioinstagram, name))
+        and issubclass(getattr(aioinstagram, name), BaseException)
+    ]
+    assert "InstagramError" in errors
+    assert [name for name in errors if f"::: aioinstagram.{name}\n" not in page] == []
+
+
+def test_every_endpoint_group_has_a_page_in_the_site() -> None:
+    pages = "".join(p.read_text(encoding="utf-8") for p in (DOCS / "endpoints").glob("*.md"))
+    nav = (DOCS.parent / "mkdocs.yml").read_text(encoding="utf-8")
+    missing = [
+        cls.__name__
+        for cls in _resources()
+        if f"::: {cls.__module__}.{cls.__name__}\n" not in pages
+    ]
+    assert missing == []
+    for page in (DOCS / "endpoints").glob("*.md"):
+        assert f"endpoints/{page.name}" in nav, f"{page.name} is not in mkdocs.yml's nav"

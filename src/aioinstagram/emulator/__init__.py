@@ -24,6 +24,11 @@ Usage::
     async with serve(emu) as base_url:   # "http://127.0.0.1:PORT/v1"
         ...
 
+OAuth (``/oauth/authorize/``, ``/oauth/access_token``), client_id access, the signed header,
+``/oembed``, real-time subscriptions (``/v1/subscriptions``) and new media
+(``await emu.post_media(user_id, tags=[...])``, deliveries in ``emu.realtime``): see ``_auth``,
+``_oauth`` and ``_realtime``. Registered apps: ``EmulatorConfig(apps=(OAuthApp(...),))``.
+
 From the shell: ``python -m aioinstagram.emulator --port 8765 --users 10000 --seed 1``.
 In pytest: the ``instagram_emulator`` and ``instagram_client`` fixtures (``pytest_plugin``).
 
@@ -34,18 +39,20 @@ plus those); anything else is answered with the real ``OAuthAccessTokenException
 
 from __future__ import annotations
 
-from ._auth import TOKEN_PREFIX
+from ._auth import DEFAULT_APP, TOKEN_PREFIX, OAuthApp
 from ._config import EmulatorConfig, EmulatorStats, FaultConfig
 from ._emulator import Emulator
 from ._faults import ConnectionDropped
 from ._server import serve
 
 __all__ = [
+    "DEFAULT_APP",
     "TOKEN_PREFIX",
     "ConnectionDropped",
     "Emulator",
     "EmulatorConfig",
     "EmulatorStats",
     "FaultConfig",
+    "OAuthApp",
     "serve",
 ]

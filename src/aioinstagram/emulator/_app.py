@@ -1,4 +1,5 @@
-"""The emulator's routes: a Starlette app serving the users and relationships endpoints.
+"""The emulator's routes: a Starlette app serving the users and relationships endpoints (and,
+outside this pipeline, OAuth, oEmbed and subscriptions: ``_oauth``, ``_realtime``).
 
 Theory of operation
 -------------------
@@ -19,7 +20,11 @@ b. the per-token sliding-hour rate limit (api doc §5). Every answer, errors inc
    ``X-Ratelimit-Limit`` / ``X-Ratelimit-Remaining``; past the limit: 429
    ``OAuthRateLimitException``;
 c. the credential: none -> 400 ``OAuthParameterException``; not a valid emulator token ->
-   400 ``OAuthAccessTokenException`` (api doc §4);
+   400 ``OAuthAccessTokenException`` (api doc §4); a ``client_id`` alone: a registered app
+   (else 400 ``OAuthClientException``) calling a public read (``aioinstagram._access``; else, and
+   always in ``era="2016"``, 400 ``OAuthParameterException``); then ``X-Insta-Forwarded-For``
+   (api doc §6b): a valid one marks the call signed, and when enforced a missing or bad one is
+   403 ``OAuthForbiddenException``;
 d. the signature, when a client secret is configured (api doc §6a): 403
    ``OAuthForbiddenException``;
 e. the user id in the path (``self`` or digits; unknown -> 400 ``APINotFoundError`` "this user
@@ -38,6 +43,7 @@ when it is installed.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final
@@ -48,7 +54,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ._auth import Principal, check_signature, parse_token, permission_message
+from .._access import accepts_client_id
+from ._auth import (
+    APP_PRINCIPAL,
+    MSG_HEADER_REQUIRED,
+    Principal,
+    check_forwarded_for,
+    check_signature,
+    parse_token,
+    permission_message,
+)
 from ._faults import ASGIApp, FaultLayer, FaultState, Receive, Scope, Send
 from ._graph import ActionError, ListKind, decode_cursor, encode_cursor
 from ._ratelimit import Verdict
@@ -89,6 +104,8 @@ _USER_ID_RE: Final = re.compile(r"\A[1-9][0-9]{0,17}\Z")
 _MSG_RATE: Final = "The maximum number of requests per hour has been exceeded."
 _MSG_NO_TOKEN: Final = "Missing client_id or access_token URL parameter."
 _MSG_BAD_TOKEN: Final = "The access_token provided is invalid."
+_MSG_BAD_CLIENT: Final = "The client_id provided is invalid and does not match a valid application."
+_MSG_NEED_TOKEN: Final = "Missing access_token URL parameter."
 _MSG_NO_USER: Final = "this user does not exist"
 _MSG_NOT_ALLOWED: Final = "you cannot view this resource"
 
@@ -128,6 +145,7 @@ class _Call:
         "principal",
         "rate",
         "request",
+        "signed_header",
         "signed_path",
         "values",
     )
@@ -144,6 +162,7 @@ class _Call:
         self.principal: Principal | None = None
         self.rate: Verdict | None = None
         self.callback: str | None = None
+        self.signed_header = False  # a valid X-Insta-Forwarded-For (api doc §6b)
 
     @property
     def viewer(self) -> int:
@@ -222,8 +241,11 @@ class _Handlers:
 
     def _rate_limit(self, call: _Call) -> None:
         token = call.values.get("access_token")
+        client_id = call.values.get("client_id")
         if token:
             key = "t:" + token
+        elif client_id:  # the per-application budget, apart from tokens' (api doc §5)
+            key = "c:" + client_id
         else:
             client = call.request.client
             key = "anon:" + (client.host if client else "")
@@ -240,11 +262,38 @@ class _Handlers:
 
     def _authenticate(self, call: _Call) -> None:
         token = call.values.get("access_token")
-        if not token:
+        client_id = call.values.get("client_id")
+        principal: Principal | None
+        if token:
+            principal = parse_token(token)
+            if principal is None or not self.graph.exists(principal.user_id):
+                raise _Fail(400, "OAuthAccessTokenException", _MSG_BAD_TOKEN)
+            app = self.emu.oauth.app_for_token(token)
+        elif client_id:  # client_id alone: public reads only, before 2016 (api doc §1)
+            app = self.emu.oauth.app(client_id)
+            if app is None:
+                raise _Fail(400, "OAuthClientException", _MSG_BAD_CLIENT)
+            if self.config.era == "2016" or not accepts_client_id(call.method, call.path):
+                raise _Fail(400, "OAuthParameterException", _MSG_NEED_TOKEN)
+            principal = APP_PRINCIPAL
+        else:
             raise _Fail(400, "OAuthParameterException", _MSG_NO_TOKEN)
-        principal = parse_token(token)
-        if principal is None or not self.graph.exists(principal.user_id):
-            raise _Fail(400, "OAuthAccessTokenException", _MSG_BAD_TOKEN)
+        header = call.request.headers.get("x-insta-forwarded-for")
+        if header is not None:  # api doc §6b: valid under the app's secret or the enforced one
+            call.signed_header = any(
+                check_forwarded_for(header, s)
+                for s in (self.config.client_secret, app.client_secret if app else None)
+                if s
+            )
+        if not call.signed_header and (
+            self.config.enforce_signed_header or (app is not None and app.enforce_signed_header)
+        ):
+            raise _Fail(
+                403,
+                "OAuthForbiddenException",
+                MSG_HEADER_REQUIRED,
+                flat=self.config.flat_signature_errors,
+            )
         secret = self.config.client_secret
         if secret:
             problem = check_signature(call.signed_path, call.params, secret)
@@ -406,6 +455,8 @@ class _Handlers:
     def _relationship_bucket(self, call: _Call) -> None:
         """The relationship POST bucket: 20/h unsigned, 60/h signed (api doc §5)."""
         limiter = self.emu.relationship_limiter
+        if call.signed_header:  # signed writes have the higher bucket (api doc §5, §6b)
+            limiter = self.emu.signed_write_limiter
         verdict = limiter.hit("t:" + call.values.get("access_token", ""))
         if not verdict.allowed:
             self.emu.stats.rate_limited += 1
@@ -466,13 +517,30 @@ def build_app(emulator: Emulator) -> EmulatorApp:
             methods=["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"],
         )
 
+    from . import _realtime as rt  # subscriptions, oEmbed, posted media (api doc §7)
+    from ._oauth import OAuthEndpoints  # OAuth lives outside /v1 (api doc §1)
+
+    oauth = OAuthEndpoints(emulator)
+    realtime = rt.endpoints(emulator.realtime)
+    any_method = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
     routes = [
+        Route("/oauth/authorize/", oauth.authorize, methods=any_method),
+        Route("/oauth/authorize", oauth.authorize, methods=any_method),
+        Route("/oauth/access_token", oauth.access_token, methods=any_method),
+        Route("/oauth/access_token/", oauth.access_token, methods=any_method),
+        Route("/oembed", realtime["oembed"], methods=any_method),
+        Route("/oembed/", realtime["oembed"], methods=any_method),
+        Route("/_emulator/media", realtime["admin_media"], methods=any_method),
+        Route("/v1/subscriptions", realtime["subscriptions"], methods=any_method),
         route("/users/search", GET=h.search),
         route("/users/{user_id}", GET=h.get_user),
         route("/users/{user_id}/follows", GET=h.follows),
         route("/users/{user_id}/followed-by", GET=h.followed_by),
         route("/users/{user_id}/requested-by", GET=h.requested_by),
         route("/users/{user_id}/relationship", GET=h.get_relationship, POST=h.post_relationship),
+        # Until the media endpoints land (then theirs replace these two lines):
+        route("/media/{media_id}", GET=functools.partial(rt.get_media, h)),
+        route("/media/{media_id}/likes", POST=functools.partial(rt.like_media, h)),
         route("/{rest:path}"),
     ]
     return EmulatorApp(routes=routes, fault_state=emulator.fault_state)

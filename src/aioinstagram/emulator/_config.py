@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
+from ._auth import DEFAULT_APP, OAuthApp
+
 __all__ = ["EmulatorConfig", "EmulatorStats", "FaultConfig"]
 
 
@@ -96,6 +98,15 @@ class EmulatorConfig:
     adds a ``Retry-After`` header to 429s (absent in the real API). ``clock`` is the monotonic
     clock used for the windows (replace it in tests).
 
+    OAuth, client_id access, signed header, real-time (api doc §1, §6b, §7; see ``_auth``,
+    ``_oauth``, ``_realtime``): ``apps`` are the registered applications (client_id, secret,
+    redirect URIs; :data:`DEFAULT_APP` by default); ``oauth_code_ttl`` seconds an authorization
+    code lives; ``enforce_signed_header`` requires a valid ``X-Insta-Forwarded-For`` on every
+    call (also per app: ``OAuthApp.enforce_signed_header``). Real-time deliveries: at most
+    ``realtime_attempts`` POSTs per update, ``realtime_retry_delay`` seconds apart (doubling),
+    ``realtime_timeout`` seconds each; callbacks must be on loopback unless
+    ``realtime_allow_remote``; ``realtime_max_body`` bytes is the challenge answer size cap.
+
     Faults: ``faults`` (a :class:`FaultConfig`) injects errors, drops and latency (off by
     default).
     """
@@ -114,6 +125,14 @@ class EmulatorConfig:
     relationship_limit_signed: int = 60
     rate_limit_retry_after: bool = False
     faults: FaultConfig = field(default_factory=FaultConfig)
+    apps: tuple[OAuthApp, ...] = (DEFAULT_APP,)
+    oauth_code_ttl: float = 600.0
+    enforce_signed_header: bool = False
+    realtime_attempts: int = 3
+    realtime_retry_delay: float = 0.5
+    realtime_timeout: float = 5.0
+    realtime_allow_remote: bool = False
+    realtime_max_body: int = 4096
     clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -127,6 +146,10 @@ class EmulatorConfig:
             raise ValueError("relationship limits must be >= 1")
         if not 0.0 <= self.private_fraction <= 1.0:
             raise ValueError("private_fraction must be in [0, 1]")
+        if len({app.client_id for app in self.apps}) != len(self.apps):
+            raise ValueError("apps must have distinct client_ids")
+        if self.realtime_attempts < 1 or self.realtime_retry_delay < 0 or self.oauth_code_ttl <= 0:
+            raise ValueError("realtime_attempts >= 1, realtime_retry_delay >= 0, ttl > 0")
 
 
 @dataclass

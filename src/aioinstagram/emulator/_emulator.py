@@ -6,11 +6,12 @@ import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._auth import make_token
+from ._auth import OAuthState, make_token
 from ._config import EmulatorConfig, EmulatorStats, FaultConfig
 from ._faults import FaultState
-from ._graph import Graph
+from ._graph import Graph, Media
 from ._ratelimit import SlidingWindowLimiter
+from ._realtime import RealtimeHub
 
 if TYPE_CHECKING:
     from ._app import EmulatorApp
@@ -48,6 +49,14 @@ class Emulator:
             config.rate_window,
             config.clock,
         )
+        #: Writes carrying a valid X-Insta-Forwarded-For (api doc §5, §6b: higher buckets).
+        self.signed_write_limiter = SlidingWindowLimiter(
+            config.relationship_limit_signed, config.rate_window, config.clock
+        )
+        #: OAuth codes, which app obtained which token, who authorized which app (``_oauth``).
+        self.oauth = OAuthState(config.apps, config.oauth_code_ttl, config.clock)
+        #: Real-time subscriptions, posted media and deliveries (``_realtime``).
+        self.realtime = RealtimeHub(self)
         self._app: EmulatorApp | None = None
 
     def __repr__(self) -> str:
@@ -101,7 +110,18 @@ class Emulator:
         """Change the injected faults at runtime (the fault RNG is re-seeded)."""
         self.fault_state.configure(config)
 
+    async def post_media(self, user_id: int | str, **kwargs: Any) -> Media:
+        """Post a new media item as ``user_id`` and notify the real-time subscriptions that
+        match it (api doc §7).
+
+        Args:
+            user_id: The author.
+            kwargs: The media's ``tags``, ``location_id``, ``lat``/``lng`` and ``caption``.
+        """
+        return await self.realtime.post_media(user_id, **kwargs)
+
     def reset_rate_limits(self) -> None:
         """Forget every call counted so far: each token starts a fresh window."""
         self.limiter.reset()
         self.relationship_limiter.reset()
+        self.signed_write_limiter.reset()
