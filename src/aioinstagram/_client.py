@@ -14,9 +14,15 @@ from ._logging import install_redaction, register_secrets
 from ._models import RateLimit
 from ._protocol import DEFAULT_BASE_URL, Credentials
 from ._ratelimit import RateLimiter, RateLimitMode
+from ._resources.comments import CommentsResource
+from ._resources.geographies import GeographiesResource
+from ._resources.likes import LikesResource
+from ._resources.locations import LocationsResource
+from ._resources.media import MediaResource
 from ._resources.oembed import OEmbed, OEmbedResource
 from ._resources.relationships import RelationshipsResource
 from ._resources.subscriptions import SubscriptionsResource
+from ._resources.tags import TagsResource
 from ._resources.users import UsersResource
 from ._transport import RetryPolicy, Transport
 from ._transports import DEFAULT_TRANSPORT, make_transport
@@ -158,7 +164,19 @@ class InstagramClient:
         self.relationships = RelationshipsResource(self._transport)
         """Follows / followed-by / requested-by lists, relationship reads and changes, bulk."""
         self.users = UsersResource(self._transport)
-        """User profiles and search."""
+        """User profiles and search, a user's media, your feed and liked media."""
+        self.media = MediaResource(self._transport)
+        """One media (by id or shortcode), search by place and time, popular, bulk."""
+        self.comments = CommentsResource(self._transport)
+        """Comments on a media: list, create, delete."""
+        self.likes = LikesResource(self._transport)
+        """Likes on a media: list, like, unlike."""
+        self.tags = TagsResource(self._transport)
+        """Tags: get, search, recent media."""
+        self.locations = LocationsResource(self._transport)
+        """Locations: get, search, recent media."""
+        self.geographies = GeographiesResource(self._transport)
+        """Recent media of a subscribed geography."""
         self.subscriptions = SubscriptionsResource(self._transport)
         """Real-time subscriptions of the application (needs client_id and client_secret)."""
         self._oembed = OEmbedResource(self._transport)

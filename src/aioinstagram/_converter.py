@@ -12,20 +12,27 @@ Hooks (api doc sections 3 and 9):
 * ``int``: integers, or strings of digits.
 * ``bool``: booleans, 0/1, or "true"/"false".
 * ``datetime``: Unix seconds as a string or number (``created_time``) become aware UTC datetimes.
+* ``float``: numbers (coordinates, ``distance``, positions), or numeric strings.
+* ``tuple[X, ...]``: JSON arrays only (a string is not a list of characters).
+* ``Mapping[str, Any]`` (``Media.attribution``): an object, kept as sent.
 * enums: unknown values are kept (see ``_models.OpenEnum``).
+* ``Comment.from_user`` is read from the JSON key ``from`` (a Python keyword).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import math
+import typing
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_structure_fn
+from cattrs.gen import make_dict_structure_fn, override
 
 from ._errors import DecodeError
+from ._media_models import Comment
 from ._models import IncomingStatus, OpenEnum, OutgoingStatus, Relationship, User, UserCounts
 from ._twins import twin_of
 
@@ -72,6 +79,48 @@ def _structure_datetime(value: Any, _: Any) -> dt.datetime:
     return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc)
 
 
+def _structure_float(value: Any, _: Any) -> float:
+    if type(value) is float:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        number = float(value)  # ValueError for garbage
+        if math.isfinite(number):
+            return number
+    raise TypeError(f"expected a number, got {type(value).__name__}")
+
+
+def _structure_mapping(value: Any, _: Any) -> dict[str, Any]:
+    if type(value) is not dict:
+        raise TypeError(f"expected an object, got {type(value).__name__}")
+    return value
+
+
+def _is_homogeneous_tuple(t: Any) -> bool:
+    args = typing.get_args(t)
+    return typing.get_origin(t) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _tuple_hook(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any], Any]]:
+    def factory(t: Any) -> Callable[[Any, Any], Any]:
+        item_type = typing.get_args(t)[0]
+        item_hook = conv.get_structure_hook(item_type)
+
+        def hook(value: Any, _: Any) -> tuple[Any, ...]:
+            if type(value) is not list:
+                raise TypeError(f"expected an array, got {type(value).__name__}")
+            return tuple([item_hook(v, item_type) for v in value])
+
+        return hook
+
+    return factory
+
+
+#: JSON keys that are not the attribute name (``from`` is a keyword).
+_RENAMES: Mapping[type[Any], Mapping[str, str]] = {Comment: {"from_user": "from"}}
+
+
 def _structure_open_enum(value: Any, cl: type[OpenEnum]) -> OpenEnum:
     if type(value) is not str:
         raise TypeError(f"expected a string for {cl.__name__}, got {type(value).__name__}")
@@ -83,7 +132,9 @@ def _objects_only(conv: cattrs.Converter) -> Callable[[type[Any]], Callable[[Any
     of its keys (``[]`` would be a ``Relationship()`` of Nones); refuse anything but an object."""
 
     def factory(cl: type[Any]) -> Callable[[Any, Any], Any]:
-        generated = make_dict_structure_fn(cl, conv)
+        renames = _RENAMES.get(cl, {})
+        overrides: dict[str, Any] = {name: override(rename=key) for name, key in renames.items()}
+        generated = make_dict_structure_fn(cl, conv, **overrides)
 
         def hook(value: Any, _: Any) -> Any:
             if type(value) is not dict:
@@ -103,6 +154,11 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
     conv.register_structure_hook(int, _structure_int)
     conv.register_structure_hook(bool, _structure_bool)
     conv.register_structure_hook(dt.datetime, _structure_datetime)
+    conv.register_structure_hook(float, _structure_float)
+    conv.register_structure_hook_func(
+        lambda t: t == Mapping[str, Any] or t == dict[str, Any], _structure_mapping
+    )
+    conv.register_structure_hook_factory(_is_homogeneous_tuple, _tuple_hook(conv))
     return conv
 
 
@@ -192,7 +248,10 @@ def structure(data: Any, cl: type[T] | Any, *, endpoint: str, root: str = "$.dat
     try:
         detailed_converter.structure(data, cl)
     except Exception as exc:
-        messages = cattrs.transform_error(exc, path=root)
+        # Paths name the JSON keys, not the attribute names (``from``, not ``from_user``).
+        messages = [
+            m.replace(".from_user", ".from") for m in cattrs.transform_error(exc, path=root)
+        ]
         first = messages[0] if messages else str(exc)
         path = first.rsplit(" @ ", 1)[1] if " @ " in first else root
         raise DecodeError(

@@ -633,6 +633,10 @@ def demo(app: App, lookups: int, concurrency: int, jsonl: bool, no_progress: boo
 
 cli.add_command(login)
 
+from ._cli.media import register as _register_media  # noqa: E402 (needs cli and _writer)
+
+_register_media(cli, _writer)
+
 
 def main() -> None:
     """The ``aioinstagram`` console script."""

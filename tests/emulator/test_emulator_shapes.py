@@ -164,7 +164,7 @@ async def test_error_envelope_shape(client: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("GET", "/v1/media/popular"),
+        ("GET", "/v1/media/1_1/unknown"),
         ("GET", "/v1/users/1/unknown"),
         ("DELETE", "/v1/users/1"),
         ("POST", "/v1/users/1/follows"),

@@ -2,7 +2,9 @@
 
 Endpoints served now: ``GET /users/{id}``, ``GET /users/search``, ``GET /users/{id}/follows``,
 ``GET /users/{id}/followed-by``, ``GET /users/self/requested-by``, ``GET`` and ``POST
-/users/{id}/relationship``, with the real envelope, field names, pagination and error bodies.
+/users/{id}/relationship``, and the media groups (users' media, feed and liked media, media,
+shortcode, search, popular, comments, likes, tags, locations, geographies; see ``_media_routes``),
+with the real envelope, field names, pagination and error bodies.
 
 Usage::
 
@@ -15,6 +17,8 @@ Usage::
     emu.demo_user_id             # private, many followers, pending requests, some blocks
     emu.celebrity_user_id        # >= 100,000 followers (EmulatorConfig.celebrity_followers)
     emu.sample_user_ids(100)     # deterministic existing ids
+    await emu.post_media("123", tags=["sunset"])  # admin API: a new media, listeners called
+    emu.on_media_created(callback)                # callback(post) for each new media
     emu.faults = FaultConfig(error_rate=0.1, seed=3)   # change faults at runtime
     emu.stats.requests["GET /users/{user_id}/relationship"]
 

@@ -43,7 +43,6 @@ when it is installed.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final
@@ -499,7 +498,10 @@ class EmulatorApp(Starlette):
 
 def build_app(emulator: Emulator) -> EmulatorApp:
     """The Starlette application for ``emulator``: every route lives under ``/v1``."""
+    from ._media_routes import MediaHandlers
+
     h = _Handlers(emulator)
+    m = MediaHandlers(h)
 
     def endpoint(
         routes: dict[str, tuple[str, Handler]],
@@ -533,14 +535,28 @@ def build_app(emulator: Emulator) -> EmulatorApp:
         Route("/_emulator/media", realtime["admin_media"], methods=any_method),
         Route("/v1/subscriptions", realtime["subscriptions"], methods=any_method),
         route("/users/search", GET=h.search),
+        route("/users/{user_id}/media/recent", GET=m.user_recent),
+        route("/users/{user_id}/media/liked", GET=m.liked),
+        route("/users/{user_id}/feed", GET=m.feed),
+        route("/media/search", GET=m.search),
+        route("/media/popular", GET=m.popular),
+        route("/media/shortcode/{shortcode}", GET=m.shortcode),
+        route("/media/{media_id}", GET=m.get_media),
+        route("/media/{media_id}/comments", GET=m.list_comments, POST=m.create_comment),
+        route("/media/{media_id}/comments/{comment_id}", DELETE=m.delete_comment),
+        route("/media/{media_id}/likes", GET=m.list_likes, POST=m.like, DELETE=m.unlike),
+        route("/tags/search", GET=m.search_tags),
+        route("/tags/{tag_name}", GET=m.get_tag),
+        route("/tags/{tag_name}/media/recent", GET=m.tag_recent),
+        route("/locations/search", GET=m.search_locations),
+        route("/locations/{location_id}", GET=m.get_location),
+        route("/locations/{location_id}/media/recent", GET=m.location_recent),
+        route("/geographies/{geo_id}/media/recent", GET=m.geo_recent),
         route("/users/{user_id}", GET=h.get_user),
         route("/users/{user_id}/follows", GET=h.follows),
         route("/users/{user_id}/followed-by", GET=h.followed_by),
         route("/users/{user_id}/requested-by", GET=h.requested_by),
         route("/users/{user_id}/relationship", GET=h.get_relationship, POST=h.post_relationship),
-        # Until the media endpoints land (then theirs replace these two lines):
-        route("/media/{media_id}", GET=functools.partial(rt.get_media, h)),
-        route("/media/{media_id}/likes", POST=functools.partial(rt.like_media, h)),
         route("/{rest:path}"),
     ]
     return EmulatorApp(routes=routes, fault_state=emulator.fault_state)

@@ -109,6 +109,11 @@ class EmulatorConfig:
 
     Faults: ``faults`` (a :class:`FaultConfig`) injects errors, drops and latency (off by
     default).
+
+    Media (api doc §3, §5): likes and comments have their own hourly buckets,
+    ``like_limit_unsigned`` / ``like_limit_signed`` and ``comment_limit_unsigned`` /
+    ``comment_limit_signed`` (signed: with ``X-Insta-Forwarded-For``); ``big_tag`` is a tag
+    carrying ``big_tag_media`` media, for long walks (0 media: none).
     """
 
     users: int = 10_000
@@ -124,6 +129,14 @@ class EmulatorConfig:
     relationship_limit_unsigned: int = 20
     relationship_limit_signed: int = 60
     rate_limit_retry_after: bool = False
+    #: Per-endpoint hourly write buckets of likes and comments (POST and DELETE; api doc §5).
+    like_limit_unsigned: int = 30
+    like_limit_signed: int = 100
+    comment_limit_unsigned: int = 15
+    comment_limit_signed: int = 60
+    #: A tag with ``big_tag_media`` media, stored as one integer (``_mediagraph``); 0: none.
+    big_tag: str = "throwback"
+    big_tag_media: int = 100_000
     faults: FaultConfig = field(default_factory=FaultConfig)
     apps: tuple[OAuthApp, ...] = (DEFAULT_APP,)
     oauth_code_ttl: float = 600.0
@@ -144,6 +157,18 @@ class EmulatorConfig:
             raise ValueError("rate_limit must be >= 1 and rate_window > 0")
         if min(self.relationship_limit_signed, self.relationship_limit_unsigned) < 1:
             raise ValueError("relationship limits must be >= 1")
+        if (
+            min(
+                self.like_limit_signed,
+                self.like_limit_unsigned,
+                self.comment_limit_signed,
+                self.comment_limit_unsigned,
+            )
+            < 1
+        ):
+            raise ValueError("like and comment limits must be >= 1")
+        if self.big_tag_media < 0 or not self.big_tag.isidentifier():
+            raise ValueError("big_tag must be a word and big_tag_media >= 0")
         if not 0.0 <= self.private_fraction <= 1.0:
             raise ValueError("private_fraction must be in [0, 1]")
         if len({app.client_id for app in self.apps}) != len(self.apps):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._auth import OAuthState, make_token
 from ._config import EmulatorConfig, EmulatorStats, FaultConfig
 from ._faults import FaultState
 from ._graph import Graph, Media
+from ._mediagraph import Geography, MediaStore, Post
 from ._ratelimit import SlidingWindowLimiter
 from ._realtime import RealtimeHub
 
@@ -46,6 +47,19 @@ class Emulator:
         signed = bool(config.client_secret)
         self.relationship_limiter = SlidingWindowLimiter(
             config.relationship_limit_signed if signed else config.relationship_limit_unsigned,
+            config.rate_window,
+            config.clock,
+        )
+        self.media = MediaStore(
+            self.graph, big_tag=config.big_tag, big_tag_media=config.big_tag_media
+        )
+        self.likes_limiter = SlidingWindowLimiter(
+            config.like_limit_signed if signed else config.like_limit_unsigned,
+            config.rate_window,
+            config.clock,
+        )
+        self.comments_limiter = SlidingWindowLimiter(
+            config.comment_limit_signed if signed else config.comment_limit_unsigned,
             config.rate_window,
             config.clock,
         )
@@ -125,3 +139,26 @@ class Emulator:
         self.limiter.reset()
         self.relationship_limiter.reset()
         self.signed_write_limiter.reset()
+        self.likes_limiter.reset()
+        self.comments_limiter.reset()
+
+    # -- media (admin API) -------------------------------------------------------------------
+
+    def on_media_created(self, callback: Callable[[Post], object]) -> Callable[[], None]:
+        """Call ``callback(post)`` whenever a media is posted (``await post_media(...)`` or
+        ``POST /_emulator/media``), once it is in the media lists and indexes. ``post.id``,
+        ``post.owner``, ``post.tags``, ``post.location`` and ``post.created_time`` say what
+        changed. Returns a function that unregisters it."""
+        return self.media.on_media_created(callback)
+
+    def add_geography(self, lat: float, lng: float, radius: float) -> str:
+        """Register a geography (what a geography subscription creates) and return its id;
+        ``GET /geographies/{id}/media/recent`` then lists the media within ``radius`` metres
+        of the point ``lat``, ``lng``."""
+        geo: Geography = self.media.add_geography(lat, lng, radius)
+        return str(geo.id)
+
+    def media_ids(self, user_id: int | str, n: int | None = None) -> list[str]:
+        """The ids of the media ``user_id`` posted, newest first (at most ``n``)."""
+        posts = self.media.posts_of(int(user_id))
+        return [p.id for p in (posts if n is None else posts[:n])]

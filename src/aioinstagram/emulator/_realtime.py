@@ -253,6 +253,8 @@ class RealtimeHub:
         sub_id = str(next(self._ids))
         if obj == "geography":
             object_id = sub_id  # the geography id used with /geographies/{id}/media/recent
+            if lat is not None and lng is not None and radius is not None:
+                self.emu.media.add_geography(lat, lng, radius, geo_id=int(sub_id))
         sub = Subscription(sub_id, client_id, obj, object_id, callback_url, lat, lng, radius)
         self.subscriptions[sub_id] = sub
         return sub.as_dict()
@@ -316,6 +318,7 @@ class RealtimeHub:
         )
         loc = None if location_id is None else str(location_id)
         self.posted[media.id] = PostedMedia(media, loc, lat, lng)
+        self.emu.media.adopt(media, location_id=loc, lat=lat, lng=lng)  # into the media lists
         self.media_created(media, location_id=loc, lat=lat, lng=lng)
         return media
 
