@@ -21,6 +21,8 @@ from clients import TOKEN_ENV, Meter, Spec
 
 #: (scenario, client) -> "module:function" under benchmarks/clients/.
 CLIENTS: dict[tuple[str, str], str] = {
+    ("lookup", "raw-asyncio"): "clients.baselines:raw_asyncio",
+    ("lookup", "fast-backend"): "clients.baselines:fast_backend",
     ("lookup", "aiohttp-raw"): "clients.baselines:aiohttp_raw",
     ("lookup", "httpx-raw"): "clients.baselines:httpx_raw",
     ("lookup", "httpx-h2c-raw"): "clients.baselines:httpx_h2c_raw",

@@ -36,15 +36,17 @@ RESULTS = BENCH_DIR / "RESULTS.md"
 #: redacted from anything they write; never printed.
 TOKEN = "dummybenchtoken7f3a"
 TOKEN_ENV = "AIOINSTAGRAM_BENCH_TOKEN"
-#: What --transports accepts: the library's built-in transports, and "h2c" (the library on a
-#: given ``httpx.AsyncClient(http1=False, http2=True)``, against the server's h2c listener).
-KNOWN_TRANSPORTS = ("native", "aiohttp", "httpcore", "http2", "h2c")
-TRANSPORTS = ("native", "aiohttp", "httpcore", "http2", "h2c")  # the default selection
+#: What --transports accepts: the library's built-in transports, "aiohttp-own" (the aiohttp
+#: adapter the library used to keep, clients/_own_aiohttp_transport.py, measured against
+#: httpx-aiohttp) and "h2c" (the library on a given ``httpx.AsyncClient(http1=False,
+#: http2=True)``, against the server's h2c listener).
+KNOWN_TRANSPORTS = ("httpx", "fast", "aiohttp", "aiohttp-own", "http2", "h2c")
+TRANSPORTS = ("httpx", "fast", "aiohttp", "aiohttp-own")  # the default selection
 SCENARIOS = ("lookup-c1", "lookup-c16", "lookup-c64", "walk-100k", "structure-100", "ratelimit-3L")
 #: Clients built on httpcore run the concurrent lookups with fewer requests (it is ~10x slower
 #: than aiohttp there; a rate needs no 20,000 requests to be steady, and the run stays short).
 SLOW_CLIENTS = frozenset(
-    {"httpx-raw", "httpx-h2c-raw", "library[httpcore]", "library[http2]", "library[h2c]"}
+    {"httpx-raw", "httpx-h2c-raw", "library[httpx]", "library[http2]", "library[h2c]"}
 )
 #: The rows that talk HTTP/2 with prior knowledge to the server's h2c listener.
 H2C_CLIENTS = frozenset({"httpx-h2c-raw", "library[h2c]"})
@@ -90,7 +92,7 @@ class Config:
 @dataclass
 class Job:
     scenario: str  # e.g. "lookup-c64"
-    client: str  # row label, e.g. "aiohttp-raw", "library[native]"
+    client: str  # row label, e.g. "aiohttp-raw", "library[fast]"
     spec: dict[str, Any]
     server: str | None  # "main", "ratelimit" or None
     needs_library: str | None = None  # "client" or "models": what must import
@@ -105,7 +107,9 @@ class Job:
 
 def lookup_jobs(cfg: Config, scenario: str, c: int) -> list[Job]:
     jobs = []
-    clients = ["aiohttp-raw", "httpx-raw"]
+    clients = ["raw-asyncio", "aiohttp-raw", "httpx-raw"]
+    if "fast" in cfg.transports:
+        clients.append("fast-backend")  # the fast transport alone, without the library
     if "h2c" in cfg.transports:
         clients.append("httpx-h2c-raw")
     clients += [f"library[{t}]" for t in cfg.transports]
@@ -687,7 +691,39 @@ def targets(jobs: Sequence[Job], cfg: Config) -> list[Target]:
         r = m["wall"] / ideal_seconds(cfg)
         return r, r <= 1.05 and m["server_429"] == 0 and not m["errors"] and not m["timed_out"]
 
+    def over(
+        scenario: str, base: str, key: str, goal: float, more: bool
+    ) -> Callable[[str], tuple[float, bool] | str]:
+        def measure(t: str) -> tuple[float, bool] | str:
+            p = pair(scenario, base, t)
+            if isinstance(p, str):
+                return p
+            r = p[0][key] / p[1][key]
+            return r, (r >= goal if more else r <= goal)
+
+        return measure
+
     return [
+        Target(
+            "Default (httpx): CPU/lookup c=1 ÷ httpx-raw c=1",
+            "≤ 1.15x",
+            over("lookup-c1", "httpx-raw", "cpu_us", 1.15, False),
+        ),
+        Target(
+            "Default (httpx): get_many c=64 req/s ÷ httpx-raw c=64",
+            "≥ 1.00x",
+            over("lookup-c64", "httpx-raw", "rate", 1.0, True),
+        ),
+        Target(
+            "Fast: get_many c=64 req/s ÷ aiohttp-raw c=64",
+            "≥ 2.00x",
+            over("lookup-c64", "aiohttp-raw", "rate", 2.0, True),
+        ),
+        Target(
+            "Fast: get_many c=64 req/s ÷ raw-asyncio c=64 (no parsing)",
+            "≥ 0.70x",
+            over("lookup-c64", "raw-asyncio", "rate", 0.7, True),
+        ),
         Target("Bulk: get_many c=64 req/s ÷ aiohttp-raw c=64", "≥ 1.00x", bulk),
         Target("Per request: CPU/lookup c=1 ÷ aiohttp-raw c=1", "≤ 1.30x", cpu),
         Target(

@@ -1,4 +1,5 @@
-"""The baselines: raw aiohttp, bare httpx (HTTP/1.1 and h2c), and a bare JSON pagination loop."""
+"""The baselines: a raw asyncio keep-alive client that parses nothing (the physical floor), raw
+aiohttp, bare httpx (HTTP/1.1 and h2c), and a bare JSON pagination loop."""
 
 from __future__ import annotations
 
@@ -28,6 +29,102 @@ async def run_workers(
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return failures
+
+
+class _RawConnection(asyncio.Protocol):
+    """One keep-alive connection: writes a request, waits for ``Content-Length`` bytes after
+    the blank line. No HTTP parsing beyond finding those two things (the server always sends
+    ``Content-Length``); it decodes nothing."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buf = bytearray()
+        self.waiter: asyncio.Future[bool] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        buf = self.buf
+        buf += data
+        end = buf.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        at = buf.find(b"ength: ", 0, end)  # Content-Length / content-length
+        length = int(buf[at + 7 : buf.find(b"\r\n", at)]) if at >= 0 else 0
+        if len(buf) >= end + 4 + length:
+            ok = buf[9:12] == b"200"
+            del buf[: end + 4 + length]
+            if self.waiter is not None and not self.waiter.done():
+                self.waiter.set_result(ok)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(False)
+
+    async def get(self, data: bytes) -> bool:
+        assert self.transport is not None
+        self.waiter = asyncio.get_running_loop().create_future()
+        self.transport.write(data)
+        return await self.waiter
+
+
+async def raw_asyncio(spec: Spec, meter: Meter) -> None:
+    """``c`` raw keep-alive connections (asyncio.Protocol), one request in flight on each."""
+    from urllib.parse import urlsplit
+
+    c = spec["concurrency"]
+    parts = urlsplit(spec["base_url"])
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    loop = asyncio.get_running_loop()
+    conns = [(await loop.create_connection(_RawConnection, host, port))[1] for _ in range(c)]
+    free: asyncio.Queue[_RawConnection] = asyncio.Queue()
+    for conn in conns:
+        free.put_nowait(conn)
+    head = f" HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: application/json\r\n\r\n".encode()
+
+    async def fetch(url: str) -> bool:
+        conn = await free.get()
+        try:
+            target = url.split(parts.netloc, 1)[1]
+            return await conn.get(b"GET " + target.encode() + head)
+        finally:
+            free.put_nowait(conn)
+
+    warm = relationship_urls(spec, lookup_ids(spec["warmup"], offset=10_000_000))
+    urls = relationship_urls(spec, lookup_ids(spec["requests"]))
+    await run_workers(warm, c, fetch)
+    meter.start()
+    errors = await run_workers(urls, c, fetch)
+    meter.stop(requests=len(urls), errors=errors)
+    for conn in conns:
+        if conn.transport is not None:
+            conn.transport.close()
+
+
+async def fast_backend(spec: Spec, meter: Meter) -> None:
+    """The library's fast backend alone (``FastBackend.send``: serialize, pool, httptools, the
+    header dict), reading the bytes: the transport's share of ``library[fast]``."""
+    from aioinstagram._transports import DEFAULT_HEADERS
+    from aioinstagram._transports.fast import FastBackend
+
+    c = spec["concurrency"]
+    backend = FastBackend(base_url=spec["base_url"], max_connections=c, timeout=10.0)
+    headers = list(DEFAULT_HEADERS)
+
+    async def fetch(url: str) -> bool:
+        status, _, _ = await backend.send("GET", url, headers, None, timeout=None)
+        return status == 200
+
+    warm = relationship_urls(spec, lookup_ids(spec["warmup"], offset=10_000_000))
+    urls = relationship_urls(spec, lookup_ids(spec["requests"]))
+    try:
+        await run_workers(warm, c, fetch)
+        meter.start()
+        errors = await run_workers(urls, c, fetch)
+        meter.stop(requests=len(urls), errors=errors)
+    finally:
+        await backend.aclose()
 
 
 async def aiohttp_raw(spec: Spec, meter: Meter) -> None:

@@ -43,6 +43,13 @@ async def open_client(spec: Spec, **extra: Any) -> AsyncIterator[tuple[Any, Prot
     c = spec.get("concurrency", 1)
     kwargs: dict[str, Any] = {"access_token": spec["token"], "base_url": spec["base_url"]}
     kwargs.update(extra)
+    if spec["transport"] == "aiohttp-own":
+        from clients._own_aiohttp_transport import AiohttpTransport
+
+        kwargs.update(transport=AiohttpTransport(max_connections=c), max_connections=c)
+        async with InstagramClient(**kwargs) as client:
+            yield client, ProtocolCheck()
+        return
     if spec["transport"] != "h2c":
         kwargs.update(transport=spec["transport"], max_connections=c)
         async with InstagramClient(**kwargs) as client:

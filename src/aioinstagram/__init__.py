@@ -85,6 +85,7 @@ from ._realtime import (
 )
 from ._resources.oembed import OEmbed, shortcode_from_url
 from ._resources.subscriptions import Subscription
+from ._transports import TransportName
 
 __version__ = "0.1.0"
 
@@ -142,6 +143,7 @@ __all__ = [
     "Tag",
     "TokenRequiredError",
     "TransportError",
+    "TransportName",
     "Update",
     "UpdateData",
     "User",

@@ -25,7 +25,13 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["CLIENT_ID_TABLE", "accepts_client_id", "token_required_message"]
+__all__ = ["CLIENT_ID_TABLE", "SCOPES", "accepts_client_id", "token_required_message"]
+
+#: Every scope the API knew (api doc section 1, "Scopes"); ``basic`` is granted by default.
+#: Shared by the client (``_oauth``) and the emulator (``emulator/_auth``).
+SCOPES: Final = frozenset(
+    {"basic", "public_content", "follower_list", "comments", "relationships", "likes"}
+)
 
 #: (method or "*", path regex, accepts a client_id alone)
 CLIENT_ID_TABLE: Final[tuple[tuple[str, re.Pattern[str], bool], ...]] = (

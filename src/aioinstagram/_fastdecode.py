@@ -144,8 +144,11 @@ if msgspec is not None:
 # of the media models that ``_row_type`` refuses: ``created_time`` (Unix seconds as a string
 # or number: read by the converter's own hook, so both paths agree to the microsecond),
 # floats, open enums (the converter's hook), ``tuple[X, ...]`` (JSON arrays), attribution
-# (any JSON object) and the JSON key ``from`` of ``Comment.from_user``. Each model gets a
-# builder generated once (plain positional calls of its layout twin, no per-field dispatch).
+# (any JSON object) and the JSON key ``from`` of ``Comment.from_user``. A page's items are
+# built by ONE generated function (``_Gen``): every nested model inline through its layout
+# twin, with no call, ``__init__`` frame or per-field dispatch per object.
+# Measured (benchmarks/RESULTS.md, media): the rows cost about what msgspec's own structs do;
+# the rest is the Python build of ~280 objects and 77 datetimes.
 
 
 def _media_row_type(hint: Any) -> Any:
@@ -164,7 +167,10 @@ def _media_row_type(hint: Any) -> Any:
     if isinstance(hint, type) and issubclass(hint, OpenEnum):
         return str
     if typing.get_origin(hint) is tuple and len(args) == 2 and args[1] is Ellipsis:
-        return list[_media_row_type(args[0])]  # type: ignore[misc]
+        item = _media_row_type(args[0])
+        if item in _SCALARS:  # msgspec builds the tuple itself (tags)
+            return tuple[item, ...]  # type: ignore[valid-type]
+        return list[item]  # type: ignore[valid-type]
     if typing.get_origin(hint) in (dict, typing.get_origin(typing.Mapping[str, Any])):
         return dict[str, Any]
     if attrs.has(hint):
@@ -188,69 +194,134 @@ def _media_row_struct(model: Any) -> Any:
     return msgspec.defstruct(f"_{model.__name__}MediaRow", fields, gc=False)
 
 
-def _expr(hint: Any, value: str, env: dict[str, Any]) -> str:
-    """A Python expression turning row value ``value`` into the model's value for ``hint``."""
-    import datetime as dt
+class _Gen:
+    """Generates the one-pass builder of a page's items: every nested model is built inline
+    (no call per object) through its layout twin, allocated bare, its slots stored directly
+    (no ``__init__`` frame), then given the frozen model's class."""
 
-    from ._converter import _structure_float
-    from ._models import OpenEnum
+    def __init__(self) -> None:
+        self.env: dict[str, Any] = {}
+        self.lines: list[str] = []
+        self.n = 0
 
-    args = typing.get_args(hint)
-    if isinstance(hint, types.UnionType) and len(args) == 2 and type(None) in args:
-        (inner,) = (a for a in args if a is not type(None))
-        inner_expr = _expr(inner, value, env)
-        return value if inner_expr == value else f"(None if {value} is None else {inner_expr})"
-    if hint in _SCALARS or hint is typing.Any:
-        return value
-    if hint is float:
-        env["_float"] = _structure_float
-        return f"({value} if type({value}) is float else _float({value}, None))"
-    if hint is dt.datetime:
-        # The converter's hook, inlined for the types the row admits (str, int, float; bool
-        # is refused by msgspec): ``float(value)`` then an aware UTC datetime. A string that
-        # is not a number raises ValueError there too, and the page is declined.
-        env["_fromts"] = dt.datetime.fromtimestamp
-        env["_utc"] = dt.timezone.utc
-        return f"_fromts(float({value}), _utc)"
-    if isinstance(hint, type) and issubclass(hint, OpenEnum):
+    def var(self) -> str:
+        self.n += 1
+        return f"t{self.n}"
+
+    def emit(self, depth: int, line: str) -> None:
+        self.lines.append("    " * depth + line)
+
+    def value(self, hint: Any, v: str, depth: int) -> None:
+        """Emit statements turning row value ``v`` (a local) into the model's value, in place."""
+        import datetime as dt
+
         from ._converter import _structure_open_enum
+        from ._models import OpenEnum
 
-        name = f"_enum_{hint.__name__}"
-        env[name] = hint._value2member_map_
-        env[f"{name}_cls"] = hint
-        env["_open_enum"] = _structure_open_enum
-        return f"({name}.get({value}) or _open_enum({value}, {name}_cls))"
-    if typing.get_origin(hint) is tuple:
-        item = _expr(args[0], "_x", env)
-        return f"tuple({value})" if item == "_x" else f"tuple([{item} for _x in {value}])"
-    if typing.get_origin(hint) in (dict, typing.get_origin(typing.Mapping[str, Any])):
-        return value
-    if attrs.has(hint):
-        env[f"_build_{hint.__name__}"] = _media_builder(hint)
-        return f"_build_{hint.__name__}({value})"
-    raise TypeError(f"no fast building for {hint!r}")  # pragma: no cover - rows refuse first
+        args = typing.get_args(hint)
+        if isinstance(hint, types.UnionType) and len(args) == 2 and type(None) in args:
+            (inner,) = (a for a in args if a is not type(None))
+            if self.trivial(inner):
+                return
+            self.emit(depth, f"if {v} is not None:")
+            self.value(inner, v, depth + 1)
+            return
+        if self.trivial(hint):
+            return
+        if hint is dt.datetime:
+            # The converter's hook, inlined for the types the row admits (str, int, float;
+            # bool is refused by msgspec): ``float(value)`` then an aware UTC datetime. A
+            # string that is not a number raises ValueError there too: the page is declined.
+            self.env["_fromts"] = dt.datetime.fromtimestamp
+            self.env["_utc"] = dt.timezone.utc
+            self.emit(depth, f"{v} = _fromts(float({v}), _utc)")
+        elif isinstance(hint, type) and issubclass(hint, OpenEnum):
+            name = f"_enum_{hint.__name__}"
+            self.env[name] = hint._value2member_map_
+            self.env[f"{name}_cls"] = hint
+            self.env["_open_enum"] = _structure_open_enum
+            self.emit(depth, f"{v} = {name}.get({v}) or _open_enum({v}, {name}_cls)")
+        elif typing.get_origin(hint) is tuple:
+            acc, item = self.var(), self.var()
+            self.emit(depth, f"{acc} = []")
+            self.emit(depth, f"for {item} in {v}:")
+            self.value(args[0], item, depth + 1)
+            self.emit(depth + 1, f"{acc}.append({item})")
+            self.emit(depth, f"{v} = tuple({acc})")
+        elif attrs.has(hint):
+            self.model(hint, v, depth)
+        else:  # pragma: no cover - the rows refuse first
+            raise TypeError(f"no fast building for {hint!r}")
+
+    @staticmethod
+    def trivial(hint: Any) -> bool:
+        """Row values already the model's: scalars; floats (msgspec's ``float`` takes JSON
+        integers as floats, what ``_converter._structure_float`` does); tuples of scalars
+        (decoded as tuples); objects kept as sent."""
+        args = typing.get_args(hint)
+        if isinstance(hint, types.UnionType) and len(args) == 2 and type(None) in args:
+            (inner,) = (a for a in args if a is not type(None))
+            return _Gen.trivial(inner)
+        if typing.get_origin(hint) is tuple:
+            return args[0] in _SCALARS
+        return (
+            hint in _SCALARS
+            or hint is float
+            or hint is typing.Any
+            or (typing.get_origin(hint) in (dict, typing.get_origin(typing.Mapping[str, Any])))
+        )
+
+    def model(self, model: Any, v: str, depth: int) -> None:
+        """Emit statements replacing the row in ``v`` by the built ``model``. (Sharing equal
+        users within a page was measured: no faster than building each, so it is not done.)"""
+        self.construct(model, v, depth)
+
+    def construct(self, model: Any, v: str, depth: int) -> None:
+        """A twin allocated bare and its slots stored one by one (no ``__init__`` frame), then
+        made the frozen model; a model without a twin (UserCounts) is called."""
+        hints = typing.get_type_hints(model)
+        name = model.__name__
+        try:
+            twin: Any = twin_of(model)
+        except TypeError:
+            twin = None
+        fields = attrs.fields(model)
+        values = []
+        for f in fields:
+            if self.trivial(hints[f.name]):
+                values.append(f"{v}.{f.name}")
+                continue
+            fv = self.var()
+            self.emit(depth, f"{fv} = {v}.{f.name}")
+            self.value(hints[f.name], fv, depth)
+            values.append(fv)
+        self.env[f"_model_{name}"] = model
+        if twin is None:
+            self.emit(depth, f"{v} = _model_{name}({', '.join(values)})")
+            return
+        self.env[f"_twin_{name}"] = twin
+        self.env["_new"] = object.__new__
+        obj = self.var()
+        self.emit(depth, f"{obj} = _new(_twin_{name})")
+        for f, value in zip(fields, values, strict=True):
+            self.emit(depth, f"{obj}.{f.name} = {value}")
+        self.emit(depth, f"{obj}.__class__ = _model_{name}")
+        self.emit(depth, f"{v} = {obj}")
 
 
 @functools.cache
-def _media_builder(model: Any) -> Callable[[Any], Any]:
-    """``build(row) -> model``: generated code calling the layout twin positionally."""
-    hints = typing.get_type_hints(model)
-    try:
-        twin: Any = twin_of(model)
-    except TypeError:  # a model with a weakref slot (UserCounts): its own __init__
-        twin = None
-    env: dict[str, Any] = {"_twin": twin or model, "_model": model}
-    lines = ["def build(r):"]
-    args = []
-    for i, f in enumerate(attrs.fields(model)):
-        lines.append(f"    v{i} = r.{f.name}")
-        args.append(_expr(hints[f.name], f"v{i}", env))
-    lines.append(f"    o = _twin({', '.join(args)})")
-    if twin is not None:
-        lines.append("    o.__class__ = _model")
-    lines.append("    return o")
-    exec("\n".join(lines), env)  # code generated from the model's own fields
-    built: Callable[[Any], Any] = env["build"]
+def _media_builder(model: Any) -> Callable[[list[Any]], list[Any]]:
+    """``build(rows) -> [model, ...]``: generated code building each row's whole tree in one
+    pass (see :class:`_Gen`)."""
+    gen = _Gen()
+    gen.emit(0, "def build(rows):")
+    gen.emit(1, "out = []")
+    gen.emit(1, "for r in rows:")
+    gen.model(model, "r", 2)
+    gen.emit(2, "out.append(r)")
+    gen.emit(1, "return out")
+    exec("\n".join(gen.lines), gen.env)  # code generated from the models' own fields
+    built: Callable[[list[Any]], list[Any]] = gen.env["build"]
     return built
 
 
@@ -282,7 +353,7 @@ if msgspec is not None:
             if type(code) is not int or code != 200 or page.paging is not msgspec.UNSET:  # type: ignore[attr-defined]
                 return None
             try:
-                items = [build(row) for row in page.data]  # type: ignore[attr-defined]
+                items = build(page.data)  # type: ignore[attr-defined]
             except (TypeError, ValueError, OverflowError, OSError):
                 return None  # a value the converter refuses too (a bad timestamp, ...)
             return Envelope(meta, items, {} if pagination is None else pagination, structured=True)

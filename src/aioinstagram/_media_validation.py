@@ -113,29 +113,42 @@ def validate_tag_name(name: object) -> str:
     return bare
 
 
+#: Hosts whose post URLs name a media (api doc §8), and the emulator's own media links.
+_POST_HOSTS: Final = frozenset(
+    {
+        "instagram.com",
+        "www.instagram.com",
+        "instagr.am",
+        "www.instagr.am",
+        "instagram.emulator.invalid",  # the emulator's ``Media.link`` host
+    }
+)
+
+
 def validate_shortcode(shortcode: object) -> str:
-    """A shortcode (``D``, ``os1NQjxtvF``) or a post URL (``https://instagram.com/p/D/``)."""
-    if not isinstance(shortcode, str):
-        raise InvalidArgumentError(f"shortcode must be a string, not {shortcode!r}")
+    """The shortcode of ``D``, ``os1NQjxtvF`` or a post URL (``https://instagram.com/p/D/``,
+    ``instagr.am/p/D``, ``/tv/D``, the emulator's media links). InvalidArgumentError for
+    anything else, another host included: the one rule of ``media.get_by_shortcode``,
+    ``client.oembed`` and :func:`aioinstagram.shortcode_from_url`."""
+    if not isinstance(shortcode, str) or not shortcode.strip():
+        raise InvalidArgumentError(f"expected a shortcode or a post URL, not {shortcode!r}")
     text = shortcode.strip()
-    if "/" in text:
-        # Only the shortcode is taken from a URL (no request goes to its host), so any host
-        # is accepted: instagram.com, instagr.am, or an emulator's link.
-        try:
-            parts = urlsplit(text if "://" in text else "https://" + text)
-            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
-        except ValueError:
-            ok = False
-        segments = [s for s in parts.path.split("/") if s] if ok else []
-        if len(segments) != 2 or segments[0] not in ("p", "tv"):
-            raise InvalidArgumentError(
-                f"expected a shortcode or a post URL such as https://instagram.com/p/D/, "
-                f"not {shortcode!r}"
-            )
-        text = segments[1]
-    if not _SHORTCODE_RE.match(text):
+    if _SHORTCODE_RE.match(text):
+        return text
+    if "/" not in text:
         raise InvalidArgumentError(f"invalid shortcode {shortcode!r}")
-    return text
+    try:
+        parts = urlsplit(text if "://" in text else "https://" + text)
+        ok = parts.scheme in ("http", "https") and parts.port is None
+        host = (parts.hostname or "").lower() if ok else ""
+    except ValueError:  # an invalid port
+        host = ""
+    segments = [s for s in parts.path.split("/") if s] if host in _POST_HOSTS else []
+    if len(segments) == 2 and segments[0] in ("p", "tv") and _SHORTCODE_RE.match(segments[1]):
+        return segments[1]
+    raise InvalidArgumentError(
+        f"expected a shortcode or a post URL such as https://instagram.com/p/D/, not {shortcode!r}"
+    )
 
 
 def _number(value: object, what: str) -> float:

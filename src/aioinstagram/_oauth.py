@@ -35,6 +35,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import attrs
 import httpx
 
+from ._access import SCOPES
 from ._converter import structure
 from ._errors import (
     AccessDeniedError,
@@ -64,10 +65,6 @@ __all__ = [
 #: Where ``/oauth/authorize/`` and ``/oauth/access_token`` live (outside ``/v1``).
 OAUTH_BASE_URL: Final = "https://api.instagram.com"
 
-#: Every scope the API knew (api doc section 1, "Scopes"); ``basic`` is granted by default.
-SCOPES: Final = frozenset(
-    {"basic", "public_content", "follower_list", "comments", "relationships", "likes"}
-)
 
 ResponseType = Literal["code", "token"]
 

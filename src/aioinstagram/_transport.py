@@ -1,13 +1,15 @@
-"""The one module that does I/O: send a request with httpx, retry with tenacity, pace with the
-rate limiter.
+"""The requester: send a request through a backend, retry with tenacity, pace with the rate
+limiter. (Named so as not to collide with ``_transports/``, the backends, or ``transport=``.)
 
 Theory of operation
 -------------------
-``Transport.send(spec)`` makes one attempt inline (the fast path: a successful call pays for no
+``Requester.send(spec)`` makes one attempt inline (the fast path: a successful call pays for no
 retry machinery). An attempt:
 
 1. takes a rate-limit slot (``RateLimiter.acquire``: may wait, or raise in "raise" mode);
-2. sends with httpx and maps httpx's exceptions to a :class:`~._protocol.Failure`
+2. sends through the backend (``_transports._base.Backend``: method, URL, headers, body in;
+   status, headers, body out) and maps the backend's exceptions with the one mapper,
+   ``_transports._base.map_exception``, to our error and a :class:`~._protocol.Failure`
    (connect error, pool timeout, other timeouts, dropped connections);
 3. records the ``X-Ratelimit-*`` headers and reads the body with ``_protocol.read_response``
    (first offering a 200 body to the ``_fastdecode`` decoder for the caller's ``data_type``);
@@ -27,9 +29,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterable, Mapping
-from typing import Any
-from urllib.parse import urlencode, urlsplit
+from collections.abc import Awaitable, Iterable, Mapping
+from typing import Any, Final
 
 import attrs
 import httpx
@@ -41,9 +42,7 @@ from ._errors import (
     InstagramError,
     OutcomeUnknownError,
     RateLimitError,
-    RequestTimeoutError,
     ServerError,
-    TransportError,
 )
 from ._fastdecode import FastDecoder, fast_decoder
 from ._logging import logger as _root_logger
@@ -63,14 +62,20 @@ from ._protocol import (
     resolve_next_url,
 )
 from ._ratelimit import RateLimiter
-from ._transports.native import NativeTransport
+from ._transports._base import (
+    DEFAULT_HEADERS,
+    REQUEST_HEADERS,
+    Backend,
+    RawResponse,
+    map_exception,
+)
 
-__all__ = ["RetryPolicy", "Transport"]
+__all__ = ["Requester", "RetryPolicy"]
 
 logger = _root_logger.getChild("transport")
 
-_FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
-_USER_AGENT = "aioinstagram"
+_GET_HEADERS: Final = REQUEST_HEADERS
+_FORM_HEADERS: Final = [*DEFAULT_HEADERS, ("Content-Type", "application/x-www-form-urlencoded")]
 
 
 @attrs.frozen(slots=True)
@@ -97,45 +102,28 @@ class _Retryable(Exception):
         self.retry_after = retry_after  # a Retry-After the server sent with a 5xx
 
 
-def _failure_of(exc: httpx.TransportError) -> Failure:
-    if isinstance(exc, httpx.PoolTimeout):
-        return Failure.POOL_TIMEOUT
-    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
-        return Failure.CONNECT
-    if isinstance(exc, httpx.TimeoutException):
-        return Failure.TIMEOUT
-    return Failure.PROTOCOL
+class Requester:
+    """Requests with retries and rate limiting, over one :class:`~._transports._base.Backend`
+    (closed with the requester)."""
 
-
-class Transport:
     def __init__(
         self,
         *,
         base_url: str,
         credentials: Credentials,
-        http_client: httpx.AsyncClient,
-        owns_http_client: bool,
+        backend: Backend,
         limiter: RateLimiter,
         policy: RetryPolicy,
         timeout: Any = httpx.USE_CLIENT_DEFAULT,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
-        self.http = http_client
+        self.backend = backend
         self.limiter = limiter
         self.policy = policy
-        self._owns_http_client = owns_http_client
         self._timeout = timeout
         self._closed = False
         self._random = random.Random()
-        # The fast path: when the client built its own NativeTransport, requests skip
-        # httpx.AsyncClient / Request / Response and go to the pool as bytes.
-        native = getattr(http_client, "_transport", None) if owns_http_client else None
-        self._fast = (
-            _NativeFastPath(native, self.base_url, http_client.timeout)
-            if isinstance(native, NativeTransport) and _NativeFastPath.supports(self.base_url)
-            else None
-        )
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -147,8 +135,7 @@ class Transport:
         if self._closed:
             return
         self._closed = True
-        if self._owns_http_client:
-            await self.http.aclose()
+        await self.backend.aclose()
 
     # -- public entry points ------------------------------------------------------------------
 
@@ -174,6 +161,19 @@ class Transport:
         path, params = resolve_next_url(next_url, self.base_url)
         return await self.request("GET", path, params, data_type=data_type)
 
+    async def send_plain(self, method: str, url: str, description: str) -> RawResponse:
+        """One request to an absolute URL outside the API's envelope (oEmbed): no credentials,
+        no retries, no rate limit; the backend's errors mapped as for any call."""
+        if self._closed:
+            raise ClientClosedError("the client is closed; create a new InstagramClient")
+        try:
+            return await self.backend.send(method, url, _GET_HEADERS, None, timeout=self._timeout)
+        except BaseException as exc:
+            mapped = map_exception(exc, description)
+            if mapped is None:
+                raise
+            raise mapped[1] from exc
+
     async def send(self, spec: RequestSpec, *, data_type: Any = None) -> Envelope:
         if self._closed:
             raise ClientClosedError("the client is closed; create a new InstagramClient")
@@ -190,19 +190,17 @@ class Transport:
         await limiter.acquire(spec.description)
         try:
             status, headers, body = await self._send_once(spec)
-        except httpx.TransportError as exc:
-            failure = _failure_of(exc)
+        except BaseException as exc:
+            mapped = map_exception(exc, spec.description)
+            if mapped is None:  # cancelled mid-flight (or a bug): it may have reached the server
+                limiter.release(reached_server=True)
+                raise
+            failure, error = mapped
+            if failure is None:  # the request cannot be sent: nothing to retry
+                limiter.release(reached_server=False)
+                raise error from exc
             limiter.release(reached_server=failure is not Failure.CONNECT)
-            cls = RequestTimeoutError if isinstance(exc, httpx.TimeoutException) else TransportError
-            error = cls(
-                f"{spec.description}: {type(exc).__name__}: {_describe(exc)}",
-                request=spec.description,
-            )
-            error.__cause__ = exc
             raise self._fail(spec, failure, error) from exc
-        except BaseException:  # cancelled mid-flight: it may have reached the server
-            limiter.release(reached_server=True)
-            raise
         limiter.release(
             reached_server=True,
             budget=parse_rate_limit(headers),
@@ -227,32 +225,16 @@ class Transport:
         limiter.on_success()
         return envelope
 
-    async def _send_once(self, spec: RequestSpec) -> tuple[int, Mapping[str, str], bytes]:
-        fast = self._fast
-        if fast is not None:
-            return await fast.send(spec)
-        response = await self._send_httpx(spec)
-        return response.status_code, response.headers, response.content
-
-    async def _send_httpx(self, spec: RequestSpec) -> httpx.Response:
+    def _send_once(self, spec: RequestSpec) -> Awaitable[RawResponse]:
+        url = self.base_url + spec.path
+        if spec.query:
+            url += "?" + encode_query(spec.query)
         if spec.form is not None:
-            request = self.http.build_request(
-                spec.method,
-                self.base_url + spec.path,
-                params=spec.query or None,
-                content=urlencode(spec.form).encode(),
-                headers={**_FORM_HEADERS, **dict(spec.headers)},
-                timeout=self._timeout,
-            )
-        else:
-            request = self.http.build_request(
-                spec.method,
-                self.base_url + spec.path,
-                params=spec.query,
-                headers=dict(spec.headers) or None,
-                timeout=self._timeout,
-            )
-        return await self.http.send(request)
+            body = encode_query(spec.form).encode("ascii")
+            form = [*_FORM_HEADERS, *spec.headers] if spec.headers else _FORM_HEADERS
+            return self.backend.send(spec.method, url, form, body, timeout=self._timeout)
+        get = [*_GET_HEADERS, *spec.headers] if spec.headers else _GET_HEADERS
+        return self.backend.send(spec.method, url, get, None, timeout=self._timeout)
 
     def _fail(
         self,
@@ -334,66 +316,3 @@ class Transport:
         except _Retryable as last:  # retries spent (ambiguous writes never got here: _fail)
             raise last.error from last.error.__cause__
         raise AssertionError("unreachable")  # pragma: no cover
-
-
-class _NativeFastPath:
-    """Requests serialized here and sent with ``NativeTransport.exchange``: the same bytes
-    httpx would send (request line, Host, Accept, User-Agent, and for a POST the form body with
-    its Content-Type and Content-Length), minus httpx's per-request object churn."""
-
-    __slots__ = ("_head", "_native", "_origin", "_prefix", "_timeouts")
-
-    def __init__(self, native: NativeTransport, base_url: str, timeout: httpx.Timeout) -> None:
-        parts = urlsplit(base_url)
-        assert parts.hostname is not None
-        self._native = native
-        self._origin = native.origin_for(parts.scheme, parts.hostname, parts.port)
-        self._prefix = parts.path.rstrip("/")
-        host = parts.netloc.rsplit("@", 1)[-1]
-        self._head = (
-            f" HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\n"
-            f"User-Agent: {_USER_AGENT}\r\n"
-        ).encode("ascii")
-        self._timeouts = timeout.as_dict()
-
-    @staticmethod
-    def supports(base_url: str) -> bool:
-        parts = urlsplit(base_url)
-        return (
-            parts.scheme in ("http", "https")
-            and bool(parts.hostname)
-            and (parts.netloc.isascii() and "@" not in parts.netloc)
-        )
-
-    async def send(self, spec: RequestSpec) -> tuple[int, Mapping[str, str], bytes]:
-        target = self._prefix + spec.path
-        if spec.query:
-            target += "?" + encode_query(spec.query)
-        line = spec.method.encode("ascii") + b" " + target.encode("ascii") + self._head
-        for name, value in spec.headers:  # e.g. X-Insta-Forwarded-For (ASCII by construction)
-            line += f"{name}: {value}\r\n".encode("ascii")
-        if spec.form is not None:
-            body = encode_query(spec.form).encode("ascii")
-            data = (
-                b"%sContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s"
-                % (
-                    line,
-                    len(body),
-                    body,
-                )
-            )
-        else:
-            data = line + b"\r\n"
-        parser = await self._native.exchange(self._origin, spec.method, data, self._timeouts)
-        headers = {
-            name.decode("latin-1").lower(): value.decode("latin-1")
-            for name, value in parser.headers
-        }
-        return parser.status_code, headers, parser.body
-
-
-def _describe(exc: BaseException) -> str:
-    """An httpx exception's message, which never carries the URL for transport errors; still
-    scrubbed by the caller's redaction in logs."""
-    text = str(exc) or type(exc).__name__
-    return text.split("?", 1)[0]

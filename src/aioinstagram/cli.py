@@ -99,7 +99,9 @@ class App:
                 text = text.replace(secret, "***")
         return " ".join(text.split()) or type(exc).__name__
 
-    def execute(self, job: Job, finish: Callable[[Status], None] | None = None) -> None:
+    def execute(
+        self, job: Job, finish: Callable[[Status], None] | None = None, *, bulk: bool = False
+    ) -> None:
         """Run ``job`` with a connected client; report errors in one line and Ctrl-C.
 
         ``finish(status)`` prints the command's closing lines (summary, resume cursor) for
@@ -116,7 +118,7 @@ class App:
         emulator = self.emulator()
 
         async def run() -> None:
-            async with connect(settings, emulator) as connection:
+            async with connect(settings, emulator, bulk=bulk) as connection:
                 await job(connection)
 
         status: Status = "done"
@@ -487,7 +489,7 @@ def relationship(app: App, user_ids: tuple[str, ...], concurrency: int) -> None:
             await jobs.show_relationships(connection.client, user_ids, out, concurrency=concurrency)
         )
 
-    app.execute(job)
+    app.execute(job, bulk=True)
     for user_id, error in failures:
         app.say(f"error: {user_id}: {app.describe(error)}")
     if failures:
@@ -529,7 +531,7 @@ def lookup(app: App, file: IO[str], concurrency: int, no_progress: bool, no_summ
         if status == "interrupted":
             app.say(f"interrupted after {stats.done:,} of {len(ids):,} lookups")
 
-    app.execute(job, finish)
+    app.execute(job, finish, bulk=True)
 
 
 # -- changes ----------------------------------------------------------------------------------

@@ -78,3 +78,11 @@ def test_bad_arguments_are_one_line_usage_errors() -> None:
     assert result.stderr.strip().startswith("error: tag name")
     result = invoke(*EMU, "comments", "not-a-media", "--no-progress")
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("command", ["media", "tag", "location", "liked"])
+def test_media_walk_help_speaks_of_media(command: str) -> None:
+    result = invoke(command, "--help")
+    assert result.exit_code == 0
+    count_help = next(line for line in result.stdout.splitlines() if "--count" in line)
+    assert "Media per page" in count_help and "user" not in count_help.lower()

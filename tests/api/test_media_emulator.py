@@ -11,6 +11,7 @@ import pytest
 
 from aioinstagram import (
     Checkpoint,
+    InstagramClient,
     InvalidParametersError,
     Media,
     NotAllowedError,
@@ -134,6 +135,40 @@ async def test_like_bucket_is_separate_and_hourly(mode: str) -> None:
         with pytest.raises(RateLimitError, match="3 allowed"):
             await client.likes.like(ids[3])
         await client.media.get(ids[3])  # reads are not in the bucket
+
+
+@pytest.mark.parametrize("which", ["likes", "comments"])
+async def test_signed_writes_get_the_higher_hourly_bucket(mode: str, which: str) -> None:
+    """api doc §5: a write with a valid X-Insta-Forwarded-For counts in the signed bucket."""
+    emu = Emulator(
+        media_config(
+            like_limit_unsigned=2, like_limit_signed=4, comment_limit_unsigned=2,
+            comment_limit_signed=4,
+        )
+    )  # fmt: skip
+    ids = likeable_media(emu, 7)
+    signed = {"client_secret": "emulator-client-secret", "client_ips": "127.0.0.1"}
+
+    async def write(client: InstagramClient, mid: str) -> object:
+        if which == "likes":
+            await client.likes.like(mid)
+            return None
+        return await client.comments.create(mid, "nice")
+
+    async with connect(emu, mode, rate_limit="raise", max_retries=0, **signed) as client:
+        for mid in ids[:4]:
+            await write(client, mid)
+        with pytest.raises(RateLimitError, match="4 allowed"):
+            await write(client, ids[4])
+    async with connect(emu, mode, rate_limit="raise", max_retries=0) as plain:
+        for mid in ids[4:6]:
+            await write(plain, mid)  # the unsigned bucket is its own
+        with pytest.raises(RateLimitError, match="2 allowed"):
+            await write(plain, ids[6])
+    wrong = {"client_secret": "not-the-secret", "client_ips": "127.0.0.1"}
+    async with connect(emu, mode, rate_limit="raise", max_retries=0, **wrong) as forged:
+        with pytest.raises(RateLimitError, match="2 allowed"):  # a bad header is unsigned
+            await write(forged, ids[6])
 
 
 # -- comments ------------------------------------------------------------------------------

@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 from typing import Any, cast
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aioinstagram import Comment, InstagramError, Media
+from aioinstagram import Comment, InstagramError, Media, User
 from aioinstagram._converter import structure
 from aioinstagram._fastdecode import fast_decoder
 from aioinstagram._protocol import read_response
@@ -87,6 +88,9 @@ PATHS = [
     ("created_time",),
     ("tags",),
     ("user", "id"),
+    ("user", "full_name"),  # the same id with other fields: never shared with another user
+    ("user", "counts"),
+    ("likes", "data"),
     ("caption", "from"),
     ("caption", "created_time"),
     ("images", "thumbnail", "width"),
@@ -129,3 +133,19 @@ def test_fast_path_agrees_with_the_general_path(
     if fast is not None:
         assert not isinstance(general, InstagramError), general
         assert fast.data == general
+
+
+def test_users_with_one_id_and_other_fields_stay_apart() -> None:
+    """The one-pass builder builds each user from its own row: the same id with another field
+    is another user, as the general path has it; every model is frozen."""
+    other = {**USER, "full_name": "Someone else"}
+    doc = _set(BASE, ("likes", "data"), [USER, other, USER])
+    body = json.dumps({"meta": {"code": 200}, "data": [doc, BASE]}).encode()
+    fast, general = _outcomes(body, list[Media])
+    assert fast is not None and fast.structured
+    assert fast.data == general
+    liked = fast.data[0].likes.data
+    assert liked[0] == liked[2] == fast.data[0].user and liked[1].full_name == "Someone else"
+    assert type(liked[0]) is User and type(fast.data[0]) is Media
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        liked[0].full_name = "changed"  # type: ignore[misc]

@@ -96,6 +96,7 @@ def test_public_api() -> None:
         "DEFAULT_APP",
         "OAuthApp",
         "serve",
+        "serve_app",
     }
     emu = Emulator(users=50, seed=1, celebrity_followers=0)
     assert emu.celebrity_user_id is None

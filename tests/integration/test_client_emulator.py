@@ -52,14 +52,14 @@ async def connect(
                 access_token=token, base_url="http://emulator.invalid/v1", http_client=http, **kw
             ) as client,
         ):
-            client._transport.policy = fast
+            client._requester.policy = fast
             yield client
     else:
         async with (
             serve(emu) as base_url,
             InstagramClient(access_token=token, base_url=base_url, **kw) as client,
         ):
-            client._transport.policy = fast
+            client._requester.policy = fast
             yield client
 
 

@@ -26,6 +26,8 @@ from .helpers import MODES, client_for, small_emulator
         ("instagram.com/p/a-b_C/?taken-by=x", "a-b_C"),
         ("http://instagram.com/p/D/#comments", "D"),
         ("BXsFz", "BXsFz"),
+        ("https://instagram.com/tv/BXsFz/", "BXsFz"),
+        ("https://instagram.emulator.invalid/p/BXsFz/", "BXsFz"),  # the emulator's links
     ],
 )
 def test_shortcode_from_url(url: str, code: str) -> None:
@@ -77,6 +79,27 @@ async def test_oembed_of_posted_media() -> None:
         media = await emu.post_media(5, tags=["coffee"])
         embed = await client.oembed(f"https://instagram.com/p/{media.shortcode}/")
         assert embed.media_id == media.id and embed.title == "#coffee"
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_oembed_and_shortcode_lookups_take_a_media_link(mode: str) -> None:
+    """One rule for post URLs: ``client.oembed(media.link)`` and
+    ``media.get_by_shortcode(media.link)`` both work with what the API (or emulator) returned,
+    and both refuse another host."""
+    emu = small_emulator()
+    posted = await emu.post_media(5, tags=["coffee"])
+    async with client_for(emu, mode, access_token=emu.token("5")) as (client, _):
+        media = await client.media.get(posted.id)
+        assert media.link is not None and media.shortcode == posted.shortcode
+        embed = await client.oembed(media.link)
+        assert embed.media_id == media.id
+        assert embed.html is not None and media.link in embed.html
+        assert await client.media.get_by_shortcode(media.link) == media
+        foreign = media.link.replace("instagram.emulator.invalid", "evil.example.com")
+        with pytest.raises(InvalidArgumentError):
+            await client.oembed(foreign)
+        with pytest.raises(InvalidArgumentError):
+            await client.media.get_by_shortcode(foreign)
 
 
 @respx.mock

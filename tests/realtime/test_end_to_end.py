@@ -1,26 +1,20 @@
 """End to end over real sockets: a bot gets its token through OAuth, subscribes to the users
 who authorized its app, receives an update when one of them posts, fetches the media and likes
-it (api doc sections 1 and 7).
-
-Note: the media endpoints are not in this branch yet, so the bot fetches and likes through the
-client's transport (``client._transport.request``) instead of ``client.media.get`` /
-``client.likes.like``; the emulator answers them with its interim media routes."""
+it with ``client.media.get`` and ``client.likes.like`` (api doc sections 1, 3 and 7)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import httpx
 
 from aioinstagram import (
     InstagramClient,
+    Media,
     RealtimeReceiver,
     Update,
     exchange_code,
     new_state,
     parse_redirect,
 )
-from aioinstagram._fastdecode import structure_data
 from aioinstagram.emulator import serve
 
 from ..oauth.helpers import APP_ID, APP_SECRET, REDIRECT, small_emulator
@@ -49,15 +43,14 @@ async def test_bot_subscribes_receives_fetches_and_likes() -> None:
 
         async with InstagramClient(tokens[bot_user], base_url=base_url) as bot:
             seen: list[Update] = []
-            liked: list[dict[str, Any]] = []
+            liked: list[Media] = []
 
             async def on_updates(updates: list[Update]) -> None:
                 for update in updates:
                     seen.append(update)
                     assert update.media_id is not None
-                    envelope = await bot._transport.request("GET", f"/media/{update.media_id}")
-                    media: dict[str, Any] = structure_data(envelope, dict, endpoint="GET /media")
-                    await bot._transport.request("POST", f"/media/{update.media_id}/likes")
+                    media = await bot.media.get(update.media_id)
+                    await bot.likes.like(media.id)
                     liked.append(media)
 
             receiver = RealtimeReceiver(APP_SECRET, "vt", on_updates)
@@ -75,8 +68,11 @@ async def test_bot_subscribes_receives_fetches_and_likes() -> None:
             assert [(u.subscription_id, u.object, u.object_id) for u in seen] == [
                 (sub.id, "user", author)
             ]
-            assert [m["id"] for m in liked] == [posted.id]
-            assert liked[0]["user"]["id"] == author and liked[0]["tags"] == ["nofilter"]
-            after = await bot._transport.request("GET", f"/media/{posted.id}")
-            assert after.data["user_has_liked"] is True
-            assert after.data["likes"]["count"] == 1
+            assert [m.id for m in liked] == [posted.id]
+            assert liked[0].owner_id == author and liked[0].tags == ("nofilter",)
+            assert liked[0].user_has_liked is False
+            after = await bot.media.get(posted.id)
+            assert after.user_has_liked is True
+            assert after.like_count == 1
+            likers = await bot.likes.list(posted.id).collect()
+            assert [u.id for u in likers] == [bot_user]

@@ -3,6 +3,7 @@ served on a real loopback socket (api doc section 7)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
@@ -145,6 +146,7 @@ async def test_deliveries_are_signed_matched_and_retried() -> None:
     emu = fast({"realtime_attempts": 3})
     author = 17
     emu.oauth.authorize(APP_ID, author)
+    place = emu.media.places[0]
     async with (
         receiver() as (callback, inbox),
         client_for(emu, "socket", client_id=APP_ID, client_secret=APP_SECRET) as (client, _),
@@ -156,22 +158,23 @@ async def test_deliveries_are_signed_matched_and_retried() -> None:
             object="tag", object_id="sunset", callback_url=callback, verify_token=VERIFY
         )
         loc_sub = await client.subscriptions.create(
-            object="location", object_id="833", callback_url=callback, verify_token=VERIFY
+            object="location",
+            object_id=str(place.id),
+            callback_url=callback,
+            verify_token=VERIFY,
         )
         geo_sub = await client.subscriptions.create(
-            object="geography", lat=48.85, lng=2.35, radius=1000, callback_url=callback,
-            verify_token=VERIFY,
+            object="geography", lat=place.latitude, lng=place.longitude + 0.001, radius=1000,
+            callback_url=callback, verify_token=VERIFY,
         )  # fmt: skip
-        media = await emu.post_media(
-            author, tags=["sunset"], location_id=833, lat=48.851, lng=2.351
-        )
+        media = await emu.post_media(author, tags=["sunset"], location_id=place.id)
         stranger = await emu.post_media(18, tags=["coffee"])  # matches nothing
         await emu.realtime.drain()
         by_sub = {u.subscription_id: u for u in inbox.updates}
         assert set(by_sub) == {user_sub.id, tag_sub.id, loc_sub.id, geo_sub.id}
         assert by_sub[user_sub.id].object_id == str(author)
         assert by_sub[tag_sub.id].object_id == "sunset"
-        assert by_sub[loc_sub.id].object_id == "833"
+        assert by_sub[loc_sub.id].object_id == str(place.id)
         assert all(u.media_id == media.id for u in inbox.updates)
         assert stranger.id not in {u.media_id for u in inbox.updates}
         assert {d.status for d in emu.realtime.deliveries} == {"delivered"}
@@ -223,9 +226,25 @@ async def test_admin_route_posts_media() -> None:
         )
         assert answer.status_code == 200
         media_id = answer.json()["id"]
-        assert emu.realtime.posted[media_id].media.tags == ("a", "b")
+        posted = emu.media.find(media_id)
+        assert posted is not None and posted.tags == ("a", "b")
         bad = await http.post("http://emulator.invalid/_emulator/media", data={"user_id": "0"})
         assert bad.status_code == 400
+        video = await http.post(
+            "http://emulator.invalid/_emulator/media",
+            data={"user_id": "3", "type": "video", "location_id": str(emu.media.places[0].id)},
+        )
+        posted = emu.media.find(video.json()["id"])
+        assert posted is not None and (posted.type, posted.location) == (
+            "video",
+            emu.media.places[0].id,
+        )
+        for data in ({"location_id": "833"}, {"type": "reel"}, {"lat": "1.5"}):
+            refused = await http.post(
+                "http://emulator.invalid/_emulator/media", data={"user_id": "3", **data}
+            )
+            assert refused.status_code == 400, data
+            assert refused.json()["error"]
 
 
 def test_config_checks() -> None:
@@ -314,3 +333,31 @@ async def test_raw_shapes_json_bodies_and_the_2016_rule() -> None:
         assert (
             await c.subscriptions.create(object="user", callback_url=callback, verify_token=VERIFY)
         ).object == "user"
+
+
+async def test_media_posted_by_any_path_reach_subscriptions_once() -> None:
+    """One mechanism (the media store's on_media_created hook): media posted through
+    ``emu.media.post`` (even from code without a running loop) are delivered like those of
+    ``emu.post_media``, each exactly once; bad posts are refused before anything happens."""
+    emu = fast()
+    emu.oauth.authorize(APP_ID, 17)
+    async with (
+        receiver() as (callback, inbox),
+        client_for(emu, "socket", client_id=APP_ID, client_secret=APP_SECRET) as (client, _),
+    ):
+        await client.subscriptions.create(object="user", callback_url=callback, verify_token=VERIFY)
+        direct = await asyncio.get_running_loop().run_in_executor(
+            None, lambda: emu.media.post(17, tags=("x",))
+        )  # no running loop in that thread: sent at the next drain()
+        via_admin = await emu.post_media(17)
+        await emu.realtime.drain()
+        assert sorted(str(u.media_id) for u in inbox.updates) == sorted([direct.id, via_admin.id])
+        assert len(emu.realtime.deliveries) == 2
+        with pytest.raises(ValueError, match="location 833 does not exist"):
+            await emu.post_media(17, location_id=833)
+        with pytest.raises(ValueError, match="lat and lng"):
+            await emu.post_media(17, lat=1.0)
+        with pytest.raises(ValueError, match="does not exist"):
+            await emu.post_media("nobody")
+        await emu.realtime.drain()
+        assert len(emu.realtime.deliveries) == 2

@@ -77,7 +77,7 @@ def make_client(handler: Callable[[httpx.Request], Any], **kwargs: Any) -> Insta
     http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     client = InstagramClient(access_token="test.token.0123456789", http_client=http, **kwargs)
     # Tiny backoff: the tests exercise the retry logic, not the clock.
-    client._transport.policy = RetryPolicy(
+    client._requester.policy = RetryPolicy(
         max_retries=kwargs.get("max_retries", 3), backoff_base=0.0005, backoff_cap=0.002
     )
     return client

@@ -20,6 +20,7 @@ from aioinstagram import (
     OutgoingStatus,
     Relationship,
     RelationshipAction,
+    TransportName,
 )
 
 from .helpers import Tracker, envelope, error, json_response, make_client
@@ -211,21 +212,23 @@ async def test_bad_concurrency_is_refused(bad: Any) -> None:
 
 def busy_connections(client: Any) -> int:
     """Connections in use (not idle in the pool), for either transport."""
-    transport = client._transport.http._transport
-    if hasattr(transport, "num_connections"):  # NativeTransport
-        return int(transport.num_connections - transport.num_idle_connections)
-    return sum(1 for c in transport._pool.connections if not c.is_idle())
+    backend = client._requester.backend
+    if hasattr(backend, "pool"):  # the fast backend's FastPool
+        return int(backend.pool.num_connections - backend.pool.num_idle_connections)
+    return sum(1 for c in backend.client._transport._pool.connections if not c.is_idle())
 
 
 def open_connections(client: Any) -> int:
-    transport = client._transport.http._transport
-    if hasattr(transport, "num_connections"):
-        return int(transport.num_connections)
-    return len(transport._pool.connections)
+    backend = client._requester.backend
+    if hasattr(backend, "pool"):
+        return int(backend.pool.num_connections)
+    return len(backend.client._transport._pool.connections)
 
 
-@pytest.mark.parametrize("transport", ["native", "httpcore"])
-async def test_cancelling_the_caller_cancels_everything_and_leaks_nothing(transport: str) -> None:
+@pytest.mark.parametrize("transport", ["fast", "httpx"])
+async def test_cancelling_the_caller_cancels_everything_and_leaks_nothing(
+    transport: TransportName,
+) -> None:
     """Over a real loopback socket: no pending task and no open connection afterwards."""
     started = asyncio.Event()
     server_connections: set[Any] = set()

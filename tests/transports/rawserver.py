@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl as ssl_module
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -75,8 +77,9 @@ async def ok_handler(request: RawRequest, conn: ServerConnection) -> bool:
 
 
 class RawServer:
-    def __init__(self, handler: Handler = ok_handler) -> None:
+    def __init__(self, handler: Handler = ok_handler, *, ssl: Any = None) -> None:
         self.handler = handler
+        self.ssl = ssl
         self.accepted = 0
         self.open_now = 0
         self.max_open = 0
@@ -88,10 +91,12 @@ class RawServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.ssl is not None else 'http'}://127.0.0.1:{self.port}"
 
     async def start(self) -> RawServer:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, backlog=512)
+        self._server = await asyncio.start_server(
+            self._serve, "127.0.0.1", 0, backlog=512, ssl=self.ssl
+        )
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -121,7 +126,7 @@ class RawServer:
                 self.request_seen.set()
                 if not await self.handler(request, conn):
                     break
-        except (ConnectionError, asyncio.IncompleteReadError):
+        except (ConnectionError, asyncio.IncompleteReadError, ssl_module.SSLError):
             pass
         finally:
             self.open_now -= 1

@@ -1,8 +1,5 @@
-"""NativeTransport and AiohttpTransport against real loopback servers.
-
-Most tests run against both (the ``kind`` fixture); a few check what only the native pool
-exposes (its connection counts, write timeouts, keep-alive expiry).
-"""
+"""The fast pool (FastPool, behind httpx's transport API) against real loopback servers:
+parsing over the network, keep-alive, pool limits, timeouts, cancellation."""
 
 from __future__ import annotations
 
@@ -14,8 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from aioinstagram._transports import NativeTransport
-from aioinstagram._transports.aiohttp import AiohttpTransport
+from aioinstagram._transports._pool import FastPool
 
 from .conftest import MakeServer, MakeTransport, fetch, timeout_ext
 from .rawserver import RawRequest, ServerConnection, fixed, response_bytes, wait_until
@@ -44,9 +40,9 @@ async def test_direct_call_returns_read_response(
     server = await make_server(fixed(response_bytes(200, body, [("Content-Type", "json")])))
     transport = make_transport_of()
     response = await fetch(transport, server.url + "/rel")
+    assert await response.aread() == body  # a plain httpx stream, read as usual
     assert response.content == body
     assert response.json()["data"]["outgoing_status"] == "follows"
-    assert await response.aread() == body
     assert response.is_closed
 
 
@@ -85,7 +81,7 @@ async def test_connection_close_is_honoured(
         assert (await fetch(transport, server.url)).content == b"bye"
     assert server.accepted == 3
     await server.wait_all_closed()
-    if isinstance(transport, NativeTransport):
+    if isinstance(transport, FastPool):
         assert transport.num_connections == 0
 
 
@@ -190,16 +186,12 @@ async def test_fresh_connection_closed_without_answer(
     with pytest.raises(httpx.RemoteProtocolError):
         await fetch(make_transport_of(), server.url)
     # The native pool never retries on a fresh connection; aiohttp retries any GET once.
-    assert len(server.requests) == (1 if kind == "native" else 2)
+    assert len(server.requests) == (1 if kind == "fast" else 2)
 
 
-async def test_body_size_limit(make_server: MakeServer, kind: str) -> None:
+async def test_body_size_limit(make_server: MakeServer) -> None:
     server = await make_server(fixed(response_bytes(200, b"x" * 100)))
-    transport: httpx.AsyncBaseTransport = (
-        NativeTransport(max_body_size=50)
-        if kind == "native"
-        else AiohttpTransport(max_body_size=50)
-    )
+    transport = FastPool(max_body_size=50)
     try:
         with pytest.raises(httpx.RemoteProtocolError):
             await fetch(transport, server.url)
@@ -237,7 +229,7 @@ async def test_pool_limit_never_exceeded(
     assert [r.content for r in responses] == [f"/{i}".encode() for i in range(200)]
     assert server.max_open <= 16
     assert server.accepted <= 16
-    if isinstance(transport, NativeTransport):
+    if isinstance(transport, FastPool):
         assert transport.num_connections <= 16
         assert transport.num_idle_connections == transport.num_connections
 
@@ -290,7 +282,7 @@ async def test_pool_timeout(make_server: MakeServer, make_transport_of: MakeTran
     assert (await holder).content == b"ok"
     # The timed-out waiter left no trace: the slot is usable again.
     assert (await fetch(transport, server.url + "/after")).content == b"ok"
-    if isinstance(transport, NativeTransport):
+    if isinstance(transport, FastPool):
         assert transport.num_connections == 1
 
 
@@ -303,7 +295,7 @@ async def test_idle_connection_closed_by_server_is_replaced(
     for method in ("GET", "POST", "GET"):
         assert (await fetch(transport, server.url, method, content=b"x")).content == b"ok"
         await server.wait_all_closed()
-        if isinstance(transport, NativeTransport):
+        if isinstance(transport, FastPool):
             await wait_until(lambda: transport.num_connections == 0)
         else:
             await asyncio.sleep(0.05)  # let aiohttp see the EOF
@@ -348,7 +340,7 @@ async def test_stale_reused_connection_not_retried_for_post(
 
 async def test_keepalive_expiry_closes_idle_connections(make_server: MakeServer) -> None:
     server = await make_server()
-    transport = NativeTransport(keepalive_expiry=0.05)
+    transport = FastPool(keepalive_expiry=0.05)
     try:
         await fetch(transport, server.url)
         assert transport.num_idle_connections == 1
@@ -368,7 +360,7 @@ async def test_max_keepalive_connections(make_server: MakeServer) -> None:
         return True
 
     server = await make_server(slow_ok)
-    transport = NativeTransport(max_connections=8, max_keepalive_connections=2)
+    transport = FastPool(max_connections=8, max_keepalive_connections=2)
     try:
         await asyncio.gather(*[fetch(transport, server.url) for _ in range(8)])
         assert transport.num_idle_connections == 2
@@ -379,7 +371,7 @@ async def test_max_keepalive_connections(make_server: MakeServer) -> None:
 
 async def test_connections_shared_fairly_across_origins(make_server: MakeServer) -> None:
     first, second = await make_server(), await make_server()
-    transport = NativeTransport(max_connections=2)
+    transport = FastPool(max_connections=2)
     try:
         urls = [first.url if i % 2 else second.url for i in range(40)]
         await asyncio.gather(*[fetch(transport, u) for u in urls])
@@ -405,7 +397,7 @@ async def test_read_timeout(make_server: MakeServer, make_transport_of: MakeTran
         await transport.handle_async_request(request)
     assert excinfo.value.request is request
     await server.wait_all_closed()  # the half-used connection was closed, not pooled
-    if isinstance(transport, NativeTransport):
+    if isinstance(transport, FastPool):
         assert transport.num_connections == 0
 
 
@@ -418,7 +410,7 @@ async def test_read_timeout_counts_from_the_last_byte(make_server: MakeServer) -
         return True
 
     server = await make_server(trickle)
-    transport = NativeTransport()
+    transport = FastPool()
     try:
         response = await fetch(transport, server.url, extensions=timeout_ext(read=0.3))
         assert response.content == b"abcdef"
@@ -451,7 +443,7 @@ async def test_connect_refused(make_transport_of: MakeTransport) -> None:
     with pytest.raises(httpx.ConnectError) as excinfo:
         await transport.handle_async_request(request)
     assert excinfo.value.request is request
-    if isinstance(transport, NativeTransport):
+    if isinstance(transport, FastPool):
         assert transport.num_connections == 0
 
 
@@ -464,7 +456,7 @@ async def test_write_timeout() -> None:
 
     server = await asyncio.start_server(never_read, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    transport = NativeTransport()
+    transport = FastPool()
     try:
         request = httpx.Request(
             "POST",
@@ -503,7 +495,7 @@ async def test_cancellation_closes_connection_and_leaks_nothing(
     with pytest.raises(asyncio.CancelledError):
         await task
     await server.wait_all_closed()  # the client closed the half-used connection
-    if isinstance(transport, NativeTransport):
+    if isinstance(transport, FastPool):
         assert transport.num_connections == 0
         assert transport.num_idle_connections == 0
     # (wait_until polls in a task of its own: that one is not a leak)
@@ -537,7 +529,7 @@ async def test_cancelling_pool_waiters_releases_slots(
     responses = await asyncio.gather(*[fetch(transport, server.url) for _ in range(4)])
     assert all(r.content == b"ok" for r in responses)
     assert server.max_open <= 2
-    if isinstance(transport, NativeTransport):
+    if isinstance(transport, FastPool):
         assert transport.num_connections <= 2
 
 
@@ -550,7 +542,7 @@ async def test_aclose_closes_everything(
     assert server.open_now >= 1
     await transport.aclose()
     await server.wait_all_closed()
-    if isinstance(transport, NativeTransport):
+    if isinstance(transport, FastPool):
         assert transport.num_connections == 0
         assert transport.num_idle_connections == 0
     with pytest.raises(RuntimeError, match="closed"):
@@ -560,7 +552,7 @@ async def test_aclose_closes_everything(
 
 async def test_aclose_interrupts_active_requests(make_server: MakeServer) -> None:
     server = await make_server(_never_answer)
-    transport = NativeTransport(max_connections=1)
+    transport = FastPool(max_connections=1)
     active = asyncio.ensure_future(fetch(transport, server.url))
     waiting = asyncio.ensure_future(fetch(transport, server.url))
     await asyncio.wait_for(server.request_seen.wait(), 10)

@@ -62,5 +62,5 @@ def make_client(**kwargs: Any) -> InstagramClient:
     if "http_client" not in kwargs:
         kwargs.setdefault("transport", "httpcore")  # the transport respx's default mocker patches
     client = InstagramClient(**kwargs)
-    client._transport.policy = FAST_POLICY
+    client._requester.policy = FAST_POLICY
     return client

@@ -13,6 +13,7 @@ import enum
 import importlib
 import inspect
 import pkgutil
+import typing
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,8 @@ def _gaps() -> list[str]:
                     check(f"{qualname}.{attr}", value)
                 elif isinstance(value, property) and value.fget is not None:
                     check(f"{qualname}.{attr}", value.fget)
+        elif typing.get_origin(obj) is not None:
+            continue  # a type alias (Literal[...], ...): documented where it is defined
         elif callable(obj):
             check(qualname, obj)
     return gaps

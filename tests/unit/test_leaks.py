@@ -92,13 +92,13 @@ async def local_client(server: ScriptedServer) -> AsyncIterator[InstagramClient]
         max_connections=2,
         transport="httpcore",
     )
-    client._transport.policy = FAST_POLICY
+    client._requester.policy = FAST_POLICY
     async with client:
         yield client
 
 
 def _pool(client: InstagramClient) -> Any:
-    return cast(Any, client._transport.http._transport)._pool
+    return cast(Any, client._requester.backend).client._transport._pool
 
 
 def _busy(client: InstagramClient) -> list[Any]:

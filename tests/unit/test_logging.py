@@ -41,7 +41,7 @@ async def test_httpx_request_line_is_redacted(
     api.get("/users/self/follows").mock(return_value=ok([USER]))
     api.post("/users/5/relationship").mock(return_value=ok({"outgoing_status": "follows"}))
     with caplog.at_level(logging.INFO, logger="httpx"):
-        await signed_client._transport.request("GET", "/users/self/follows", {"count": 5})
+        await signed_client._requester.request("GET", "/users/self/follows", {"count": 5})
         await signed_client.relationships.follow(5)
     lines = [r.getMessage() for r in caplog.records if r.name == "httpx"]
     assert len(lines) == 2
@@ -143,7 +143,7 @@ async def test_outcome_unknown_text_has_no_secrets(
 ) -> None:
     api.post("/media/1/comments").mock(side_effect=httpx.ReadTimeout("timed out"))
     with pytest.raises(OutcomeUnknownError) as info:
-        await signed_client._transport.request(
+        await signed_client._requester.request(
             "POST", "/media/1/comments", {"text": "hi"}, idempotent=False
         )
     for text in (str(info.value), repr(info.value)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import types
+import typing
 
 import aioinstagram
 
@@ -49,3 +50,14 @@ def test_exported_errors_are_instagram_errors() -> None:
 def test_version_is_a_string() -> None:
     assert isinstance(aioinstagram.__version__, str)
     assert aioinstagram.__version__.count(".") >= 1
+
+
+def test_transport_name_is_the_literal_of_the_built_in_names() -> None:
+    assert typing.get_args(aioinstagram.TransportName) == (
+        "httpx",
+        "fast",
+        "aiohttp",
+        "http2",
+        "httpcore",
+        "native",
+    )

@@ -79,7 +79,7 @@ def gate(monkeypatch: pytest.MonkeyPatch, client: InstagramClient) -> GateClock:
     clock = GateClock()
     limiter = RateLimiter(client._limiter.mode, clock=clock)
     monkeypatch.setattr(client, "_limiter", limiter)
-    monkeypatch.setattr(client._transport, "limiter", limiter)
+    monkeypatch.setattr(client._requester, "limiter", limiter)
     monkeypatch.setattr(
         _ratelimit, "asyncio", types.SimpleNamespace(sleep=clock.sleep, Event=asyncio.Event)
     )
@@ -104,7 +104,7 @@ async def test_retried_page_still_takes_the_fast_decoder(
     route = api.get("/users/self/follows").mock(
         side_effect=[httpx.Response(503, text="<html>busy</html>"), ok([USER])]
     )
-    envelope = await client._transport.request("GET", "/users/self/follows", data_type=list[User])
+    envelope = await client._requester.request("GET", "/users/self/follows", data_type=list[User])
     assert envelope.structured
     assert envelope.data == [User(id="1", username="a")]
     assert route.call_count == 2
@@ -132,7 +132,7 @@ async def test_idempotent_calls_retry_transport_failures(
     route = api.route(method=method, path="/media/1/likes").mock(
         side_effect=[_boom(exc_type), _boom(exc_type), ok(None)]
     )
-    env = await client._transport.request(method, "/media/1/likes")
+    env = await client._requester.request(method, "/media/1/likes")
     assert env.data is None
     assert route.call_count == 3
 
@@ -141,7 +141,7 @@ async def test_delete_retried_after_500(api: respx.MockRouter, client: Instagram
     route = api.delete("/media/1/likes").mock(
         side_effect=[json_response(500, meta_error(500, "APIError")), ok(None)]
     )
-    await client._transport.request("DELETE", "/media/1/likes")
+    await client._requester.request("DELETE", "/media/1/likes")
     assert route.call_count == 2
 
 
@@ -181,7 +181,7 @@ async def test_timeouts_exhausted_raise_request_timeout(
 async def test_max_retries_bounds_the_attempts(
     api: respx.MockRouter, client: InstagramClient, max_retries: int, calls: int
 ) -> None:
-    client._transport.policy = RetryPolicy(
+    client._requester.policy = RetryPolicy(
         max_retries=max_retries, backoff_base=0.0001, backoff_cap=0.001
     )
     route = api.get("/users/self").mock(return_value=httpx.Response(502))
@@ -191,7 +191,7 @@ async def test_max_retries_bounds_the_attempts(
 
 
 async def test_deadline_stops_retrying(api: respx.MockRouter, client: InstagramClient) -> None:
-    client._transport.policy = RetryPolicy(max_retries=10, backoff_base=1.0, deadline=0.0)
+    client._requester.policy = RetryPolicy(max_retries=10, backoff_base=1.0, deadline=0.0)
     route = api.get("/users/self").mock(return_value=httpx.Response(503))
     with pytest.raises(ServerError):
         await client.users.get()
@@ -201,8 +201,8 @@ async def test_deadline_stops_retrying(api: respx.MockRouter, client: InstagramC
 async def test_backoff_sleeps_grow_and_stay_under_the_cap(
     api: respx.MockRouter, client: InstagramClient, sleeps: list[float]
 ) -> None:
-    client._transport.policy = RetryPolicy(max_retries=6, backoff_base=1.0, backoff_cap=4.0)
-    client._transport._random = random.Random(0)
+    client._requester.policy = RetryPolicy(max_retries=6, backoff_base=1.0, backoff_cap=4.0)
+    client._requester._random = random.Random(0)
     api.get("/users/self").mock(return_value=httpx.Response(503))
     with pytest.raises(ServerError):
         await client.users.get()
@@ -262,7 +262,7 @@ async def test_non_idempotent_post_is_not_retried_after_an_ambiguous_failure(
 ) -> None:
     route = api.post("/media/1/comments").mock(side_effect=[failure, ok({"id": "9"})])
     with pytest.raises(OutcomeUnknownError) as info:
-        await client._transport.request(
+        await client._requester.request(
             "POST", "/media/1/comments", {"text": "hi"}, idempotent=False
         )
     assert route.call_count == 1
@@ -275,7 +275,7 @@ async def test_non_idempotent_post_is_retried_when_it_never_left(
     api: respx.MockRouter, client: InstagramClient, exc_type: type[httpx.TransportError]
 ) -> None:
     route = api.post("/media/1/comments").mock(side_effect=[_boom(exc_type), ok({"id": "9"})])
-    env = await client._transport.request(
+    env = await client._requester.request(
         "POST", "/media/1/comments", {"text": "hi"}, idempotent=False
     )
     assert env.data == {"id": "9"}
@@ -512,7 +512,7 @@ async def test_retry_log_lines_carry_no_token(
 
 async def test_requests_send_the_token_once(api: respx.MockRouter, client: InstagramClient) -> None:
     route = api.get("/users/self/follows").mock(return_value=ok([]))
-    await client._transport.request("GET", "/users/self/follows", {"count": 5})
+    await client._requester.request("GET", "/users/self/follows", {"count": 5})
     params = route.calls.last.request.url.params
     assert params.get_list("access_token") == [TOKEN]
     assert params["count"] == "5"

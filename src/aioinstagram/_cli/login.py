@@ -151,17 +151,39 @@ async def login_embedded(
         answer = await http.post("/oauth/authorize/", data=form)
         if answer.status_code != 302:
             raise _oauth_answer_error(answer)
-        auth = parse_redirect(answer.headers["location"], state)
-        if auth.code is None:
-            raise OAuthError(400, None, "the redirect carried no code", request="OAuth redirect")
-        return await exchange_code(
-            auth.code,
+        return await _redeem(
+            answer.headers["location"],
+            state,
             client_id=client_id,
             client_secret=client_secret,
             redirect_uri=_EMULATOR_REDIRECT,
             base_url=_ROOT,
             http_client=http,
         )
+
+
+async def _redeem(
+    location: str,
+    state: str,
+    *,
+    client_id: str,
+    client_secret: str,
+    redirect_uri: str,
+    base_url: str,
+    http_client: httpx.AsyncClient | None = None,
+) -> OAuthToken:
+    """The redirect back (checked against ``state``) traded for a token."""
+    auth = parse_redirect(location, state)
+    if auth.code is None:
+        raise OAuthError(400, None, "the redirect carried no code", request="OAuth redirect")
+    return await exchange_code(
+        auth.code,
+        client_id=client_id,
+        client_secret=client_secret,
+        redirect_uri=redirect_uri,
+        base_url=base_url,
+        http_client=http_client,
+    )
 
 
 def _oauth_answer_error(response: httpx.Response) -> InstagramError:
@@ -249,11 +271,9 @@ async def login_remote(
             raise OAuthError(
                 408, None, f"no redirect came back within {wait:g} s", request="OAuth redirect"
             ) from None
-    auth = parse_redirect(location, state)
-    if auth.code is None:
-        raise OAuthError(400, None, "the redirect carried no code", request="OAuth redirect")
-    return await exchange_code(
-        auth.code,
+    return await _redeem(
+        location,
+        state,
         client_id=client_id,
         client_secret=client_secret,
         redirect_uri=redirect_uri,

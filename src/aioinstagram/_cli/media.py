@@ -90,7 +90,9 @@ def _options(paging: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]
         fn = click.option("--no-progress", is_flag=True, help="No progress display on stderr.")(fn)
         if paging:
             fn = click.option(
-                "--count", type=click.IntRange(min=1), help="Items per page (server default)."
+                "--count",
+                type=click.IntRange(min=1),
+                help="Media per page (the server's default if unset).",
             )(fn)
         fn = click.option(
             "--cursor",

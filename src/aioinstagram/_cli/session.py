@@ -17,6 +17,7 @@ import httpx
 
 from .._client import InstagramClient
 from .._protocol import DEFAULT_BASE_URL
+from .._transports import bulk_transport
 
 if TYPE_CHECKING:
     from ..emulator import Emulator
@@ -81,15 +82,18 @@ class Connection:
 
 @asynccontextmanager
 async def connect(
-    settings: Settings, emulator: Emulator | None = None
+    settings: Settings, emulator: Emulator | None = None, *, bulk: bool = False
 ) -> AsyncIterator[Connection]:
-    """Open a client for ``settings``; ``emulator`` is the embedded one in emulator mode."""
+    """Open a client for ``settings``; ``emulator`` is the embedded one in emulator mode.
+    ``bulk``: a bulk command, which uses the fast transport when no proxy applies."""
     if not settings.emulator:
+        base_url = settings.base_url or DEFAULT_BASE_URL
         client = InstagramClient(
             access_token=settings.token,
             client_secret=settings.client_secret,
-            base_url=settings.base_url or DEFAULT_BASE_URL,
+            base_url=base_url,
             timeout=settings.timeout,
+            transport=bulk_transport(base_url) if bulk else None,
         )
         async with client:
             yield Connection(client)

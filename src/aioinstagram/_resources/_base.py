@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 from .._fastdecode import structure_data
 from .._pagination import AsyncPaginator, Checkpoint, CursorStyle
 from .._protocol import Envelope, validate_count
-from .._transport import Transport
+from .._transport import Requester
 
 T = TypeVar("T")
 
@@ -16,7 +16,7 @@ class Resource:
 
     __slots__ = ("_transport",)
 
-    def __init__(self, transport: Transport) -> None:
+    def __init__(self, transport: Requester) -> None:
         self._transport = transport
 
     async def _get(self, path: str, params: Mapping[str, object] | None, cl: Any) -> Any:

@@ -4,22 +4,20 @@
 
 from __future__ import annotations
 
-import re
+import json
 from typing import Final
-from urllib.parse import urlsplit
+from urllib.parse import urlencode
 
 import attrs
-import httpx
 
 from .._converter import structure
-from .._errors import InvalidArgumentError, RequestTimeoutError, TransportError
+from .._errors import InvalidArgumentError
+from .._media_validation import validate_shortcode
 from .._protocol import classify_error
 from ._base import Resource
 
 __all__ = ["OEmbed", "OEmbedResource", "shortcode_from_url"]
 
-_HOSTS: Final = frozenset({"instagram.com", "www.instagram.com", "instagr.am", "www.instagr.am"})
-_SHORTCODE_RE: Final = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")
 _ENDPOINT: Final = "GET /oembed"
 
 
@@ -67,30 +65,13 @@ class OEmbed:
 
 def shortcode_from_url(url: str) -> str:
     """``BXsFz`` from ``http://instagr.am/p/BXsFz/`` or ``https://www.instagram.com/p/BXsFz/``
-    (a bare shortcode is returned as is). InvalidArgumentError for anything else.
+    (a bare shortcode is returned as is). InvalidArgumentError for anything else. The same
+    rule as ``client.media.get_by_shortcode`` (one implementation, ``_media_validation``).
 
     Args:
         url: A media URL or a bare shortcode.
     """
-    if not isinstance(url, str) or not url.strip():
-        raise InvalidArgumentError(f"expected an Instagram media URL or shortcode, not {url!r}")
-    url = url.strip()
-    if _SHORTCODE_RE.match(url):
-        return url
-    try:
-        parts = urlsplit(url if "://" in url else "https://" + url)
-        host = (parts.hostname or "").lower() if parts.port is None else ""
-    except ValueError:  # an invalid port
-        host = ""
-    segments = [s for s in parts.path.split("/") if s] if host else []
-    if (
-        host in _HOSTS
-        and len(segments) == 2
-        and segments[0] == "p"
-        and _SHORTCODE_RE.match(segments[1])
-    ):
-        return segments[1]
-    raise InvalidArgumentError(f"not an Instagram media URL: {url!r}")
+    return validate_shortcode(url)
 
 
 class OEmbedResource(Resource):
@@ -124,24 +105,17 @@ class OEmbedResource(Resource):
             params.append(("omitscript", "true"))
         base = self._transport.base_url
         root = base[: -len("/v1")] if base.endswith("/v1") else base
-        try:
-            response = await self._transport.http.get(root + "/oembed", params=params)
-        except httpx.TransportError as exc:
-            cls = RequestTimeoutError if isinstance(exc, httpx.TimeoutException) else TransportError
-            raise cls(f"{_ENDPOINT}: {type(exc).__name__}", request=_ENDPOINT) from exc
-        if response.status_code != 200:
-            raise _oembed_error(response)
-        try:
-            doc = response.json()
-        except ValueError:
-            doc = None
+        url = root + "/oembed?" + urlencode(params)
+        status, headers, body = await self._transport.send_plain("GET", url, _ENDPOINT)
+        doc = _json(body)
+        if status != 200:
+            raise classify_error(status, headers, doc, request=_ENDPOINT)
         result: OEmbed = structure(doc, OEmbed, endpoint=_ENDPOINT, root="$")
         return result
 
 
-def _oembed_error(response: httpx.Response) -> Exception:
+def _json(body: bytes) -> object:
     try:
-        doc = response.json()
+        return json.loads(body)
     except ValueError:
-        doc = None
-    return classify_error(response.status_code, response.headers, doc, request=_ENDPOINT)
+        return None

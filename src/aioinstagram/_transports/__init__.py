@@ -1,84 +1,160 @@
-"""Alternative httpx transports, chosen by name with :func:`make_transport`.
+"""The HTTP backends, chosen by name with :func:`make_backend`.
 
-``"native"``: our asyncio HTTP/1.1 keep-alive pool (:class:`~.native.NativeTransport`), the
-fastest; ``"aiohttp"``: aiohttp's pool behind httpx's API (needs the ``aiohttp`` extra);
-``"httpcore"``: httpx's own transport, with keep-alive sized to the pool; ``"http2"``: httpx's
-transport speaking HTTP/2 (needs the ``http2`` extra).
+``"httpx"`` (the default; ``"httpcore"`` is the same): httpx's own transport
+(``httpx.AsyncHTTPTransport``) with keep-alive sized to the pool, environment proxies
+(``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``) when ``trust_env``, certifi, and
+HTTP/2 when the ``http2`` extra is installed. respx and pytest-httpx intercept it as their docs
+show. ``"http2"``: the same, HTTP/2 required. ``"fast"``: our asyncio keep-alive pool parsing with
+httptools (llhttp; h11 when httptools is absent), for many tokens at once; a request a proxy
+applies to is handed to the httpx backend. ``"aiohttp"``: aiohttp's pool through the maintained
+``httpx-aiohttp`` transport. ``"native"`` is the old name of ``"fast"`` (deprecated).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import ssl
-from typing import Final
+import warnings
+from typing import Any, Final, Literal, get_args
 
 import httpx
 
-from .native import NativeTransport
+from ._base import (
+    DEFAULT_HEADERS,
+    DEFAULT_MAX_BODY_SIZE,
+    USER_AGENT,
+    Backend,
+    HttpxBackend,
+    RawResponse,
+    map_exception,
+)
 
-__all__ = ["DEFAULT_TRANSPORT", "TRANSPORT_NAMES", "NativeTransport", "make_transport"]
+__all__ = [
+    "DEFAULT_HEADERS",
+    "DEFAULT_MAX_BODY_SIZE",
+    "DEFAULT_TRANSPORT",
+    "TRANSPORT_NAMES",
+    "USER_AGENT",
+    "Backend",
+    "HttpxBackend",
+    "RawResponse",
+    "TransportName",
+    "bulk_transport",
+    "make_backend",
+    "make_httpx_client",
+    "map_exception",
+]
 
-TRANSPORT_NAMES: Final = ("native", "aiohttp", "httpcore", "http2")
-#: Chosen by the numbers in benchmarks/RESULTS.md. ``"httpcore"`` is httpx's own transport
-#: (the one respx's default mocker patches).
-DEFAULT_TRANSPORT: Final = "native"
+#: The names ``InstagramClient(transport=...)`` accepts.
+TransportName = Literal["httpx", "fast", "aiohttp", "http2", "httpcore", "native"]
+TRANSPORT_NAMES: Final[tuple[str, ...]] = get_args(TransportName)
+#: httpx's own transport: the ecosystem (proxies from the environment, respx, pytest-httpx,
+#: HTTP/2) matters more than speed at 5,000 calls an hour per token (benchmarks/RESULTS.md).
+DEFAULT_TRANSPORT: Final = "httpx"
+
+Verify = ssl.SSLContext | str | bool
+Proxy = str | httpx.URL | httpx.Proxy
 
 
-def make_transport(
-    name: str,
+def has_h2() -> bool:
+    return importlib.util.find_spec("h2") is not None
+
+
+def make_httpx_client(
     *,
     max_connections: int,
-    http2: bool = False,
-    max_keepalive_connections: int | None = None,
+    timeout: Any,
+    verify: Verify = True,
+    trust_env: bool = True,
+    proxy: Proxy | None = None,
+    http2: bool | None = None,
     keepalive_expiry: float | None = 5.0,
-    verify: bool = True,
-    ssl_context: ssl.SSLContext | None = None,
-) -> httpx.AsyncBaseTransport:
-    """A new transport called ``name`` (one of :data:`TRANSPORT_NAMES`).
+) -> httpx.AsyncClient:
+    """An ``httpx.AsyncClient`` on httpx's own transport, the way the library configures it:
+    ``max_connections`` connections with as many kept alive, no redirects followed, HTTP/2
+    when ``http2`` (default: when the h2 package is installed)."""
+    limits = httpx.Limits(
+        max_connections=max_connections,
+        max_keepalive_connections=max_connections,
+        keepalive_expiry=keepalive_expiry,
+    )
+    return httpx.AsyncClient(
+        headers=DEFAULT_HEADERS,
+        limits=limits,
+        verify=verify,
+        trust_env=trust_env,
+        proxy=proxy,
+        http2=has_h2() if http2 is None else http2,
+        timeout=timeout,
+        follow_redirects=False,
+    )
 
-    ``max_connections`` bounds the open connections; ``max_keepalive_connections`` (default:
-    all of them) the idle ones kept for ``keepalive_expiry`` seconds. ``http2=True`` selects
-    ``"http2"`` for ``"httpcore"`` and is refused by the HTTP/1.1-only transports.
-    """
+
+def make_backend(
+    transport: str | httpx.AsyncBaseTransport | None,
+    *,
+    base_url: str,
+    max_connections: int,
+    timeout: Any,
+    verify: Verify = True,
+    trust_env: bool = True,
+    proxy: Proxy | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+) -> Backend:
+    """The backend for ``InstagramClient(transport=...)``: a name of :data:`TRANSPORT_NAMES`
+    (None: :data:`DEFAULT_TRANSPORT`) or an ``httpx.AsyncBaseTransport``. Raises ValueError for
+    an unknown name, ImportError when the name's extra is not installed. Every backend reads
+    at most ``max_body_size`` bytes of an answer (decoded)."""
+    if isinstance(transport, httpx.AsyncBaseTransport):
+        client = httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False)
+        return HttpxBackend(client, owns=True, max_body_size=max_body_size)
+    name = DEFAULT_TRANSPORT if transport is None else transport
     if name not in TRANSPORT_NAMES:
         raise ValueError(
             f"Unknown transport {name!r}; expected one of: {', '.join(TRANSPORT_NAMES)}"
         )
     if max_connections < 1:
         raise ValueError("max_connections must be at least 1")
-    keepalive = max_connections if max_keepalive_connections is None else max_keepalive_connections
-    if http2 and name == "httpcore":
-        name = "http2"
-    if http2 and name != "http2":
-        raise ValueError(f"The {name!r} transport speaks HTTP/1.1 only; use 'http2'")
+    options: dict[str, Any] = {
+        "max_connections": max_connections,
+        "timeout": timeout,
+        "verify": verify,
+        "trust_env": trust_env,
+        "proxy": proxy,
+    }
     if name == "native":
-        return NativeTransport(
-            max_connections=max_connections,
-            max_keepalive_connections=keepalive,
-            keepalive_expiry=keepalive_expiry,
-            verify=verify,
-            ssl_context=ssl_context,
+        warnings.warn(
+            "transport='native' is deprecated and will be removed in the next release; "
+            "use transport='fast'",
+            DeprecationWarning,
+            stacklevel=3,
         )
-    if name == "aiohttp":
-        from .aiohttp import AiohttpTransport  # optional dependency: imported on demand
+        name = "fast"
+    if name == "fast":
+        from .fast import FastBackend
 
-        return AiohttpTransport(
-            max_connections=max_connections,
-            keepalive_expiry=keepalive_expiry,
-            verify=verify,
-            ssl_context=ssl_context,
+        return FastBackend(base_url=base_url, max_body_size=max_body_size, **options)
+    if name == "aiohttp":
+        from .aiohttp import make_aiohttp_client  # optional dependency: imported on demand
+
+        client = make_aiohttp_client(**options)
+        return HttpxBackend(client, owns=True, max_body_size=max_body_size, preset=True)
+    if name == "http2" and not has_h2():
+        raise ImportError(
+            "The 'http2' transport needs the h2 package: pip install 'aioinstagram[http2]'"
         )
-    limits = httpx.Limits(
-        max_connections=max_connections,
-        max_keepalive_connections=keepalive,
-        keepalive_expiry=keepalive_expiry,
+    http2 = True if name == "http2" else None
+    return HttpxBackend(
+        make_httpx_client(http2=http2, **options),
+        owns=True,
+        max_body_size=max_body_size,
+        preset=True,
     )
-    verify_arg: ssl.SSLContext | bool = ssl_context if ssl_context is not None else verify
-    if name == "http2":
-        try:
-            import h2  # noqa: F401
-        except ImportError as exc:
-            raise ImportError(
-                "The 'http2' transport needs the h2 package: pip install 'aioinstagram[http2]'"
-            ) from exc
-        return httpx.AsyncHTTPTransport(verify=verify_arg, limits=limits, http2=True)
-    return httpx.AsyncHTTPTransport(verify=verify_arg, limits=limits)
+
+
+def bulk_transport(base_url: str) -> TransportName:
+    """The transport a bulk command picks: ``"fast"`` unless the environment names a proxy for
+    ``base_url`` (then httpx's, which goes through it). The library's default stays httpx."""
+    from .fast import env_proxy_for
+
+    return "httpx" if env_proxy_for(base_url) is not None else "fast"

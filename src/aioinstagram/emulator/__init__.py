@@ -19,6 +19,7 @@ Usage::
     emu.sample_user_ids(100)     # deterministic existing ids
     await emu.post_media("123", tags=["sunset"])  # admin API: a new media, listeners called
     emu.on_media_created(callback)                # callback(post) for each new media
+    # (the one hook: real-time subscriptions hear of new media through it too)
     emu.faults = FaultConfig(error_rate=0.1, seed=3)   # change faults at runtime
     emu.stats.requests["GET /users/{user_id}/relationship"]
 
@@ -26,6 +27,8 @@ Usage::
     httpx.AsyncClient(transport=httpx.ASGITransport(app=emu.app), base_url="http://emulator.invalid")
     # over a real socket
     async with serve(emu) as base_url:   # "http://127.0.0.1:PORT/v1"
+        ...
+    async with serve_app(receiver.asgi("/cb")) as root:  # any ASGI app: "http://127.0.0.1:PORT"
         ...
 
 OAuth (``/oauth/authorize/``, ``/oauth/access_token``), client_id access, the signed header,
@@ -47,7 +50,7 @@ from ._auth import DEFAULT_APP, TOKEN_PREFIX, OAuthApp
 from ._config import EmulatorConfig, EmulatorStats, FaultConfig
 from ._emulator import Emulator
 from ._faults import ConnectionDropped
-from ._server import serve
+from ._server import serve, serve_app
 
 __all__ = [
     "DEFAULT_APP",
@@ -59,4 +62,5 @@ __all__ = [
     "FaultConfig",
     "OAuthApp",
     "serve",
+    "serve_app",
 ]

@@ -56,6 +56,7 @@ from starlette.routing import Route
 from .._access import accepts_client_id
 from ._auth import (
     APP_PRINCIPAL,
+    MSG_BAD_CLIENT,
     MSG_HEADER_REQUIRED,
     Principal,
     check_forwarded_for,
@@ -103,7 +104,7 @@ _USER_ID_RE: Final = re.compile(r"\A[1-9][0-9]{0,17}\Z")
 _MSG_RATE: Final = "The maximum number of requests per hour has been exceeded."
 _MSG_NO_TOKEN: Final = "Missing client_id or access_token URL parameter."
 _MSG_BAD_TOKEN: Final = "The access_token provided is invalid."
-_MSG_BAD_CLIENT: Final = "The client_id provided is invalid and does not match a valid application."
+_MSG_BAD_CLIENT: Final = MSG_BAD_CLIENT
 _MSG_NEED_TOKEN: Final = "Missing access_token URL parameter."
 _MSG_NO_USER: Final = "this user does not exist"
 _MSG_NOT_ALLOWED: Final = "you cannot view this resource"

@@ -62,6 +62,7 @@ from dataclasses import dataclass, field
 from typing import Final
 from urllib.parse import urlsplit
 
+from .._access import SCOPES
 from .._protocol import sign, sign_forwarded_for, signing_endpoint
 
 __all__ = [
@@ -83,9 +84,11 @@ __all__ = [
 
 TOKEN_PREFIX: Final = "emulator-"
 
-ALL_SCOPES: Final = frozenset(
-    {"basic", "public_content", "follower_list", "comments", "relationships", "likes"}
-)
+#: Every scope the API knew (api doc §1): the table the client uses too.
+ALL_SCOPES: Final = SCOPES
+
+#: The answer to an unknown client_id, in the ``/v1`` envelope and the OAuth flat body alike.
+MSG_BAD_CLIENT: Final = "The client_id provided is invalid and does not match a valid application."
 
 _TOKEN_RE: Final = re.compile(r"\Aemulator-([1-9][0-9]{0,17})(?:\.([a-z_ +,]+))?\Z")
 _SEP_RE: Final = re.compile(r"[+ ,]+")

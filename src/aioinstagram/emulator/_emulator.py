@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ._auth import OAuthState, make_token
 from ._config import EmulatorConfig, EmulatorStats, FaultConfig
 from ._faults import FaultState
-from ._graph import Graph, Media
+from ._graph import Graph
 from ._mediagraph import Geography, MediaStore, Post
 from ._ratelimit import SlidingWindowLimiter
 from ._realtime import RealtimeHub
@@ -66,6 +66,12 @@ class Emulator:
         #: Writes carrying a valid X-Insta-Forwarded-For (api doc §5, §6b: higher buckets).
         self.signed_write_limiter = SlidingWindowLimiter(
             config.relationship_limit_signed, config.rate_window, config.clock
+        )
+        self.signed_likes_limiter = SlidingWindowLimiter(
+            config.like_limit_signed, config.rate_window, config.clock
+        )
+        self.signed_comments_limiter = SlidingWindowLimiter(
+            config.comment_limit_signed, config.rate_window, config.clock
         )
         #: OAuth codes, which app obtained which token, who authorized which app (``_oauth``).
         self.oauth = OAuthState(config.apps, config.oauth_code_ttl, config.clock)
@@ -124,29 +130,57 @@ class Emulator:
         """Change the injected faults at runtime (the fault RNG is re-seeded)."""
         self.fault_state.configure(config)
 
-    async def post_media(self, user_id: int | str, **kwargs: Any) -> Media:
-        """Post a new media item as ``user_id`` and notify the real-time subscriptions that
-        match it (api doc §7).
+    async def post_media(
+        self,
+        user_id: int | str,
+        *,
+        tags: Sequence[str] = (),
+        location_id: str | int | None = None,
+        lat: float | None = None,
+        lng: float | None = None,
+        caption: str | None = None,
+        type: str = "image",
+    ) -> Post:
+        """Post a new media item as ``user_id``: it is in the media lists and indexes at once,
+        and the ``on_media_created`` hook notifies the real-time subscriptions that match it
+        (api doc §7). Returns the post (``.id``, ``.shortcode``, ``.tags``, ...); bad
+        arguments raise ValueError.
 
         Args:
             user_id: The author.
-            kwargs: The media's ``tags``, ``location_id``, ``lat``/``lng`` and ``caption``.
+            tags: Its hashtags (without ``#``).
+            location_id: A place id.
+            lat: A bare point's latitude (with ``lng``).
+            lng: A bare point's longitude (with ``lat``).
+            caption: The caption (default: the tags as hashtags).
+            type: ``image`` or ``video``.
         """
-        return await self.realtime.post_media(user_id, **kwargs)
+        return await self.realtime.post_media(
+            user_id,
+            tags=tags,
+            location_id=location_id,
+            lat=lat,
+            lng=lng,
+            caption=caption,
+            type=type,
+        )
 
     def reset_rate_limits(self) -> None:
         """Forget every call counted so far: each token starts a fresh window."""
         self.limiter.reset()
         self.relationship_limiter.reset()
         self.signed_write_limiter.reset()
+        self.signed_likes_limiter.reset()
+        self.signed_comments_limiter.reset()
         self.likes_limiter.reset()
         self.comments_limiter.reset()
 
     # -- media (admin API) -------------------------------------------------------------------
 
     def on_media_created(self, callback: Callable[[Post], object]) -> Callable[[], None]:
-        """Call ``callback(post)`` whenever a media is posted (``await post_media(...)`` or
-        ``POST /_emulator/media``), once it is in the media lists and indexes. ``post.id``,
+        """Call ``callback(post)`` whenever a media is posted (``await post_media(...)``,
+        ``POST /_emulator/media`` or ``media.post(...)``), once it is in the media lists and
+        indexes. Real-time subscriptions hear of new media through this same hook. ``post.id``,
         ``post.owner``, ``post.tags``, ``post.location`` and ``post.created_time`` say what
         changed. Returns a function that unregisters it."""
         return self.media.on_media_created(callback)

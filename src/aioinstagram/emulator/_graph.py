@@ -604,7 +604,9 @@ class Graph:
     def media_count(self, uid: int) -> int:
         h = _mix(self.seed, 0x3D, uid)
         # Heavy-tailed: most users post a little, a few post a lot.
-        return int(min(2_000, 3 / max(1e-6, (h % 10_000) / 10_000) ** 0.8)) - 3
+        n = int(min(2_000, 3 / max(1e-6, (h % 10_000) / 10_000) ** 0.8)) - 3
+        # The demo user always has media, so that a first ``recent_media("self")`` shows some.
+        return max(n, 24) if uid == self.demo_user_id else n
 
     def media_of(self, uid: int) -> list[Media]:
         """A user's media, newest first."""

@@ -7,7 +7,8 @@ and then checks, in order: the path ids (unknown -> 400 ``APINotFoundError``), t
 search/tags/locations, ``comments`` and ``likes`` for the writes), privacy (a private user's
 media are visible only to the user and their followers: 400 ``APINotAllowedError`` "you cannot
 view this resource", api doc §9.9), the per-endpoint hourly write bucket of likes and comments
-(api doc §5: POST and DELETE both count; signed and unsigned numbers from ``EmulatorConfig``),
+(api doc §5: POST and DELETE both count; a call with a valid ``X-Insta-Forwarded-For`` gets the
+signed numbers of ``EmulatorConfig``, others the unsigned ones),
 then the parameters (400 ``APIInvalidParametersError``).
 
 Media lists: 20 per page by default, at most 33 (api doc §2 "count" **[choice]**), newest
@@ -280,7 +281,12 @@ class MediaHandlers:
     # -- comments --------------------------------------------------------------------------
 
     def _write_bucket(self, call: _Call, which: str) -> None:
-        limiter = self.emu.likes_limiter if which == "likes" else self.emu.comments_limiter
+        emu = self.emu
+        # A valid X-Insta-Forwarded-For gives the higher signed bucket (api doc §5, §6b).
+        if call.signed_header:
+            limiter = emu.signed_likes_limiter if which == "likes" else emu.signed_comments_limiter
+        else:
+            limiter = emu.likes_limiter if which == "likes" else emu.comments_limiter
         verdict = limiter.hit("t:" + call.values.get("access_token", ""))
         if not verdict.allowed:
             self.emu.stats.rate_limited += 1

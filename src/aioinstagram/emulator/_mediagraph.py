@@ -130,6 +130,11 @@ class Post:
         return f"{self.pk}_{self.owner}"
 
     @property
+    def shortcode(self) -> str:
+        """The code of its link (``.../p/<shortcode>/``); it encodes the pk."""
+        return _shortcode(self.pk)
+
+    @property
     def key(self) -> tuple[int, int]:
         """The order of media lists (newest first = highest key)."""
         return (self.created_time, self.pk)
@@ -352,8 +357,11 @@ class MediaStore:
         location: int | None = None,
         created_time: int | None = None,
         filter: str = "Normal",
+        point: tuple[float, float] | None = None,
     ) -> Post:
-        """Post a new media for ``owner`` (the admin API); listeners are called with it."""
+        """Post a new media for ``owner`` (the admin API); listeners are called with it.
+        ``location`` is a place id; ``point`` a bare (lat, lng) when there is no place (found
+        by media search and geographies, with a location of null id and name)."""
         newest = [p.created_time for p in self.posts_of(owner)[:1]]
         created = created_time if created_time is not None else int(self._wall())
         created = max([created, *(t + 1 for t in newest)])
@@ -370,41 +378,7 @@ class MediaStore:
             tagged=(),
             seeded_likes=0,
             seeded_comments=0,
-        )
-        self._insert(post)
-        return post
-
-    def adopt(
-        self,
-        media: object,
-        *,
-        location_id: str | None = None,
-        lat: float | None = None,
-        lng: float | None = None,
-    ) -> Post:
-        """Take in a media created elsewhere (the real-time hub's ``post_media``: a
-        ``_graph.Media``): it enters the owner's list, the indexes, and the listeners hear of it.
-        A ``location_id`` that is one of the emulator's places becomes its location; else
-        ``lat``/``lng`` make it a bare point (a location with id and name null), found by media
-        search and geographies."""
-        from ._graph import Media
-
-        assert isinstance(media, Media)
-        place = int(location_id) if location_id and location_id.isdigit() else None
-        newest = [p.created_time for p in self.posts_of(media.owner)[:1]]
-        post = Post(
-            pk=int(media.id.split("_", 1)[0]),
-            owner=media.owner,
-            created_time=max([media.created_time, *(t + 1 for t in newest)]),
-            type=media.type,
-            filter=media.filter,
-            tags=tuple(dict.fromkeys(media.tags)),
-            caption=media.caption,
-            location=place if place is not None and place in self._place_by_id else None,
-            tagged=(),
-            seeded_likes=0,
-            seeded_comments=0,
-            point=None if lat is None or lng is None else (lat, lng),
+            point=point,
         )
         if post.location is None and post.point is not None:
             self._pointed.append(post)

@@ -33,14 +33,13 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from ._auth import ALL_SCOPES, OAuthApp, OAuthState, redirect_uri_matches
+from ._auth import ALL_SCOPES, MSG_BAD_CLIENT, OAuthApp, OAuthState, redirect_uri_matches
 
 if TYPE_CHECKING:
     from ._emulator import Emulator
 
 __all__ = ["OAuthEndpoints"]
 
-MSG_BAD_CLIENT: Final = "The client_id provided is invalid and does not match a valid application."
 MSG_BAD_SECRET: Final = "Invalid Client Secret"
 MSG_REDIRECT: Final = "Redirect URI does not match registered redirect URI"
 MSG_CODE: Final = "Matching code was not found or was already used."

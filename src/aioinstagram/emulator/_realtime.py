@@ -11,13 +11,17 @@ Theory of operation
   ``GET`` lists the app's subscriptions, ``DELETE`` removes one (``id=``), a type
   (``object=user``) or all (``object=all``); both answer ``data: null`` / the list, enveloped.
   The app authenticates with ``client_id`` + ``client_secret`` (never a user token).
-* New media: :meth:`RealtimeHub.post_media` (Python; also ``POST /_emulator/media``, an admin
-  route outside ``/v1``: ``user_id, [tags], [location_id], [lat, lng], [caption]``) creates a
-  media item and notifies every matching subscription: ``user`` (media by a user who authorized
-  the app through OAuth, or :meth:`OAuthState.authorize`), ``tag`` (one of its tags),
-  ``location`` (its location id), ``geography`` (within ``radius`` metres). The hook for media
-  created elsewhere (the media endpoints' own hook, when they have one) is
-  :meth:`RealtimeHub.media_created`.
+* New media reach subscriptions through ONE mechanism: the media store's
+  ``on_media_created`` hook (``Emulator.on_media_created``), which the hub registers when it
+  is built. Every media posted, whatever posts it (``await emulator.post_media(...)`` =
+  :meth:`RealtimeHub.post_media`; ``POST /_emulator/media``, an admin route outside ``/v1``:
+  ``user_id, [tags], [location_id], [lat, lng], [caption], [type]``; or ``emulator.media.post(...)``
+  directly), enters the media lists and indexes first, then the hook notifies every matching
+  subscription: ``user`` (media by a user who authorized the app through OAuth, or
+  :meth:`OAuthState.authorize`), ``tag`` (one of its tags), ``location`` (its place id, one of
+  ``emulator.media.places``), ``geography`` (its point, or its place's coordinates, within
+  ``radius`` metres). Posted outside a running event loop, the deliveries start at the next
+  ``drain()``.
 * Each update is POSTed to the callback as a JSON array (``subscription_id, object, object_id,
   changed_aspect, time`` and ``data.media_id``), signed with ``X-Hub-Signature: <hex
   HMAC-SHA1(app secret, body)>``. A callback that fails (not 2xx, or unreachable) is retried
@@ -30,9 +34,9 @@ Theory of operation
   The answer is the union of the 2012 capture (``type: photo``, ``url``, ``width``,
   ``height``: ruby gem ``spec/fixtures/oembed.json``) and the later rich form (``html``,
   ``thumbnail_*``); ``maxwidth`` is clamped to [320, 658] **[choice]**.
-* Two ``/v1`` routes exist only so a bot can fetch and like a posted media item before the
-  media endpoints land: ``GET /v1/media/{id}`` and ``POST /v1/media/{id}/likes``
-  (:func:`get_media`, :func:`like_media`). The media endpoints replace them at merge.
+* A posted media item is an ordinary media for every ``/v1`` endpoint (``GET /media/{id}``,
+  likes, comments, tag and location lists: ``_media_routes``); its link (and any
+  ``instagram.com/p/<shortcode>/`` URL) works with ``/oembed``.
 """
 
 from __future__ import annotations
@@ -48,7 +52,6 @@ import json
 import math
 import re
 import secrets
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -56,7 +59,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 
-from ._graph import PICTURE_HOST, Media, _shortcode
+from ._graph import PICTURE_HOST
+from ._mediagraph import LINK_HOST, Post, haversine
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -73,12 +77,12 @@ MSG_CALLBACK: Final = (
 MSG_CHALLENGE: Final = "Challenge verification failed"
 _LOOPBACK_NAMES: Final = frozenset({"localhost"})
 _TAG_RE: Final = re.compile(r"\A[^\s#/?&]{1,100}\Z")
+#: A post URL: instagram.com or instagr.am (api doc §8), or the emulator's own media links.
 _SHORTCODE_URL_RE: Final = re.compile(
-    r"\Ahttps?://(?:www\.)?(?:instagram\.com|instagr\.am)/p/([A-Za-z0-9_-]{1,40})/?(?:[?#].*)?\Z"
+    r"\A(?:https?://(?:www\.)?(?:instagram\.com|instagr\.am)|"
+    + re.escape(LINK_HOST)
+    + r")/p/([A-Za-z0-9_-]{1,40})/?(?:[?#].*)?\Z"
 )
-_MEDIA_ID_RE: Final = re.compile(r"\A[0-9]{1,40}_[0-9]{1,20}\Z")
-_EMBED_JS: Final = "//platform.instagram.com/en_US/embeds.js"
-_B64: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
 
 
 @dataclass(frozen=True)
@@ -117,14 +121,6 @@ class Delivery:
     last_error: str | None = None
 
 
-@dataclass(frozen=True)
-class PostedMedia:
-    media: Media
-    location_id: str | None = None
-    lat: float | None = None
-    lng: float | None = None
-
-
 class SubscriptionFailure(Exception):
     def __init__(self, status: int, error_type: str, message: str) -> None:
         super().__init__(message)
@@ -146,14 +142,6 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_000 * math.asin(min(1.0, math.sqrt(a)))
-
-
 def _float(values: dict[str, str], name: str) -> float:
     try:
         value = float(values.get(name, ""))
@@ -171,16 +159,16 @@ class RealtimeHub:
         self.emu = emulator
         self.config = emulator.config
         self.subscriptions: dict[str, Subscription] = {}
-        self.posted: dict[str, PostedMedia] = {}
-        self.likes: dict[str, set[int]] = {}
         self.deliveries: list[Delivery] = []
         self._ids = itertools.count(1)
-        self._media_seq = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._unstarted: list[tuple[Delivery, str]] = []  # posted with no running loop
         #: The HTTP client used for challenges and deliveries (replace it in tests).
         self.http_factory: Callable[[], httpx.AsyncClient] = lambda: httpx.AsyncClient(
             timeout=self.config.realtime_timeout, follow_redirects=False
         )
+        # The one way new media reach subscriptions (see the module's docstring).
+        emulator.media.on_media_created(self.media_created)
 
     # -- subscriptions ---------------------------------------------------------------------
 
@@ -295,59 +283,66 @@ class RealtimeHub:
         lng: float | None = None,
         caption: str | None = None,
         type: str = "image",
-    ) -> Media:
-        """Create a media item by ``user_id`` now and notify matching subscriptions (the
-        deliveries run in the background: ``await drain()`` to wait for them)."""
-        uid = int(user_id)
+    ) -> Post:
+        """Post a media item by ``user_id`` now: it enters the media lists and indexes, and the
+        media store's ``on_media_created`` hook notifies the matching subscriptions (the
+        deliveries run in the background: ``await drain()`` to wait for them).
+        ``location_id`` must be one of the emulator's places (``emulator.media.places``);
+        ``lat``/``lng`` alone make a bare point. Bad arguments raise ValueError."""
+        uid = int(user_id) if str(user_id).isdigit() else 0
         if not self.emu.graph.exists(uid):
             raise ValueError(f"user {user_id} does not exist")
-        tags = tuple(t.lstrip("#").lower() for t in tags)
-        seq = next(self._media_seq)
-        pk = (10**15 + seq) * 1_000_003
-        media = Media(
-            id=f"{pk}_{uid}",
-            owner=uid,
-            created_time=int(time.time()),
+        place: int | None = None
+        if location_id is not None and str(location_id) != "":
+            text = str(location_id)
+            place = int(text) if text.isdigit() and len(text) < 12 else None
+            if place is None or self.emu.media.place(place) is None:
+                raise ValueError(
+                    f"location {location_id} does not exist (emulator.media.places lists them)"
+                )
+        if (lat is None) != (lng is None):
+            raise ValueError("give both lat and lng, or neither")
+        point = None
+        if lat is not None and lng is not None:
+            if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+                raise ValueError(f"lat {lat}, lng {lng} out of range")
+            point = (float(lat), float(lng))
+        if type not in ("image", "video"):
+            raise ValueError(f"type must be 'image' or 'video', not {type!r}")
+        clean = tuple(dict.fromkeys(t.lstrip("#").lower() for t in tags))
+        return self.emu.media.post(
+            uid,
+            caption=caption if caption is not None else " ".join("#" + t for t in clean),
+            tags=clean,
             type=type,
-            shortcode=_shortcode(pk),
-            filter="Normal",
-            tags=tags,
-            caption=caption if caption is not None else " ".join("#" + t for t in tags),
-            like_count=0,
-            comment_count=0,
+            location=place,
+            point=point,
         )
-        loc = None if location_id is None else str(location_id)
-        self.posted[media.id] = PostedMedia(media, loc, lat, lng)
-        self.emu.media.adopt(media, location_id=loc, lat=lat, lng=lng)  # into the media lists
-        self.media_created(media, location_id=loc, lat=lat, lng=lng)
-        return media
 
-    def media_created(
-        self,
-        media: Media,
-        *,
-        location_id: str | None = None,
-        lat: float | None = None,
-        lng: float | None = None,
-    ) -> None:
-        """Notify the subscriptions matching a new media item (call it from a running loop)."""
+    def media_created(self, post: Post) -> None:
+        """Notify the subscriptions matching a new media item (the media store's
+        ``on_media_created`` listener; registered by the hub, not to be called directly)."""
         authorized = self.emu.oauth.authorized
+        point = post.point
+        if post.location is not None:
+            place = self.emu.media.place(post.location)
+            if place is not None:
+                point = (place.latitude, place.longitude)
         for sub in list(self.subscriptions.values()):
             object_id: str | None = None
-            if sub.object == "user" and media.owner in authorized.get(sub.client_id, ()):
-                object_id = str(media.owner)
-            elif sub.object == "tag" and sub.object_id in media.tags:
+            if sub.object == "user" and post.owner in authorized.get(sub.client_id, ()):
+                object_id = str(post.owner)
+            elif sub.object == "tag" and sub.object_id in post.tags:
                 object_id = sub.object_id
-            elif sub.object == "location" and location_id is not None:
-                object_id = sub.object_id if sub.object_id == location_id else None
+            elif sub.object == "location" and post.location is not None:
+                object_id = sub.object_id if sub.object_id == str(post.location) else None
             elif (
                 sub.object == "geography"
-                and lat is not None
-                and lng is not None
+                and point is not None
                 and sub.lat is not None
                 and sub.lng is not None
                 and sub.radius is not None
-                and _distance_m(sub.lat, sub.lng, lat, lng) <= sub.radius
+                and haversine(sub.lat, sub.lng, *point) <= sub.radius
             ):
                 object_id = sub.object_id
             if object_id is None:
@@ -357,17 +352,24 @@ class RealtimeHub:
                 "object": sub.object,
                 "object_id": object_id,
                 "changed_aspect": "media",
-                "time": media.created_time,
-                "data": {"media_id": media.id},
+                "time": post.created_time,
+                "data": {"media_id": post.id},
             }
             body = json.dumps([update], separators=(",", ":")).encode()
             delivery = Delivery(sub.id, sub.callback_url, body)
             self.deliveries.append(delivery)
             app = self.emu.oauth.app(sub.client_id)
-            secret = app.client_secret if app is not None else ""
-            task = asyncio.get_running_loop().create_task(self._deliver(delivery, secret))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._start(delivery, app.client_secret if app is not None else "")
+
+    def _start(self, delivery: Delivery, secret: str) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # posted from plain code: sent at the next drain()
+            self._unstarted.append((delivery, secret))
+            return
+        task = loop.create_task(self._deliver(delivery, secret))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _deliver(self, delivery: Delivery, secret: str) -> None:
         signature = hmac.new(secret.encode(), delivery.body, hashlib.sha1).hexdigest()
@@ -393,6 +395,9 @@ class RealtimeHub:
 
     async def drain(self) -> None:
         """Wait until every delivery in flight is delivered or has failed."""
+        unstarted, self._unstarted = self._unstarted, []
+        for delivery, secret in unstarted:
+            self._start(delivery, secret)
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
@@ -403,77 +408,13 @@ class RealtimeHub:
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    # -- media lookups and documents -------------------------------------------------------
-
-    def find_media(self, media_id: str) -> Media | None:
-        posted = self.posted.get(media_id)
-        if posted is not None:
-            return posted.media
-        head, _, owner = media_id.partition("_")
-        if not head.isdigit() or not owner.isdigit():
-            return None
-        uid = int(owner)
-        if not self.emu.graph.exists(uid):
-            return None
-        return next((m for m in self.emu.graph.media_of(uid) if m.id == media_id), None)
-
-    def find_shortcode(self, code: str) -> Media | None:
-        for posted in self.posted.values():
-            if posted.media.shortcode == code:
-                return posted.media
-        pk = 0
-        for ch in code:
-            index = _B64.find(ch)
-            if index < 0:
-                return None
-            pk = pk * 64 + index
-        uid = (pk // 1_000_003) // 7919  # the graph's pk layout (``Graph.media_of``)
-        if not 1 <= uid <= self.emu.graph.users:
-            return None
-        return next((m for m in self.emu.graph.media_of(uid) if m.shortcode == code), None)
-
-    def media_doc(self, media: Media, viewer: int | None) -> dict[str, Any]:
-        """A media object (api doc §3 "Media object"), comments and likes as counts."""
-        graph = self.emu.graph
-        user = graph.short_user(media.owner)
-        likers = self.likes.get(media.id, set())
-        size = {"low_resolution": 320, "thumbnail": 150, "standard_resolution": 640}
-        images = {
-            k: {"url": f"{PICTURE_HOST}/media/{media.id}_{v}.jpg", "width": v, "height": v}
-            for k, v in size.items()
-        }
-        return {
-            "id": media.id,
-            "type": media.type,
-            "created_time": str(media.created_time),
-            "link": f"http://instagram.com/p/{media.shortcode}/",
-            "filter": media.filter,
-            "tags": list(media.tags),
-            "location": None,
-            "comments": {"count": media.comment_count, "data": []},
-            "likes": {"count": media.like_count + len(likers), "data": []},
-            "images": images,
-            "caption": {
-                "id": str(17_000_000_000 + media.created_time % 10_000_000),
-                "created_time": str(media.created_time),
-                "text": media.caption,
-                "from": user,
-            }
-            if media.caption
-            else None,
-            "user": user,
-            "user_has_liked": viewer in likers,
-            "users_in_photo": [],
-            "attribution": None,
-        }
-
 
 def _oembed_doc(
-    hub: RealtimeHub, media: Media, maxwidth: int | None, hidecaption: bool, omitscript: bool
+    hub: RealtimeHub, media: Post, maxwidth: int | None, hidecaption: bool, omitscript: bool
 ) -> dict[str, Any]:
     user = hub.emu.graph.short_user(media.owner)
     width = 658 if maxwidth is None else max(320, min(658, maxwidth))
-    link = f"http://instagram.com/p/{media.shortcode}/"
+    link = f"{LINK_HOST}/p/{media.shortcode}/"  # as the media endpoints link it
     e = html.escape
     caption = "" if hidecaption else f"<p>{e(media.caption)}</p>"
     script = (
@@ -486,7 +427,7 @@ def _oembed_doc(
         f'style="max-width:{width}px"><a href="{e(link)}">{caption}'
         f"A photo posted by {e(user['username'])}</a></blockquote>{script}"
     )
-    image = f"{PICTURE_HOST}/media/{media.id}_640.jpg"
+    image = f"{PICTURE_HOST}/media/{media.pk}_n.jpg"  # its standard_resolution image
     return {
         "version": "1.0",
         "title": media.caption,
@@ -505,40 +446,6 @@ def _oembed_doc(
         "thumbnail_width": 640,
         "thumbnail_height": 640,
     }
-
-
-# -- the two /v1 media routes a bot needs before the media endpoints land ---------------------
-
-
-async def get_media(handlers: Any, call: Any, path: dict[str, str]) -> tuple[dict[str, Any], int]:
-    """GET /v1/media/{media-id} (api doc §3 "Media"), for seeded and posted media."""
-    from ._app import _Fail
-
-    hub: RealtimeHub = handlers.emu.realtime
-    if not _MEDIA_ID_RE.match(path["media_id"]):  # /media/popular and the like: not here yet
-        raise _Fail(404, "APINotFoundError", "invalid endpoint")
-    media = hub.find_media(path["media_id"])
-    if media is None:
-        raise _Fail(400, "APINotFoundError", "invalid media id")
-    if media.owner != call.viewer and not handlers.graph.can_view_lists(call.viewer, media.owner):
-        raise _Fail(400, "APINotAllowedError", "you cannot view this resource")
-    viewer = call.viewer or None
-    return {"meta": {"code": 200}, "data": hub.media_doc(media, viewer)}, 200
-
-
-async def like_media(handlers: Any, call: Any, path: dict[str, str]) -> tuple[dict[str, Any], int]:
-    """POST /v1/media/{media-id}/likes: ``data: null`` (api doc §3 "Likes"; scope likes)."""
-    from ._app import _Fail
-
-    hub: RealtimeHub = handlers.emu.realtime
-    if not _MEDIA_ID_RE.match(path["media_id"]):
-        raise _Fail(404, "APINotFoundError", "invalid endpoint")
-    handlers._need(call, "likes")
-    media = hub.find_media(path["media_id"])
-    if media is None:
-        raise _Fail(400, "APINotFoundError", "invalid media id")
-    hub.likes.setdefault(media.id, set()).add(call.viewer)
-    return {"meta": {"code": 200}, "data": None}, 200
 
 
 # -- Starlette endpoints ------------------------------------------------------------------------
@@ -596,7 +503,7 @@ def endpoints(hub: RealtimeHub) -> dict[str, Callable[[Request], Any]]:
 
         values = await _values(request)
         match = _SHORTCODE_URL_RE.match(values.get("url", ""))
-        media = hub.find_shortcode(match.group(1)) if match else None
+        media = hub.emu.media.by_shortcode(match.group(1)) if match else None
         if media is None:
             return PlainTextResponse("No Media Match", status_code=404)
         raw_width = values.get("maxwidth", "")
@@ -617,7 +524,7 @@ def endpoints(hub: RealtimeHub) -> dict[str, Callable[[Request], Any]]:
     async def admin_media(request: Request) -> Response:
         values = await _values(request)
         if request.method != "POST":
-            return _json({"error": "POST user_id=...&tags=a,b&location_id=..."}, 405)
+            return _json({"error": "POST user_id=...&tags=a,b&location_id=...&type=video"}, 405)
         try:
             lat = float(values["lat"]) if values.get("lat") else None
             lng = float(values["lng"]) if values.get("lng") else None
@@ -628,6 +535,7 @@ def endpoints(hub: RealtimeHub) -> dict[str, Callable[[Request], Any]]:
                 lat=lat,
                 lng=lng,
                 caption=values.get("caption"),
+                type=values.get("type") or "image",
             )
         except ValueError as exc:
             return _json({"error": str(exc)}, 400)

@@ -12,12 +12,12 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._emulator import Emulator
 
-__all__ = ["base_url_for", "bind_socket", "serve"]
+__all__ = ["base_url_for", "bind_socket", "serve", "serve_app"]
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -48,15 +48,15 @@ def base_url_for(sock: socket.socket, host: str) -> str:
 
 
 @contextlib.asynccontextmanager
-async def serve(
-    emulator: Emulator, host: str = "127.0.0.1", port: int = 0, *, log_level: str = "warning"
+async def serve_app(
+    app: Any, host: str = "127.0.0.1", port: int = 0, *, log_level: str = "warning"
 ) -> AsyncIterator[str]:
-    """Run ``emulator`` on a real socket; yields the base URL ``http://127.0.0.1:PORT/v1``.
-
-    Leaving the context stops the server and closes the socket.
+    """Run any ASGI ``app`` (a ``RealtimeReceiver``'s, say) on a real socket in this event
+    loop; yields its root URL ``http://127.0.0.1:PORT``. What :func:`serve` runs the emulator
+    with.
 
     Args:
-        emulator: The emulator to serve.
+        app: The ASGI application.
         host: The interface to bind.
         port: The port; 0 picks a free one (the yielded URL has the real port).
         log_level: uvicorn's log level.
@@ -70,7 +70,7 @@ async def serve(
 
     sock = bind_socket(host, port)
     config = uvicorn.Config(
-        emulator.app, log_level=log_level, access_log=False, lifespan="off", timeout_notify=5
+        app, log_level=log_level, access_log=False, lifespan="off", timeout_notify=5
     )
     server = _Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
@@ -78,9 +78,9 @@ async def serve(
         while not server.started:
             if task.done():
                 task.result()  # raises the startup error
-                raise RuntimeError("the emulator server stopped during startup")
+                raise RuntimeError("the server stopped during startup")
             await asyncio.sleep(0.005)
-        yield base_url_for(sock, host)
+        yield base_url_for(sock, host).removesuffix("/v1")
     finally:
         server.should_exit = True
         try:
@@ -90,3 +90,21 @@ async def serve(
             await task
         finally:
             sock.close()
+
+
+@contextlib.asynccontextmanager
+async def serve(
+    emulator: Emulator, host: str = "127.0.0.1", port: int = 0, *, log_level: str = "warning"
+) -> AsyncIterator[str]:
+    """Run ``emulator`` on a real socket; yields the base URL ``http://127.0.0.1:PORT/v1``.
+
+    Leaving the context stops the server and closes the socket.
+
+    Args:
+        emulator: The emulator to serve.
+        host: The interface to bind.
+        port: The port; 0 picks a free one (the yielded URL has the real port).
+        log_level: uvicorn's log level.
+    """
+    async with serve_app(emulator.app, host, port, log_level=log_level) as root:
+        yield root + "/v1"

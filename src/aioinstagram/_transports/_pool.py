@@ -1,14 +1,16 @@
-"""NativeTransport: a small asyncio HTTP/1.1 keep-alive connection pool behind httpx's API.
+"""FastPool: a small asyncio HTTP/1.1 keep-alive connection pool (the ``"fast"`` transport's),
+also usable behind httpx's API (``httpx.AsyncClient(transport=FastPool())``).
 
 Theory of operation
 -------------------
 Each connection is an :class:`asyncio.Protocol` (:class:`_Connection`). A request is written
 with one ``transport.write`` and the response is parsed incrementally inside ``data_received``
-by the pure :class:`~._http11.ResponseParser`; when it is complete the protocol resolves one
-future that the requesting coroutine awaits. So the hot path costs one future and, when a read
-timeout is set, one timer handle: no task, no stream reader, no per-request regex.
+by a well-kept parser (:func:`~._parsers.new_parser`: httptools, or h11); when it is
+complete the protocol resolves one future that the requesting coroutine awaits. So the hot
+path costs one future and, when a read timeout is set, one timer handle: no task, no stream
+reader.
 
-The pool (:class:`NativeTransport` itself) counts slots: at most ``max_connections`` connections
+The pool (:class:`FastPool` itself) counts slots: at most ``max_connections`` connections
 exist at once (open or being opened), across all origins. An idle connection is kept per
 ``(scheme, host, port)`` origin, most recently used first, for ``keepalive_expiry`` seconds and
 up to ``max_keepalive_connections``. A request that finds no idle connection and no free slot
@@ -39,17 +41,21 @@ from typing import Any, Final, cast
 
 import httpx
 
-from ._http11 import (
+from ._parsers import (
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_HEAD_SIZE,
+    HttptoolsParser,
     ProtocolError,
     ResponseParser,
+    new_parser,
     serialize_request,
 )
 
-__all__ = ["NativeTransport"]
+__all__ = ["FastPool"]
 
 _Origin = tuple[str, bytes, int]
+#: An answer: status, raw headers, body, HTTP version, reason.
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes, bytes, bytes]
 
 _IDEMPOTENT: Final = frozenset({"GET", "HEAD", "DELETE", "PUT", "OPTIONS", "TRACE"})
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
@@ -110,13 +116,12 @@ class _Connection(asyncio.Protocol):
         "loop",
         "origin",
         "served",
+        "spare",
         "state",
         "transport",
     )
 
-    def __init__(
-        self, pool: NativeTransport, origin: _Origin, loop: asyncio.AbstractEventLoop
-    ) -> None:
+    def __init__(self, pool: FastPool, origin: _Origin, loop: asyncio.AbstractEventLoop) -> None:
         self._pool = pool
         self.origin = origin
         self.loop = loop
@@ -134,6 +139,7 @@ class _Connection(asyncio.Protocol):
         self.eof = False
         self.idle_since = 0.0
         self.served = 0
+        self.spare: HttptoolsParser | None = None
         self.state = _ACTIVE
 
     # -- asyncio.Protocol callbacks --------------------------------------------------------
@@ -323,7 +329,7 @@ def _expire(fut: asyncio.Future[Any], exc_type: type[Exception]) -> None:
         fut.set_exception(exc_type())
 
 
-class NativeTransport(httpx.AsyncBaseTransport):
+class FastPool(httpx.AsyncBaseTransport):
     """An asyncio HTTP/1.1 keep-alive pool, usable as ``httpx.AsyncClient(transport=...)``.
 
     ``max_connections`` bounds the connections open at once (all origins together);
@@ -389,7 +395,7 @@ class NativeTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._is_closed:
-            raise RuntimeError("Cannot send a request, as the NativeTransport has been closed.")
+            raise RuntimeError("Cannot send a request, as the FastPool has been closed.")
         url = request.url
         scheme = url.scheme
         raw_host = url.raw_host
@@ -399,15 +405,8 @@ class NativeTransport(httpx.AsyncBaseTransport):
             origin = self._make_origin(key, request)
         data = await self._serialize(request)
         timeouts = request.extensions.get("timeout") or _EMPTY
-        parser = await self.exchange(origin, request.method, data, timeouts, request)
-        return build_response(
-            request,
-            parser.status_code,
-            parser.headers,
-            parser.body,
-            parser.http_version,
-            parser.reason,
-        )
+        answer = await self.exchange(origin, request.method, data, timeouts, request)
+        return build_response(request, *answer)
 
     def origin_for(self, scheme: str, host: str, port: int | None) -> _Origin:
         """The pool key of ``scheme://host:port`` (for :meth:`exchange`)."""
@@ -425,26 +424,32 @@ class NativeTransport(httpx.AsyncBaseTransport):
         data: bytes,
         timeouts: Mapping[str, float | None],
         request: httpx.Request | None = None,
-    ) -> ResponseParser:
+    ) -> Answer:
         """One round trip of already-serialized request bytes, without httpx objects.
 
-        The fast path of the library's own transport layer: it builds ``data`` (request line,
-        headers, body) itself and reads ``status_code``, ``headers`` and ``body`` off the
-        returned parser. Errors are the same httpx exceptions as
-        :meth:`handle_async_request` (with ``request`` when one is given).
+        The fast backend builds ``data`` (request line, headers, body) itself and gets the
+        answer as (status, raw headers, body, HTTP version, reason). Errors are the same httpx
+        exceptions as :meth:`handle_async_request` (with ``request`` when one is given).
         """
         if self._is_closed:
-            raise RuntimeError("Cannot send a request, as the NativeTransport has been closed.")
-        parser = ResponseParser(
-            head_request=method == "HEAD",
-            max_body_size=self._max_body,
-            max_head_size=self._max_head,
-        )
+            raise RuntimeError("Cannot send a request, as the FastPool has been closed.")
         loop = asyncio.get_running_loop()
         conn = await self._acquire(origin, timeouts.get("pool"), request, loop)
         try:
             if conn is None:
                 conn = await self._connect(origin, timeouts.get("connect"), request, loop)
+            # A connection keeps its httptools parser between answers (creating one costs
+            # about as much as parsing an answer); h11 and HEAD get a new one.
+            parser: ResponseParser
+            spare = conn.spare
+            if spare is None or method == "HEAD":
+                parser = new_parser(
+                    head_request=method == "HEAD",
+                    max_body_size=self._max_body,
+                    max_head_size=self._max_head,
+                )
+            else:
+                parser, conn.spare = spare, None
             read_timeout = timeouts.get("read")
             try:
                 parser = await conn.roundtrip(data, parser, read_timeout, timeouts.get("write"))
@@ -463,7 +468,7 @@ class NativeTransport(httpx.AsyncBaseTransport):
                 conn.abort()
                 conn = None
                 conn = await self._connect(origin, timeouts.get("connect"), request, loop)
-                parser = ResponseParser(
+                parser = new_parser(
                     head_request=method == "HEAD",
                     max_body_size=self._max_body,
                     max_head_size=self._max_head,
@@ -480,8 +485,19 @@ class NativeTransport(httpx.AsyncBaseTransport):
                 raise
             raise mapped from _cause(exc)
         conn.served += 1
-        self._release(conn, parser.keep_alive)
-        return parser
+        answer = (
+            parser.status_code,
+            parser.headers,
+            parser.body,
+            parser.http_version,
+            parser.reason,
+        )
+        keep_alive = parser.keep_alive
+        if isinstance(parser, HttptoolsParser) and parser.reusable:
+            parser.reset()
+            conn.spare = parser
+        self._release(conn, keep_alive)
+        return answer
 
     def _make_origin(self, key: tuple[str, bytes, int | None], request: httpx.Request) -> _Origin:
         scheme, raw_host, port = key
@@ -592,7 +608,7 @@ class NativeTransport(httpx.AsyncBaseTransport):
         loop: asyncio.AbstractEventLoop,
     ) -> _Connection:
         if self._is_closed:
-            raise RuntimeError("The NativeTransport was closed.")
+            raise RuntimeError("The FastPool was closed.")
         scheme, raw_host, port = origin
         host = raw_host.decode("ascii")
         conn = _Connection(self, origin, loop)
@@ -624,19 +640,15 @@ class NativeTransport(httpx.AsyncBaseTransport):
             ) from exc
         if self.is_closed:  # closed while we were connecting
             conn.abort()
-            raise RuntimeError("The NativeTransport was closed.")
+            raise RuntimeError("The FastPool was closed.")
         self._connections.add(conn)
         conn._closed.add_done_callback(lambda _: self._connections.discard(conn))
         return conn
 
     def _get_ssl_context(self) -> ssl.SSLContext:
         if self._ssl_context is None:
-            context = ssl.create_default_context()
-            if not self._verify:
-                context.check_hostname = False
-                context.verify_mode = ssl.CERT_NONE
-            context.set_alpn_protocols(["http/1.1"])
-            self._ssl_context = context
+            # httpx's own trust store (certifi; SSL_CERT_FILE / SSL_CERT_DIR with trust_env).
+            self._ssl_context = httpx.create_ssl_context(verify=self._verify)
         return self._ssl_context
 
     def _release(self, conn: _Connection, reusable: bool) -> None:
@@ -748,7 +760,7 @@ class NativeTransport(httpx.AsyncBaseTransport):
         while self._waiters:
             fut, _ = self._waiters.popleft()
             if not fut.done():
-                fut.set_exception(RuntimeError("The NativeTransport was closed."))
+                fut.set_exception(RuntimeError("The FastPool was closed."))
         for idle in self._idle.values():
             while idle:
                 conn = idle.pop()
@@ -773,28 +785,15 @@ def build_response(
     http_version: bytes = _HTTP11,
     reason: bytes = b"",
 ) -> httpx.Response:
-    """An already-read :class:`httpx.Response` (``.content`` works, ``aread()`` returns at once).
-
-    Equivalent to ``Response(stream=ByteStream(body)); response.read()``, which costs 4x more
-    (an iterator, a chunker and a decoder per response). When the body has a Content-Encoding
-    that httpx must decode, it takes that public path.
-    """
-    response = httpx.Response(
+    """An :class:`httpx.Response` over a body already received whole (httpx reads the stream
+    and decodes any Content-Encoding, as for any transport)."""
+    return httpx.Response(
         status_code,
         headers=headers,
         stream=httpx.ByteStream(body),
         request=request,
         extensions={"http_version": http_version, "reason_phrase": reason},
     )
-    if "content-encoding" in response.headers:
-        response.read()
-    else:
-        # What Response.read() leaves behind, set directly.
-        response._content = body
-        response.is_stream_consumed = True
-        response.is_closed = True
-        response._num_bytes_downloaded = len(body)
-    return response
 
 
 def _map_exception(exc: BaseException, request: httpx.Request | None) -> Exception | None:

@@ -1,0 +1,456 @@
+"""HTTP/1.1 response parsing for the fast pool, on well-kept parsers: httptools (llhttp, the parser
+under uvicorn and aiohttp) when installed (the ``speed`` extra), h11 otherwise. No HTTP grammar is
+written here; this module only adapts each parser to one small incremental interface.
+
+:class:`HttptoolsParser` and :class:`H11Parser` both take bytes in any split (``feed``), are told
+when the connection ends (``feed_eof``), and say when one response is complete. Once complete:
+``status_code``, ``reason``, ``http_version``, ``headers`` (raw names and values, in order),
+``body``, ``keep_alive`` (the connection may carry another request) and ``trailing`` (bytes came
+after the response: the connection is unusable). ``received`` is True once any byte arrived.
+Interim ``1xx`` answers are skipped (at most :data:`MAX_INTERIM` of them; a response that
+has them is parsed by h11 from its first byte, as llhttp would skip blank lines after them).
+Anything the parser refuses, or a body over ``max_body_size``, raises :class:`ProtocolError`.
+
+llhttp is stricter than h11 on request-smuggling shapes (a duplicate ``Content-Length``,
+``Content-Length`` with ``Transfer-Encoding``, obsolete line folding): where h11 would accept,
+llhttp refuses with a :class:`ProtocolError`; where both accept, they agree
+(``tests/transports/test_parsers.py`` checks both with hypothesis). A ``Transfer-Encoding``
+other than ``chunked`` is refused, as h11 does. llhttp cannot skip the body of an answer to
+``HEAD``, so HEAD requests use h11.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final, Protocol
+
+import h11
+
+from ._base import DEFAULT_MAX_BODY_SIZE
+
+try:
+    import httptools
+except ImportError:  # pragma: no cover - the speed extra is not installed
+    httptools = None  # type: ignore[assignment]
+
+__all__ = [
+    "DEFAULT_MAX_BODY_SIZE",
+    "DEFAULT_MAX_HEAD_SIZE",
+    "HAS_HTTPTOOLS",
+    "MAX_INTERIM",
+    "BodyTooLargeError",
+    "H11Parser",
+    "HttptoolsParser",
+    "ProtocolError",
+    "ResponseParser",
+    "new_parser",
+    "serialize_request",
+]
+
+DEFAULT_MAX_HEAD_SIZE: Final = 64 * 1024
+#: Interim (1xx) answers accepted before the final one (issue 11: a flood is refused).
+MAX_INTERIM: Final = 16
+HAS_HTTPTOOLS: Final[bool] = httptools is not None
+
+
+class ProtocolError(Exception):
+    """The bytes received are not a valid HTTP/1.1 response."""
+
+
+class BodyTooLargeError(ProtocolError):
+    """The response body is larger than the configured maximum."""
+
+
+class ResponseParser(Protocol):
+    received: bool
+    status_code: int
+    reason: bytes
+    http_version: bytes
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    keep_alive: bool
+    trailing: bool
+
+    @property
+    def complete(self) -> bool: ...
+
+    def feed(self, data: bytes) -> bool: ...
+
+    def feed_eof(self) -> bool: ...
+
+
+def new_parser(
+    *,
+    head_request: bool = False,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    max_head_size: int = DEFAULT_MAX_HEAD_SIZE,
+) -> ResponseParser:
+    """A parser for one response: httptools when installed (and not for HEAD), else h11."""
+    if HAS_HTTPTOOLS and not head_request:
+        return HttptoolsParser(max_body_size=max_body_size, max_head_size=max_head_size)
+    return H11Parser(
+        head_request=head_request, max_body_size=max_body_size, max_head_size=max_head_size
+    )
+
+
+def serialize_request(
+    method: bytes,
+    target: bytes,
+    headers: list[tuple[bytes, bytes]],
+    body: bytes,
+    host: bytes | None = None,
+) -> bytes:
+    """The bytes of one HTTP/1.1 request.
+
+    ``headers`` are sent as given (the caller provides Content-Length); ``host`` is prepended as a
+    Host header when given. CR or LF inside the method, target or any header would split the
+    request: that raises ValueError.
+    """
+    parts = [method, b" ", target, b" HTTP/1.1\r\n"]
+    if host is not None:
+        parts.append(b"Host: " + host + b"\r\n")
+    for name, value in headers:
+        parts.append(name + b": " + value + b"\r\n")
+    parts.append(b"\r\n")
+    head = b"".join(parts)
+    # One CRLF per line (request line, optional Host, headers) plus the blank line: anything
+    # else means a CR or LF was smuggled into a field.
+    lines = len(headers) + (3 if host is not None else 2)
+    if head.count(b"\n") != lines or head.count(b"\r") != lines:
+        raise ValueError("CR or LF in the request line or a header")
+    return head + body if body else head
+
+
+# -- httptools (llhttp) ---------------------------------------------------------------------
+
+
+class _Interim(Exception):
+    """Raised in a callback to stop llhttp at the end of an interim answer."""
+
+
+_BAD_REASON: Final = re.compile(rb"[\x00\x0b\x0c]")
+
+# Framing, decided when the headers are complete.
+_UNKNOWN: Final = 0
+_DELIMITED: Final = 1  # Content-Length, chunked, or no body: llhttp says when it ends
+_UNTIL_CLOSE: Final = 2
+
+
+class HttptoolsParser:
+    """One response through ``httptools.HttpResponseParser`` (callbacks below)."""
+
+    __slots__ = (
+        "_done",
+        "_error",
+        "_framing",
+        "_h11",
+        "_has_length",
+        "_head",
+        "_head_size",
+        "_max_body",
+        "_max_head",
+        "_parser",
+        "_parts",
+        "_size",
+        "_te",
+        "body",
+        "headers",
+        "http_version",
+        "keep_alive",
+        "reason",
+        "received",
+        "status_code",
+        "trailing",
+    )
+
+    def __init__(
+        self,
+        *,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        max_head_size: int = DEFAULT_MAX_HEAD_SIZE,
+    ) -> None:
+        self._parser = httptools.HttpResponseParser(self)
+        self._max_body = max_body_size
+        self._max_head = max_head_size
+        self.reset()
+
+    def reset(self) -> None:
+        """Ready for the next answer on the same connection (only after a complete answer
+        that keeps the connection alive: llhttp is then at the start of a message)."""
+        self._done = False
+        self._error: ProtocolError | None = None
+        self._framing = _UNKNOWN
+        self._head_size = 0
+        self._head: list[bytes] = []  # the bytes until the final headers, for _hand_over
+        self._h11: H11Parser | None = None
+        self._parts: list[bytes] = []
+        self._size = 0
+        self._te: list[bytes] = []
+        self._has_length = False
+        self.received = False
+        self.status_code = 0
+        self.reason = b""
+        self.http_version = b"HTTP/1.1"
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body = b""
+        self.keep_alive = True
+        self.trailing = False
+
+    @property
+    def complete(self) -> bool:
+        return self._done
+
+    @property
+    def reusable(self) -> bool:
+        """May :meth:`reset` serve the next answer (llhttp parsed this one to its end)?"""
+        return self._h11 is None and self._done and self.keep_alive and not self.trailing
+
+    def feed(self, data: bytes) -> bool:
+        if not data:
+            return self._done
+        if self._done:
+            self.trailing = True
+            self.keep_alive = False
+            return True
+        if self._h11 is not None:
+            return self._adopt(self._h11.feed(data))
+        if not self.received and data[0] != 0x48:  # llhttp skips leading CR/LF; h11 does not
+            self.received = True
+            raise ProtocolError("Invalid HTTP response: it does not start with a status line.")
+        self.received = True
+        if self._framing == _UNKNOWN:
+            self._head_size += len(data)
+            self._head.append(data)
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            if isinstance(exc.__context__, _Interim):
+                return self._hand_over()
+            if self.complete:  # bytes after the response: the connection is unusable
+                self.trailing = True
+                self.keep_alive = False
+                return True
+            if self._error is not None:
+                raise self._error from None
+            raise ProtocolError(f"Invalid HTTP response: {exc}") from None
+        if self._error is not None and not self.complete:  # raised in a callback, not reported
+            raise self._error
+        if not self._done and self._framing == _UNKNOWN and self._head_size > self._max_head:
+            raise ProtocolError(f"Response headers exceed {self._max_head} bytes.")
+        return self._done
+
+    def feed_eof(self) -> bool:
+        if self._done:
+            return True
+        if self._h11 is not None:
+            return self._adopt(self._h11.feed_eof())
+        if self._framing == _UNTIL_CLOSE:
+            self._finish()
+            self.keep_alive = False
+            return True
+        if not self.received:
+            raise ProtocolError("Server disconnected without sending a response.")
+        if self._framing == _UNKNOWN:
+            raise ProtocolError("Server disconnected in the middle of the response headers.")
+        raise ProtocolError("Server disconnected without sending the complete message body.")
+
+    def _fail(self, error: ProtocolError) -> None:
+        self._error = error
+        raise error
+
+    def _hand_over(self) -> bool:
+        """An interim (1xx) answer: h11 parses this response from its first byte. (llhttp
+        skips blank lines between messages, which h11 refuses; 1xx answers are rare.)"""
+        h11_parser = H11Parser(max_body_size=self._max_body, max_head_size=self._max_head)
+        self._h11 = h11_parser
+        data = b"".join(self._head)
+        self._head = []
+        return self._adopt(h11_parser.feed(data))
+
+    def _adopt(self, done: bool) -> bool:
+        h11_parser = self._h11
+        if done and h11_parser is not None:
+            self.status_code = h11_parser.status_code
+            self.reason = h11_parser.reason
+            self.http_version = h11_parser.http_version
+            self.headers = h11_parser.headers
+            self.body = h11_parser.body
+            self.keep_alive = h11_parser.keep_alive
+            self.trailing = h11_parser.trailing
+            self._done = True
+        return done
+
+    # -- llhttp callbacks --------------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        if self._done:  # a second message on the wire after ours
+            self.trailing = True
+            self.keep_alive = False
+            raise ProtocolError("Bytes after the response.")
+
+    def on_status(self, status: bytes) -> None:
+        if _BAD_REASON.search(status):  # llhttp lets these through; h11 (RFC 9112 4) does not
+            self._fail(ProtocolError("Invalid HTTP response: a control byte in the reason."))
+        self.reason += status
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if self._framing != _UNKNOWN:
+            return  # a trailer of a chunked body: dropped, as h11 does
+        value = value.strip(b" \t")  # RFC 9112 5: OWS around a value is not part of it
+        self.headers.append((name, value))
+        size = len(name)
+        if size == 17 or size == 14:  # only these two names matter to the framing
+            lower = name.lower()
+            if lower == b"transfer-encoding":
+                self._te.append(value)
+            elif lower == b"content-length":
+                self._has_length = True
+
+    def on_headers_complete(self) -> None:
+        status = self._parser.get_status_code()
+        if status < 200:
+            return  # interim: handed over to h11 in on_message_complete
+        if self._te:
+            coding = b",".join(self._te).strip().lower()
+            if coding != b"chunked":
+                self._fail(ProtocolError("Only Transfer-Encoding: chunked is supported."))
+        self.status_code = status
+        self.http_version = b"HTTP/" + self._parser.get_http_version().encode("ascii")
+        if self._te or self._has_length or status in (204, 304):
+            self._framing = _DELIMITED
+        else:
+            self._framing = _UNTIL_CLOSE
+
+    def on_body(self, body: bytes) -> None:
+        self._size += len(body)
+        if self._size > self._max_body:
+            self._fail(BodyTooLargeError(f"Response body exceeds {self._max_body} bytes."))
+        self._parts.append(body)
+
+    def on_message_complete(self) -> None:
+        if self._parser.get_status_code() < 200:
+            raise _Interim  # stops llhttp; feed() hands the response over to h11
+        # HTTP/1.0 keep-alive is not reused (as h11): closing is always safe.
+        self.keep_alive = (
+            bool(self._parser.should_keep_alive()) and self.http_version == b"HTTP/1.1"
+        )
+        self._finish()
+
+    def _finish(self) -> None:
+        self._done = True
+        parts = self._parts
+        self.body = parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+# -- h11 -------------------------------------------------------------------------------------
+
+
+class H11Parser:
+    """One response through an ``h11.Connection`` in the client role."""
+
+    __slots__ = (
+        "_conn",
+        "_done",
+        "_interim",
+        "_max_body",
+        "_parts",
+        "_size",
+        "body",
+        "headers",
+        "http_version",
+        "keep_alive",
+        "reason",
+        "received",
+        "status_code",
+        "trailing",
+    )
+
+    def __init__(
+        self,
+        *,
+        head_request: bool = False,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        max_head_size: int = DEFAULT_MAX_HEAD_SIZE,
+    ) -> None:
+        conn = h11.Connection(h11.CLIENT, max_incomplete_event_size=max_head_size)
+        # h11 frames the answer by the request it answers: only the method matters here.
+        conn.send(
+            h11.Request(
+                method="HEAD" if head_request else "GET", target="/", headers=[("Host", "h")]
+            )
+        )
+        conn.send(h11.EndOfMessage())
+        self._conn = conn
+        self._done = False
+        self._interim = 0
+        self._max_body = max_body_size
+        self._parts: list[bytes] = []
+        self._size = 0
+        self.received = False
+        self.status_code = 0
+        self.reason = b""
+        self.http_version = b"HTTP/1.1"
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body = b""
+        self.keep_alive = True
+        self.trailing = False
+
+    @property
+    def complete(self) -> bool:
+        return self._done
+
+    def feed(self, data: bytes) -> bool:
+        if not data:
+            return self._done
+        if self._done:
+            self.trailing = True
+            self.keep_alive = False
+            return True
+        self.received = True
+        self._conn.receive_data(data)
+        return self._pump()
+
+    def feed_eof(self) -> bool:
+        if self._done:
+            return True
+        if not self.received:
+            raise ProtocolError("Server disconnected without sending a response.")
+        self._conn.receive_data(b"")
+        if self._pump():
+            self.keep_alive = False
+            return True
+        raise ProtocolError("Server disconnected without sending the complete response.")
+
+    def _pump(self) -> bool:
+        conn = self._conn
+        while True:
+            try:
+                event = conn.next_event()
+            except h11.RemoteProtocolError as exc:
+                raise ProtocolError(f"Invalid HTTP response: {exc}") from None
+            if event is h11.NEED_DATA or event is h11.PAUSED:
+                return self._done
+            if isinstance(event, h11.InformationalResponse):
+                self._interim += 1
+                if self._interim > MAX_INTERIM:
+                    raise ProtocolError(f"More than {MAX_INTERIM} interim (1xx) answers.")
+            elif isinstance(event, h11.Response):
+                self.status_code = event.status_code
+                self.reason = bytes(event.reason)
+                self.http_version = b"HTTP/" + bytes(event.http_version)
+                self.headers = list(event.headers.raw_items())
+            elif isinstance(event, h11.Data):
+                self._size += len(event.data)
+                if self._size > self._max_body:
+                    raise BodyTooLargeError(f"Response body exceeds {self._max_body} bytes.")
+                self._parts.append(bytes(event.data))
+            elif isinstance(event, h11.EndOfMessage):
+                self._done = True
+                self.body = b"".join(self._parts)
+                self.keep_alive = conn.their_state is h11.DONE and conn.our_state is h11.DONE
+                if conn.trailing_data[0]:
+                    self.trailing = True
+                    self.keep_alive = False
+                return True
+            elif isinstance(event, h11.ConnectionClosed):  # pragma: no cover - after the end
+                return self._done

@@ -1,0 +1,209 @@
+"""The ``"fast"`` backend: requests serialized here and sent through our asyncio pool
+(:class:`~._pool.FastPool`, parsing with httptools or h11), with no httpx objects per request.
+
+* The same headers as every backend (``_base.DEFAULT_HEADERS``), and the body decoded from
+  ``Content-Encoding`` gzip or deflate (zlib), up to the pool's body cap.
+* TLS with httpx's own trust store (``httpx.create_ssl_context``: certifi, ``verify=`` a CA
+  bundle path or an ``ssl.SSLContext``, ``SSL_CERT_FILE`` with ``trust_env``).
+* Proxies are never bypassed: when ``proxy=`` is given, or ``trust_env`` and the environment
+  names a proxy for the base URL (``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``ALL_PROXY``, unless
+  ``NO_PROXY`` excludes the host), every request is handed to the httpx backend (which speaks
+  to the proxy, CONNECT for https), and that is logged once at INFO.
+"""
+
+from __future__ import annotations
+
+import ssl
+import urllib.request
+import zlib
+from collections.abc import Sequence
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import httpx
+
+from .._logging import logger as _root_logger
+from ._base import HttpxBackend, RawResponse
+from ._parsers import DEFAULT_MAX_BODY_SIZE, serialize_request
+from ._pool import FastPool
+
+__all__ = ["FastBackend", "decode_body", "env_proxy_for"]
+
+logger = _root_logger.getChild("transport")
+
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+
+
+def env_proxy_for(url: str) -> str | None:
+    """The proxy the environment names for ``url`` (None: none, or NO_PROXY excludes it)."""
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy:
+        return None
+    host = parts.hostname or ""
+    # Public in urllib.request though not in typeshed: NO_PROXY matching as urllib does it.
+    bypass: Any = getattr(urllib.request, "proxy_bypass_environment")  # noqa: B009
+    if bypass(host, proxies):
+        return None
+    if parts.port is not None and bypass(f"{host}:{parts.port}", proxies):
+        return None
+    return proxy
+
+
+def decode_body(body: bytes, encoding: str, max_size: int) -> bytes:
+    """``body`` decoded from a ``Content-Encoding`` of gzip / deflate (several: applied in
+    reverse), stopping at ``max_size`` bytes. Raises ``httpx.DecodingError``."""
+    for coding in reversed([c.strip().lower() for c in encoding.split(",") if c.strip()]):
+        if coding == "identity":
+            continue
+        if coding in ("gzip", "x-gzip"):
+            decoder = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        elif coding == "deflate":
+            # RFC 9110 says zlib-wrapped; some servers send raw deflate (as httpx, accept both).
+            raw = body[:1] and (body[0] & 0x0F) != 8
+            decoder = zlib.decompressobj(-zlib.MAX_WBITS if raw else zlib.MAX_WBITS)
+        else:
+            raise httpx.DecodingError(f"Unsupported Content-Encoding: {coding!r}")
+        try:
+            out = decoder.decompress(body, max_size + 1)
+            if not decoder.eof and not decoder.unconsumed_tail:
+                out += decoder.flush()
+        except zlib.error as exc:
+            raise httpx.DecodingError(f"Invalid {coding} body: {exc}") from exc
+        if len(out) > max_size or decoder.unconsumed_tail:
+            raise httpx.DecodingError(f"Decoded body exceeds {max_size} bytes.")
+        body = out
+    return body
+
+
+class FastBackend:
+    """The fast backend for one base URL (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        max_connections: int,
+        timeout: Any,
+        verify: ssl.SSLContext | str | bool = True,
+        trust_env: bool = True,
+        proxy: str | httpx.URL | httpx.Proxy | None = None,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        keepalive_expiry: float | None = 5.0,
+    ) -> None:
+        parts = urlsplit(base_url)
+        scheme, host = parts.scheme, parts.hostname
+        if scheme not in _DEFAULT_PORTS or not host:
+            raise ValueError(f"the fast transport needs an http(s) URL, not {base_url!r}")
+        self._timeout = httpx.Timeout(timeout).as_dict()
+        self._max_body = max_body_size
+        self._fallback: HttpxBackend | None = None
+        via = str(proxy) if proxy is not None else (env_proxy_for(base_url) if trust_env else None)
+        if via is not None:
+            from . import make_httpx_client
+
+            logger.info(
+                "a proxy applies to %s://%s: the fast transport hands its requests to the "
+                "httpx transport, which goes through the proxy",
+                scheme,
+                parts.netloc.rsplit("@", 1)[-1],
+            )
+            self._fallback = HttpxBackend(
+                make_httpx_client(
+                    max_connections=max_connections,
+                    timeout=timeout,
+                    verify=verify,
+                    trust_env=trust_env,
+                    proxy=proxy,
+                    keepalive_expiry=keepalive_expiry,
+                ),
+                owns=True,
+                max_body_size=max_body_size,
+                preset=True,
+            )
+        ssl_context: ssl.SSLContext | None = None
+        if scheme == "https":
+            ssl_context = httpx.create_ssl_context(verify=verify, trust_env=trust_env)
+        self.pool = FastPool(
+            max_connections=max_connections,
+            keepalive_expiry=keepalive_expiry,
+            ssl_context=ssl_context,
+            max_body_size=max_body_size,
+        )
+        self._origin = self.pool.origin_for(scheme, host, parts.port)
+        netloc = parts.netloc.rsplit("@", 1)[-1]
+        self._prefix = f"{scheme}://{netloc}"
+        self._host = netloc.encode("idna" if not netloc.isascii() else "ascii")
+        self._heads: dict[int, tuple[Sequence[tuple[str, str]], list[tuple[bytes, bytes]]]] = {}
+        self._timeouts: dict[int, tuple[httpx.Timeout, dict[str, float | None]]] = {}
+
+    @property
+    def proxied(self) -> bool:
+        """True when a proxy applies and requests go through the httpx backend."""
+        return self._fallback is not None
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        headers: Sequence[tuple[str, str]],
+        body: bytes | None,
+        *,
+        timeout: Any,
+    ) -> RawResponse:
+        if self._fallback is not None:
+            return await self._fallback.send(method, url, headers, body, timeout=timeout)
+        prefix = self._prefix
+        target = url[len(prefix) :]
+        if not url.startswith(prefix) or (target and target[0] != "/"):
+            raise httpx.UnsupportedProtocol(f"the fast transport serves {prefix} only")
+        target = target or "/"
+        raw_headers = self._encoded(headers)
+        if body is not None:
+            raw_headers = [*raw_headers, (b"Content-Length", b"%d" % len(body))]
+        try:
+            data = serialize_request(
+                method.encode("ascii"), target.encode("ascii"), raw_headers, body or b"", self._host
+            )
+        except (ValueError, UnicodeEncodeError) as exc:
+            raise httpx.LocalProtocolError(f"cannot send this request: {exc}") from None
+        status, raw, content, _, _ = await self.pool.exchange(
+            self._origin, method, data, self._timeouts_of(timeout)
+        )
+        result: dict[str, str] = {}
+        for name, value in raw:
+            key = name.decode("latin-1").lower()
+            text = value.decode("latin-1")
+            result[key] = f"{result[key]}, {text}" if key in result else text
+        encoding = result.get("content-encoding")
+        if encoding is not None and content:
+            content = decode_body(content, encoding, self._max_body)
+        return RawResponse(status, result, content)
+
+    def _encoded(self, headers: Sequence[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+        cached = self._heads.get(id(headers))
+        if cached is not None and cached[0] is headers:
+            return cached[1]
+        encoded = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+        if len(self._heads) < 64:
+            self._heads[id(headers)] = (headers, encoded)
+        return encoded
+
+    def _timeouts_of(self, timeout: Any) -> dict[str, float | None]:
+        if not isinstance(timeout, httpx.Timeout):
+            return self._timeout
+        cached = self._timeouts.get(id(timeout))
+        if cached is not None and cached[0] is timeout:
+            return cached[1]
+        values = timeout.as_dict()
+        if len(self._timeouts) < 64:
+            self._timeouts[id(timeout)] = (timeout, values)
+        return values
+
+    async def aclose(self) -> None:
+        try:
+            await self.pool.aclose()
+        finally:
+            if self._fallback is not None:
+                await self._fallback.aclose()

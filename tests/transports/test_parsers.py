@@ -1,0 +1,246 @@
+"""The fast transport's parsers against h11, on generated and mutated responses.
+
+The rule (``_transports/_parsers.py``): for any bytes, httptools (llhttp) gives the same answer
+as h11 (status, headers, body, keep-alive), or a ProtocolError; it never accepts what h11
+refuses, and no split of the bytes into reads changes any parser's answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aioinstagram._transports._parsers import (
+    MAX_INTERIM,
+    H11Parser,
+    HttptoolsParser,
+    ProtocolError,
+    ResponseParser,
+    new_parser,
+)
+
+Result = tuple[Any, ...]
+
+
+def run(make: Any, data: bytes, splits: list[int] | None = None) -> Result:
+    parser: ResponseParser = make()
+    cuts = sorted({c for c in (splits or []) if 0 < c < len(data)})
+    pieces = [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]
+    try:
+        done = False
+        for piece in pieces:
+            done = parser.feed(piece)
+        if not done:
+            parser.feed_eof()
+    except ProtocolError:
+        return ("error",)
+    # h11 lower-cases Transfer-Encoding values; that is all it normalizes.
+    headers = [
+        (k.lower(), v.lower() if k.lower() == b"transfer-encoding" else v)
+        for k, v in parser.headers
+    ]
+    return ("ok", parser.status_code, headers, parser.body, parser.keep_alive, parser.trailing)
+
+
+def check_agrees(data: bytes) -> None:
+    fast = run(HttptoolsParser, data)
+    reference = run(H11Parser, data)
+    if fast != ("error",):
+        if reference != ("error",) and reference[5]:
+            # Bytes after the answer: h11 sees them, llhttp skips stray CRLFs between messages
+            # (the pool then refuses them as the start of the next answer).
+            fast, reference = fast[:4], reference[:4]
+        else:
+            fast, reference = fast[:5], reference[:5]
+        assert fast == reference, data
+
+
+# -- generated responses ----------------------------------------------------------------------
+
+TOKENS = st.sampled_from(["X-A", "Content-Type", "X-Ratelimit-Remaining", "Connection", "Vary"])
+VALUES = st.sampled_from(["1", "json", "close", "keep-alive", "a b", "", " x ", "\t7"])
+
+
+def chunked(body: bytes, sizes: list[int]) -> bytes:
+    out, i = b"", 0
+    for size in sizes:
+        if i >= len(body):
+            break
+        part = body[i : i + size]
+        out += b"%x\r\n%s\r\n" % (len(part), part)
+        i += size
+    if i < len(body):
+        out += b"%x\r\n%s\r\n" % (len(body) - i, body[i:])
+    return out + b"0\r\n\r\n"
+
+
+@st.composite
+def responses(draw: st.DrawFn) -> bytes:
+    version = draw(st.sampled_from([b"HTTP/1.1", b"HTTP/1.0"]))
+    status = draw(st.sampled_from([200, 201, 204, 304, 404, 429, 500]))
+    body = draw(st.binary(max_size=40)) if status not in (204, 304) else b""
+    lines = []
+    if draw(st.booleans()):
+        lines.append(b"HTTP/1.1 100 Continue\r\n\r\n")
+    lines.append(version + b" %d %s\r\n" % (status, draw(st.sampled_from([b"OK", b"", b"X Y"]))))
+    for name, value in draw(st.lists(st.tuples(TOKENS, VALUES), max_size=3)):
+        lines.append(f"{name}: {value}\r\n".encode())
+    framing = draw(
+        st.sampled_from(
+            [
+                "length",
+                "chunked",
+                "close",
+                "length-twice-same",
+                "length-conflict",
+                "length-and-chunked",
+                "te-gzip-chunked",
+                "te-identity",
+                "te-folded",
+                "length-folded",
+                "length-plus",
+                "length-spaces",
+                "te-chunked-twice",
+                "te-upper",
+            ]
+        )
+    )
+    n = len(body)
+    payload = body
+    if framing == "length":
+        lines.append(b"Content-Length: %d\r\n" % n)
+    elif framing == "chunked":
+        lines.append(b"Transfer-Encoding: chunked\r\n")
+        payload = chunked(body, draw(st.lists(st.integers(1, 9), max_size=4)))
+    elif framing == "length-twice-same":
+        lines.append(b"Content-Length: %d\r\nContent-Length: %d\r\n" % (n, n))
+    elif framing == "length-conflict":
+        lines.append(b"Content-Length: %d\r\nContent-Length: %d\r\n" % (n, n + 1))
+    elif framing == "length-and-chunked":
+        lines.append(b"Content-Length: %d\r\nTransfer-Encoding: chunked\r\n" % n)
+        payload = chunked(body, [5])
+    elif framing == "te-gzip-chunked":
+        lines.append(b"Transfer-Encoding: gzip, chunked\r\n")
+        payload = chunked(body, [5])
+    elif framing == "te-identity":
+        lines.append(b"Transfer-Encoding: identity\r\n")
+    elif framing == "te-folded":  # the obsolete folding of issue 9
+        lines.append(b"Transfer-Encoding:\r\n chunked\r\n")
+        payload = chunked(body, [5])
+    elif framing == "length-folded":
+        lines.append(b"Content-Length:\r\n %d\r\n" % n)
+    elif framing == "length-plus":
+        lines.append(b"Content-Length: +%d\r\n" % n)
+    elif framing == "length-spaces":
+        lines.append(b"Content-Length:  %d \r\n" % n)
+    elif framing == "te-chunked-twice":
+        lines.append(b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n")
+        payload = chunked(chunked(body, [5]), [7])
+    elif framing == "te-upper":
+        lines.append(b"TRANSFER-ENCODING: CHUNKED\r\n")
+        payload = chunked(body, [3])
+    return b"".join(lines) + b"\r\n" + payload
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> bytes:
+    data = bytearray(draw(responses()))
+    for _ in range(draw(st.integers(1, 3))):
+        if not data:
+            break
+        i = draw(st.integers(0, len(data) - 1))
+        op = draw(st.sampled_from(["insert", "delete", "replace"]))
+        byte = draw(st.sampled_from(b"\r\n \t:\x00;0aZ,"))
+        if op == "insert":
+            data.insert(i, byte)
+        elif op == "delete":
+            del data[i]
+        else:
+            data[i] = byte
+    return bytes(data)
+
+
+SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(responses())
+def test_httptools_agrees_with_h11_or_refuses(data: bytes) -> None:
+    check_agrees(data)
+
+
+@SETTINGS
+@given(mutated())
+def test_httptools_agrees_with_h11_on_mutations(data: bytes) -> None:
+    check_agrees(data)
+
+
+@SETTINGS
+@given(st.one_of(responses(), mutated()), st.lists(st.integers(0, 400), max_size=8))
+def test_split_points_never_change_the_result(data: bytes, splits: list[int]) -> None:
+    for make in (HttptoolsParser, H11Parser):
+        assert run(make, data, splits) == run(make, data), (make, data, splits)
+    # and byte by byte, the worst split
+    assert run(HttptoolsParser, data, list(range(len(data)))) == run(HttptoolsParser, data)
+
+
+# -- the shapes named in issue 9, as a table ---------------------------------------------------
+
+SMUGGLING = {
+    "folded transfer-encoding": b"HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\n chunked\r\n\r\n"
+    b"5\r\nhello\r\n0\r\n\r\n",
+    "conflicting content-length": b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+    b"Content-Length: 6\r\n\r\nhello!",
+    "content-length with chunked": b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+    b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    "gzip then chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+    b"5\r\nhello\r\n0\r\n\r\n",
+    "space before colon": b"HTTP/1.1 200 OK\r\nContent-Length : 5\r\n\r\nhello",
+    "bare LF line ends": b"HTTP/1.1 200 OK\nContent-Length: 5\n\nhello",
+    "NUL in a value": b"HTTP/1.1 200 OK\r\nX-A: a\x00b\r\nContent-Length: 5\r\n\r\nhello",
+    "negative length": b"HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\nhello",
+    "huge length": b"HTTP/1.1 200 OK\r\nContent-Length: " + b"9" * 5000 + b"\r\n\r\nhello",
+    "bad chunk size": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n",
+}
+
+
+@pytest.mark.parametrize("data", list(SMUGGLING.values()), ids=list(SMUGGLING))
+def test_smuggling_shapes_get_h11s_answer_or_a_typed_error(data: bytes) -> None:
+    fast = run(HttptoolsParser, data)
+    assert fast in (("error",), run(H11Parser, data))
+    assert run(H11Parser, data) != ("error",) or fast == ("error",)
+    # never the chunk framing returned as a body (the hand-written parser's bug)
+    assert fast == ("error",) or b"\r\n" not in fast[3]
+
+
+def test_folded_transfer_encoding_is_refused() -> None:
+    assert run(HttptoolsParser, SMUGGLING["folded transfer-encoding"]) == ("error",)
+
+
+def test_interim_answers_are_capped() -> None:
+    flood = b"HTTP/1.1 100 Continue\r\n\r\n" * (MAX_INTERIM + 1) + b"HTTP/1.1 200 OK\r\n\r\n"
+    for make in (HttptoolsParser, H11Parser):
+        assert run(make, flood) == ("error",)
+    few = b"HTTP/1.1 100 Continue\r\n\r\n" * 3 + b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    assert (
+        run(HttptoolsParser, few)
+        == run(H11Parser, few)
+        == ("ok", 200, [(b"content-length", b"2")], b"ok", True, False)
+    )
+
+
+def test_body_cap() -> None:
+    data = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b"x" * 100
+    for cls in (HttptoolsParser, H11Parser):
+        assert run(lambda cls=cls: cls(max_body_size=50), data) == ("error",)
+
+
+def test_head_answers_use_h11() -> None:
+    parser = new_parser(head_request=True)
+    assert isinstance(parser, H11Parser)
+    assert parser.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+    assert parser.body == b""
+    assert isinstance(new_parser(), HttptoolsParser)
