@@ -44,7 +44,7 @@ COVERAGE_PYTHON = "3.12"
 COVERAGE_FLOOR = 94
 
 #: The extras the tests exercise (every optional code path is tested).
-TEST_EXTRAS = ".[cli,speed,aiohttp,http2,pytest]"
+TEST_EXTRAS = ".[cli,speed,aiohttp,http2,pytest,redis]"
 
 
 def groups(*names: str) -> list[str]:
@@ -124,5 +124,5 @@ def package(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """The benchmarks against raw baselines (see benchmarks/README.md)."""
-    session.install("-e", ".[cli,emulator,speed,aiohttp,http2]", *groups("bench"))
+    session.install("-e", ".[cli,emulator,speed,aiohttp,http2,redis]", *groups("bench"))
     session.run("python", "benchmarks/run.py", *session.posargs)

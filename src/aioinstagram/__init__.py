@@ -8,6 +8,7 @@ async with InstagramClient(access_token="...") as client:
         ...
 """
 
+from ._budget import BucketState, BudgetStore, InMemoryBudgetStore
 from ._client import InstagramClient
 from ._errors import (
     AccessDeniedError,
@@ -74,6 +75,7 @@ from ._oauth import (
 )
 from ._pagination import AsyncPaginator, Checkpoint, PaginatorState
 from ._protocol import sign, verify_hub_signature
+from ._ratelimit import RateLimitEvent
 from ._realtime import (
     RealtimeReceiver,
     Update,
@@ -83,6 +85,7 @@ from ._realtime import (
     parse_updates,
     verify_signature,
 )
+from ._redis_budget import RedisBudgetStore
 from ._resources.oembed import OEmbed, shortcode_from_url
 from ._resources.subscriptions import Subscription
 from ._transports import TransportName
@@ -94,6 +97,8 @@ __all__ = [
     "AccessDeniedError",
     "AsyncPaginator",
     "Authorization",
+    "BucketState",
+    "BudgetStore",
     "CarouselItem",
     "Checkpoint",
     "ClientClosedError",
@@ -102,6 +107,7 @@ __all__ = [
     "ForeignURLError",
     "Image",
     "Images",
+    "InMemoryBudgetStore",
     "IncomingStatus",
     "InstagramClient",
     "InstagramError",
@@ -133,7 +139,9 @@ __all__ = [
     "Position",
     "RateLimit",
     "RateLimitError",
+    "RateLimitEvent",
     "RealtimeReceiver",
+    "RedisBudgetStore",
     "Relationship",
     "RelationshipAction",
     "RequestTimeoutError",
