@@ -79,7 +79,8 @@ class BucketState:
     ``limit`` is None until the server said it (global buckets); ``used`` counts the calls in
     the current window, in flight included, as this client's store accounts them;
     ``server_remaining`` is the latest ``X-Ratelimit-Remaining`` (global buckets only);
-    ``resumes_at`` is set (an aware UTC datetime) while the bucket is paused, with ``reason``.
+    ``resumes_at`` is set (an aware UTC datetime) while the bucket is paused, with ``reason``;
+    ``in_flight`` counts the calls holding a slot now.
     """
 
     bucket: str
@@ -97,6 +98,7 @@ class BucketState:
 
     @property
     def paused(self) -> bool:
+        """True while the bucket is paused (``resumes_at`` is in the future)."""
         return self.resumes_at is not None and self.resumes_at > dt.datetime.now(dt.timezone.utc)
 
 
@@ -129,7 +131,13 @@ class BudgetStore(abc.ABC):
 
     @abc.abstractmethod
     async def reserve(self, scope: str, buckets: tuple[str, ...], *, window: float) -> Grant:
-        """Take a slot in every bucket, or say how long to wait (rules 1-3)."""
+        """Take a slot in every bucket, or say how long to wait (rules 1-3).
+
+        Args:
+            scope: The credential's scope (:meth:`scope_for`).
+            buckets: The buckets the request spends from, its global bucket first.
+            window: The rate-limit window in seconds.
+        """
 
     @abc.abstractmethod
     async def settle(
@@ -148,7 +156,19 @@ class BudgetStore(abc.ABC):
         """An attempt ended: give its slots back and write back what the server said.
         ``budget`` is the answer's ``(limit, remaining)`` (the global bucket's); ``limited`` the
         index in ``buckets`` of the bucket a 429 came from (rule 4), and ``limit_hint`` the limit
-        its message stated (a write bucket's, ``_buckets.limit_in_429``)."""
+        its message stated (a write bucket's, ``_buckets.limit_in_429``).
+
+        Args:
+            scope: The credential's scope.
+            buckets: The buckets given to :meth:`reserve`.
+            ticket: The grant's ticket.
+            window: The rate-limit window in seconds.
+            reached_server: Whether the attempt reached the server (it then spent its slot).
+            budget: The answer's ``(limit, remaining)``.
+            limited: The index of the bucket a 429 came from.
+            retry_after: The 429's ``Retry-After``, in seconds.
+            limit_hint: The limit the 429's message stated.
+        """
 
     @abc.abstractmethod
     async def wait_for_change(self, timeout: float) -> None:
@@ -156,7 +176,12 @@ class BudgetStore(abc.ABC):
 
     @abc.abstractmethod
     def state(self, scope: str, bucket: str) -> BucketState | None:
-        """The bucket as this process last saw it (no I/O), or None if never used."""
+        """The bucket as this process last saw it (no I/O), or None if never used.
+
+        Args:
+            scope: The credential's scope.
+            bucket: The bucket's name.
+        """
 
     @abc.abstractmethod
     def buckets(self, scope: str) -> list[str]:
@@ -238,6 +263,8 @@ class InMemoryBudgetStore(BudgetStore):
         return self.reserve_now(scope, buckets, window=window)
 
     def reserve_now(self, scope: str, buckets: tuple[str, ...], *, window: float) -> Grant:
+        """:meth:`reserve` without awaiting (this store does no I/O): ``scope``, ``buckets``
+        and ``window`` as there."""
         now = self._clock()
         states = [self._bucket(scope, name) for name in buckets]
         wait_change: Grant | None = None
@@ -328,6 +355,9 @@ class InMemoryBudgetStore(BudgetStore):
         retry_after: float | None = None,
         limit_hint: int | None = None,
     ) -> Settled:
+        """:meth:`settle` without awaiting (this store does no I/O); ``scope``, ``buckets``,
+        ``ticket``, ``window``, ``reached_server``, ``budget``, ``limited``, ``retry_after`` and
+        ``limit_hint`` as there."""
         now = self._clock()
         settled = Settled()
         for index, name in enumerate(buckets):
@@ -385,6 +415,7 @@ class InMemoryBudgetStore(BudgetStore):
     # -- for tests and the limiter's synchronous views --------------------------------------
 
     def used(self, scope: str, bucket: str, *, window: float) -> int:
+        """Calls counted in ``bucket`` of ``scope`` over the last ``window`` seconds."""
         b = self._bucket(scope, bucket)
         b.purge(self._clock(), window)
         return b.used()

@@ -47,34 +47,56 @@ DEFAULT_MAX_CONNECTIONS: Final = 100
 class InstagramClient:
     """An async client for the Instagram API v1.
 
-    ``access_token`` authenticates as a user (or pass ``client_id`` for the endpoints that
-    accept it). With ``client_secret`` every request is signed (``sig``). Rate limits are kept
-    per bucket (the token's budget, the application's, one per kind of write):
-    ``rate_limit_mode="wait"`` waits for a spent or paused bucket, at most
-    ``max_rate_limit_wait`` seconds and never past ``retry_deadline``, then raises
-    RateLimitError; ``"raise"`` raises at once. ``budget_store`` shares the budgets between
-    processes (``"redis://host/0"`` or a :class:`RedisBudgetStore`); ``on_rate_limit`` receives a
-    :class:`RateLimitEvent` for each pause and give-up. ``http_client`` may be any
-    ``httpx.AsyncClient`` (for example one with an ASGI or mock transport); it is then not
-    closed by this client. ``transport`` picks a built-in transport by name: ``"httpx"`` (the
-    default: httpx's own transport, HTTP/2 with the ``http2`` extra; respx and pytest-httpx
-    intercept it), ``"fast"`` (our asyncio pool on httptools, for many tokens at once),
-    ``"aiohttp"``, ``"http2"`` (``"httpcore"`` is ``"httpx"``, ``"native"`` the deprecated name
-    of ``"fast"``), or takes an ``httpx.AsyncBaseTransport``. ``proxy`` (a URL or
-    ``httpx.Proxy``), ``verify`` (True, False, a CA bundle path or an ``ssl.SSLContext``) and
-    ``trust_env`` (read ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` and
-    ``SSL_CERT_FILE``; default True) are passed to the built-in transports; they make no sense
-    with ``http_client`` or a transport object, which are configured already. ``client_ips``
-    (with ``client_secret``) signs writes with ``X-Insta-Forwarded-For`` (every call with
-    ``forwarded_for="all"``). A client with only a ``client_id`` raises TokenRequiredError,
-    before sending, for the endpoints that needed a user's token. ``client.subscriptions`` uses
-    ``client_id`` + ``client_secret``.
-    ``retry_policy`` (a :class:`RetryPolicy`) configures the retries; ``max_retries``,
-    ``retry_deadline`` and ``max_rate_limit_wait``, when given, adjust it. Every method also
-    takes per-call ``timeout=``, ``extra_headers=`` and ``extra_params=``; see
-    :meth:`with_options` and :attr:`with_raw_response`.
+    Use it as ``async with InstagramClient(...) as client:``, or call :meth:`aclose`. Bad
+    arguments raise :class:`InvalidArgumentError` at once. A client with only a ``client_id``
+    raises TokenRequiredError, before sending, for the endpoints that needed a user's token.
+    ``client.subscriptions`` uses ``client_id`` + ``client_secret``.
+    Every method also takes per-call ``timeout=``, ``extra_headers=`` and ``extra_params=``;
+    see :meth:`with_options` and :attr:`with_raw_response`.
 
-    Use it as ``async with InstagramClient(...) as client:``, or call :meth:`aclose`.
+    Args:
+        access_token: Authenticates as a user (never shown in logs, reprs or errors).
+        client_id: For the endpoints that accept an application instead of a user.
+        client_secret: Sign every request with the ``sig`` parameter (HMAC-SHA256 over the
+            endpoint and the sorted parameters; api doc §6a).
+        base_url: The API root, ending in ``/v1`` (for example a served emulator's
+            ``http://127.0.0.1:8765/v1``).
+        timeout: Seconds to wait for each answer: a float, an ``httpx.Timeout``, or None for
+            no timeout. Not given: 10 s (or the given ``http_client``'s own timeout).
+        max_retries: How many times a call is retried (reads, idempotent writes, and writes
+            that surely never reached the server) after a failure worth retrying.
+        retry_policy: A :class:`RetryPolicy` for the retries; ``max_retries``,
+            ``retry_deadline`` and ``max_rate_limit_wait``, when given, adjust it.
+        rate_limit_mode: Rate limits are kept per bucket (the token's budget, the
+            application's, one per kind of write). ``"wait"`` waits for a spent or paused
+            bucket, at most ``max_rate_limit_wait`` seconds and never past ``retry_deadline``,
+            then raises :class:`RateLimitError`; ``"raise"`` raises at once.
+        http_client: Any ``httpx.AsyncClient`` (for example one with an ASGI or mock
+            transport); this client then does not close it.
+        transport: A built-in transport by name: ``"httpx"`` (the default: httpx's own
+            transport, HTTP/2 with the ``http2`` extra; respx and pytest-httpx intercept it),
+            ``"fast"`` (our asyncio pool on httptools, for many tokens at once),
+            ``"aiohttp"``, ``"http2"`` (``"httpcore"`` is ``"httpx"``, ``"native"`` the
+            deprecated name of ``"fast"``); or an ``httpx.AsyncBaseTransport``. Not with
+            ``http_client``.
+        max_connections: Size of the connection pool (keep-alive included).
+        retry_deadline: Seconds after which a call stops retrying (None: no deadline).
+        rate_limit_window: Length of the API's rate-limit window in seconds (3600 for the
+            real API).
+        max_rate_limit_wait: The longest a call waits for a rate-limit bucket, in seconds
+            (None: no limit besides ``retry_deadline``).
+        budget_store: Shares the budgets between processes: ``"redis://host/0"`` or a
+            :class:`RedisBudgetStore` (None: this process only).
+        on_rate_limit: Receives a :class:`RateLimitEvent` for each pause and give-up.
+        client_ips: With ``client_secret``: the client IPs to sign into the
+            ``X-Insta-Forwarded-For`` header (api doc §6b).
+        forwarded_for: Which calls carry that header: ``"writes"`` (the default) or ``"all"``.
+        proxy: A proxy URL or ``httpx.Proxy`` for the built-in transports.
+        verify: TLS verification for the built-in transports: True, False, a CA bundle path
+            or an ``ssl.SSLContext``.
+        trust_env: Read ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` and
+            ``SSL_CERT_FILE`` (default True). ``proxy``, ``verify`` and ``trust_env`` make no
+            sense with ``http_client`` or a transport object, which are configured already.
     """
 
     def __init__(
@@ -247,7 +269,14 @@ class InstagramClient:
         **options: Unpack[CallOptions],
     ) -> OEmbed:
         """The oEmbed answer for a media URL (``http://instagram.com/p/<shortcode>/``) or a
-        bare shortcode; sent without credentials, as the API allowed (api doc section 8)."""
+        bare shortcode; sent without credentials, as the API allowed (api doc section 8).
+
+        Args:
+            url: A media URL or a bare shortcode.
+            maxwidth: The widest embed wanted, in pixels (the server's default when None).
+            hidecaption: Leave the caption out of the embed.
+            omitscript: Leave the embed script out of ``html`` (load it once yourself).
+        """
         return await self._oembed(
             url, maxwidth=maxwidth, hidecaption=hidecaption, omitscript=omitscript, **options
         )
@@ -317,6 +346,7 @@ class InstagramClient:
 
     @property
     def base_url(self) -> str:
+        """The API root every request goes to."""
         return self._requester.base_url
 
     @property
@@ -334,6 +364,7 @@ class InstagramClient:
 
     @property
     def is_closed(self) -> bool:
+        """True once :meth:`aclose` was called (a closed client raises ClientClosedError)."""
         return self._requester.closed
 
     # -- lifecycle ----------------------------------------------------------------------------

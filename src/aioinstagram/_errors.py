@@ -291,26 +291,42 @@ def _rebuild_api_error(
 
 
 class OAuthParameterError(APIError):
+    """No ``access_token``/``client_id``, or a token missing where one is required
+    (``OAuthParameterException``; api doc §4)."""
+
     error_types = ("OAuthParameterException",)
 
 
 class OAuthAccessTokenError(APIError):
+    """The access token is malformed, expired or revoked, or its client disabled
+    (``OAuthAccessTokenException``)."""
+
     error_types = ("OAuthAccessTokenException", "OAuthAccessTokenError")
 
 
 class OAuthPermissionsError(APIError):
+    """The token lacks the scope the endpoint needs (``OAuthPermissionsException``)."""
+
     error_types = ("OAuthPermissionsException",)
 
 
 class OAuthForbiddenError(APIError):
+    """A signed request's ``sig`` is missing or does not match (HTTP 403,
+    ``OAuthForbiddenException``)."""
+
     error_types = ("OAuthForbiddenException",)
 
 
 class OAuthClientError(APIError):
+    """The client id is invalid or disabled (``OAuthClientException``)."""
+
     error_types = ("OAuthClientException",)
 
 
 class OAuthError(APIError):
+    """An ``/oauth`` endpoint refused the request, such as a bad redirect URI or code
+    (``OAuthException``)."""
+
     error_types = ("OAuthException",)
 
 
@@ -384,26 +400,39 @@ class RateLimitError(APIError):
 
 
 class NotFoundError(APIError):
+    """Unknown user (or other object) id (``APINotFoundError``)."""
+
     error_types = ("APINotFoundError",)
 
 
 class NotAllowedError(APIError):
+    """A private user's lists or media, or another resource you may not see
+    (``APINotAllowedError``)."""
+
     error_types = ("APINotAllowedError",)
 
 
 class InvalidParametersError(APIError):
+    """The server refused a parameter's value (``APIInvalidParametersError``)."""
+
     error_types = ("APIInvalidParametersError",)
 
 
 class SubscriptionError(APIError):
+    """A real-time subscription could not be created or deleted (``APISubscriptionError``)."""
+
     error_types = ("APISubscriptionError",)
 
 
 class NoAuthenticatedUserError(APIError):
+    """``self`` used without a user's access token (``no authenticated user``)."""
+
     error_types = ("no authenticated user",)
 
 
 class ServerError(APIError):
+    """The server failed: a 5xx answer (often an nginx HTML body) or an ``APIError`` envelope."""
+
     error_types = ("APIError",)
 
 

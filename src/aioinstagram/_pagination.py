@@ -100,8 +100,12 @@ class _Held:
 
 @attrs.frozen(slots=True)
 class Checkpoint:
-    """Where a walk stands: re-fetch the page at ``cursor`` (None: the first page) and skip its
-    first ``offset`` items. Pass it as ``cursor=`` to resume."""
+    """Where a walk stands; pass it as ``cursor=`` to resume exactly there.
+
+    Attributes:
+        cursor: The page to fetch again (None: the first page).
+        offset: How many of that page's first items were already yielded (skipped on resume).
+    """
 
     cursor: str | None
     offset: int = 0
@@ -112,6 +116,10 @@ class Checkpoint:
 
 
 class PaginatorState(enum.Enum):
+    """Where a paginator is (transitions in the module's rules): not started, fetching a
+    page, holding the cursor of the next page, exhausted (the list ended), or failed (the
+    last fetch raised; iterating again retries it)."""
+
     NOT_STARTED = "not_started"
     FETCHING = "fetching"
     HAS_CURSOR = "has_cursor"
@@ -161,7 +169,19 @@ Fetcher = Callable[[str | None, str | None], Coroutine[Any, Any, Envelope]]
 class AsyncPaginator(Generic[T]):
     """Iterate items across pages (``async for item in paginator``), or pages
     (``async for page in paginator.pages()``), or ``await paginator.collect(limit)``.
-    ``async with paginator:`` cancels the page read ahead on the way out (:meth:`aclose`)."""
+    ``async with paginator:`` cancels the page read ahead on the way out (:meth:`aclose`).
+
+    The resources build paginators (``client.relationships.followed_by(...)``); nothing is
+    fetched until it is iterated.
+
+    Args:
+        fetch: Fetches one page: ``fetch(cursor, next_url)`` returns its envelope.
+        item_type: The model of the items.
+        style: Which request parameter carries the cursor.
+        endpoint: The endpoint's name, for errors and the repr.
+        cursor: A page cursor or a :class:`Checkpoint` to start from.
+        prefetch: Read the next page ahead while the caller works through this one.
+    """
 
     def __init__(
         self,
@@ -199,6 +219,7 @@ class AsyncPaginator(Generic[T]):
 
     @property
     def state(self) -> PaginatorState:
+        """The paginator's current state."""
         return self._state
 
     @property
@@ -405,8 +426,13 @@ class AsyncPaginator(Generic[T]):
             yield page
 
     async def collect(self, limit: int | None = None) -> list[T]:
-        """All items (or the first ``limit``) as a list. With a limit, the paginator can be
-        resumed afterwards from :meth:`checkpoint`."""
+        """All items, or the first ``limit``, as a list.
+
+        With a limit, the walk can be resumed afterwards from :meth:`checkpoint`.
+
+        Args:
+            limit: At most this many items (None: all of them).
+        """
         if limit is not None and (isinstance(limit, bool) or limit < 0):
             raise InvalidArgumentError(f"limit must be a non-negative integer, not {limit!r}")
         # Items are taken into ``_held`` and handed over only on return (rule 9): a

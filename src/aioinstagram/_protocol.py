@@ -235,7 +235,14 @@ def signing_endpoint(path: str) -> str:
 
 def sign(endpoint: str, params: Mapping[str, str] | Iterable[tuple[str, str]], secret: str) -> str:
     """``sig`` for a request: hex HMAC-SHA256 keyed with the client secret over
-    ``endpoint|k1=v1|k2=v2...`` with the parameters sorted by key and ``sig`` left out."""
+    ``endpoint|k1=v1|k2=v2...`` with the parameters sorted by key and ``sig`` left out
+    (api doc section 6a).
+
+    Args:
+        endpoint: The path under ``/v1``, such as ``/users/self``.
+        params: The request's parameters (the access token included).
+        secret: The client secret.
+    """
     items = params.items() if isinstance(params, Mapping) else params
     pairs = sorted((k, v) for k, v in items if k != "sig")
     message = endpoint + "".join(f"|{k}={v}" for k, v in pairs)
@@ -250,7 +257,13 @@ def sign_forwarded_for(ips: str, secret: str) -> str:
 
 def verify_hub_signature(body: bytes, signature: str, secret: str) -> bool:
     """Check a real-time update's ``X-Hub-Signature`` (hex HMAC-SHA1 of the raw body, no
-    ``sha1=`` prefix; api doc section 7), in constant time."""
+    ``sha1=`` prefix; api doc section 7), in constant time.
+
+    Args:
+        body: The raw request body, as received.
+        signature: The ``X-Hub-Signature`` header's value.
+        secret: The client secret.
+    """
     expected = hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
     given = signature.strip().lower()
     if not given.isascii():  # compare_digest refuses non-ASCII str; anyone can send this header

@@ -64,8 +64,9 @@ class RateLimitEvent:
     """What ``on_rate_limit`` receives: a bucket paused (``kind="paused"``) or a call gave up
     because its wait would outlast its deadline or the mode is "raise" (``kind="raised"``).
 
-    ``wait`` is in seconds and ``resumes_at`` an aware UTC datetime; ``request`` is
-    ``METHOD /path`` (never a query string or a token)."""
+    ``bucket`` names the bucket and ``reason`` says why it paused; ``wait`` is in seconds and
+    ``resumes_at`` an aware UTC datetime; ``request`` is ``METHOD /path`` (never a query string
+    or a token)."""
 
     kind: Literal["paused", "raised"]
     bucket: str

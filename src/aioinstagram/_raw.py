@@ -67,6 +67,7 @@ class APIResponse(Generic[R]):
 
     @property
     def text(self) -> str:
+        """The body as text (UTF-8; undecodable bytes replaced)."""
         return self.content.decode("utf-8", errors="replace")
 
     def json(self) -> Any:

@@ -323,7 +323,8 @@ class RedisBudgetStore(BudgetStore):
     deployment; by default it is derived from the namespace). ``lease`` is how long a call in
     flight holds its slot if its process dies. ``on_outage`` says what a request does while Redis
     is unreachable: ``"pause"`` (wait, bounded by the call's deadline) or ``"local"`` (spend from
-    an in-memory budget of this process until Redis is back)."""
+    an in-memory budget of this process until Redis is back), retrying Redis every
+    ``outage_retry`` seconds. ``owns_redis``: :meth:`aclose` closes the Redis client too."""
 
     def __init__(
         self,

@@ -19,7 +19,6 @@ record writer); the commands here only parse options and report.
 
 from __future__ import annotations
 
-import asyncio
 import shlex
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -30,7 +29,7 @@ import click
 from click.core import ParameterSource
 from rich.console import Console
 
-from . import __version__
+from . import __version__, _runner
 from ._cli import jobs
 from ._cli.display import ProgressDisplay, demo_summary, lookup_summary, make_console
 from ._cli.login import load_stored, login
@@ -131,7 +130,7 @@ class App:
         status: Status = "done"
         error: BaseException | None = None
         try:
-            asyncio.run(run())
+            _runner.run(run())  # Ctrl-C cancels the job cleanly on every Python
         except KeyboardInterrupt:
             status = "interrupted"
         except BrokenPipeError:
@@ -587,7 +586,7 @@ def _lookup_with_workers(
     from ._cli.workers import lookup_with_workers
 
     settings = app.settings
-    lines = asyncio.run(
+    lines = _runner.run(
         lookup_with_workers(
             base_url=settings.base_url,
             token=settings.token,

@@ -355,8 +355,8 @@ async def _storm(
             if ok:
                 return
 
-    original = _ratelimit.asyncio
-    _ratelimit.asyncio = types.SimpleNamespace(sleep=vt.sleep)  # type: ignore[assignment]
+    original = _ratelimit.asyncio  # type: ignore[attr-defined]
+    _ratelimit.asyncio = types.SimpleNamespace(sleep=vt.sleep)  # type: ignore[attr-defined,assignment]
     try:
         tasks = [asyncio.create_task(one()) for _ in range(acquirers)]
         try:
@@ -366,7 +366,7 @@ async def _storm(
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
     finally:
-        _ratelimit.asyncio = original  # type: ignore[assignment]
+        _ratelimit.asyncio = original  # type: ignore[attr-defined]
     assert all(t.done() and not t.cancelled() for t in tasks)
     return server
 

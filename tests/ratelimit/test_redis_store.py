@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import cast
 
 import pytest
 import redis.asyncio as aioredis
@@ -17,7 +18,7 @@ WINDOW = 60.0
 
 
 def store(url: str, **kw: object) -> RedisBudgetStore:
-    return RedisBudgetStore.from_url(url, **kw)  # type: ignore[arg-type]
+    return RedisBudgetStore.from_url(url, **kw)
 
 
 async def test_two_clients_on_one_token_share_one_budget(redis_url: str) -> None:
@@ -96,11 +97,11 @@ async def test_no_token_in_redis_and_every_key_expires(redis_url: str) -> None:
             assert not any(bit in key for bit in secret_bits)
             ttl = await redis.pttl(key)
             assert 0 < ttl <= (WINDOW + 120.0) * 1000 + 1000
-            kind = (await redis.type(key)).decode()
+            kind = cast(bytes, await redis.type(key)).decode()
             if kind == "hash":
-                values = [v.decode() for v in (await redis.hgetall(key)).values()]
+                values = [cast(bytes, v).decode() for v in (await redis.hgetall(key)).values()]
             else:
-                values = [m.decode() for m in await redis.zrange(key, 0, -1)]
+                values = [cast(bytes, m).decode() for m in await redis.zrange(key, 0, -1)]
             assert not any(bit in v for v in values for bit in secret_bits)
     finally:
         await redis.aclose()

@@ -279,7 +279,7 @@ async def soak(
 
             async def lookup() -> None:
                 results = client.relationships.iter_many(ids, concurrency=concurrency)
-                async with aclosing(results) as stream:  # type: ignore[type-var]
+                async with aclosing(results) as stream:
                     async for user_id, outcome in stream:
                         outcomes[user_id] = _outcome_key(outcome)
                         done = len(outcomes)

@@ -3,6 +3,7 @@ with a clear InvalidArgumentError (also a ValueError) before anything is sent.""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -108,12 +109,13 @@ async def test_no_megabyte_request_is_sent() -> None:
     with respx.mock(base_url=BASE, assert_all_called=False) as api:
         route = api.route()
         async with InstagramClient(TOKEN, http_client=httpx.AsyncClient()) as client:
-            for call in (
+            calls: tuple[Callable[[], Awaitable[object]], ...] = (
                 lambda: client.users.search(MEGA),
                 lambda: client.users.search("x" * (MAX_PARAM_LENGTH + 1)),
                 lambda: client.users.search("lone \udfff surrogate"),
                 lambda: client.relationships.followed_by(cursor=MEGA).collect(),
-            ):
+            )
+            for call in calls:
                 with pytest.raises(InvalidArgumentError) as info:
                     await call()
                 assert len(str(info.value)) < 200

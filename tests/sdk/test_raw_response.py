@@ -19,6 +19,7 @@ from aioinstagram import (
     AsyncPaginator,
     InstagramClient,
     NotFoundError,
+    OutgoingStatus,
     Page,
     Relationship,
     RetryPolicy,
@@ -38,7 +39,7 @@ async def test_raw_get(api: respx.MockRouter, client: InstagramClient) -> None:
     response = await client.with_raw_response.relationships.get(42)
     assert isinstance(response, APIResponse)
     assert isinstance(response.parsed, Relationship)
-    assert response.parsed.outgoing_status.value == "follows"
+    assert response.parsed.outgoing_status is OutgoingStatus.FOLLOWS
     assert response.status_code == 200
     assert response.headers["x-request-id"] == "r1"
     assert response.meta == {"code": 200}
@@ -53,7 +54,7 @@ async def test_raw_get(api: respx.MockRouter, client: InstagramClient) -> None:
 async def test_raw_write_and_options(api: respx.MockRouter, client: InstagramClient) -> None:
     route = api.post("/users/42/relationship").mock(return_value=ok({"outgoing_status": "none"}))
     response = await client.with_raw_response.relationships.unfollow(42, extra_headers={"X-A": "1"})
-    assert response.parsed.outgoing_status.value == "none"
+    assert response.parsed.outgoing_status is OutgoingStatus.NONE
     assert route.calls.last.request.headers["X-A"] == "1"
     likes = api.delete("/media/9/likes").mock(return_value=ok(None))
     unliked = await client.with_raw_response.likes.unlike(9)

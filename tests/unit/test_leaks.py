@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -98,7 +98,7 @@ async def local_client(server: ScriptedServer) -> AsyncIterator[InstagramClient]
 
 
 def _pool(client: InstagramClient) -> Any:
-    return client._requester.backend.client._transport._pool
+    return cast(Any, client._requester.backend).client._transport._pool
 
 
 def _busy(client: InstagramClient) -> list[Any]:

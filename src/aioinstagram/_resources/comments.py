@@ -35,7 +35,11 @@ class CommentsResource(Resource):
         **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Comment]:
         """The comments on a media, oldest first (one page: the endpoint does not page).
-        ``cursor``: a :class:`Checkpoint` of an earlier walk (skips what it already yielded)."""
+
+        Args:
+            media_id: The media's id.
+            cursor: A :class:`Checkpoint` of an earlier walk (skips what it already yielded).
+        """
         mid = validate_media_id(media_id)
         return self._paginate(
             f"/media/{mid}/comments",
@@ -52,7 +56,12 @@ class CommentsResource(Resource):
     ) -> Comment | None:
         """Comment on a media, after checking the API's rules (at most 300 characters, 4
         hashtags and 1 URL, not all capitals). Returns the new comment when the server sends
-        it (early API), else None (``data: null`` since 2015)."""
+        it (early API), else None (``data: null`` since 2015).
+
+        Args:
+            media_id: The media's id.
+            text: The comment.
+        """
         mid = validate_media_id(media_id)
         body = validate_comment_text(text)
         path = f"/media/{mid}/comments"
@@ -64,7 +73,12 @@ class CommentsResource(Resource):
     async def delete(
         self, media_id: str | int, comment_id: str | int, **options: Unpack[CallOptions]
     ) -> None:
-        """Delete a comment you wrote, or any comment on your own media (idempotent)."""
+        """Delete a comment you wrote, or any comment on your own media (idempotent).
+
+        Args:
+            media_id: The media's id.
+            comment_id: The comment's id.
+        """
         mid = validate_media_id(media_id)
         cid = validate_comment_id(comment_id)
         await self._request("DELETE", f"/media/{mid}/comments/{cid}", None, options)

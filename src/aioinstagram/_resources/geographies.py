@@ -36,7 +36,16 @@ class GeographiesResource(Resource):
         prefetch: bool = True,
         **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Media]:
-        """Recent media in a subscribed geography, newest first."""
+        """Recent media in a subscribed geography, newest first.
+
+        Args:
+            geo_id: The geography's id (from its real-time subscription).
+            count: Media per page (the server's default when None).
+            min_id: Only media newer than this id.
+            max_id: Only media older than this id.
+            cursor: A page cursor or a :class:`Checkpoint` to resume from.
+            prefetch: Request the next page while you work through this one.
+        """
         gid = validate_numeric_id(geo_id, "geography id")
         return self._paginate(
             f"/geographies/{gid}/media/recent",

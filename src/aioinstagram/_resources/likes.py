@@ -32,7 +32,11 @@ class LikesResource(Resource):
         **options: Unpack[CallOptions],
     ) -> AsyncPaginator[User]:
         """The users who liked a media (one page: the endpoint does not page).
-        ``cursor``: a :class:`Checkpoint` of an earlier walk (skips what it already yielded)."""
+
+        Args:
+            media_id: The media's id.
+            cursor: A :class:`Checkpoint` of an earlier walk (skips what it already yielded).
+        """
         mid = validate_media_id(media_id)
         return self._paginate(
             f"/media/{mid}/likes",
@@ -45,11 +49,19 @@ class LikesResource(Resource):
         )
 
     async def like(self, media_id: str | int, **options: Unpack[CallOptions]) -> None:
-        """Like a media (liking it again changes nothing)."""
+        """Like a media (liking it again changes nothing).
+
+        Args:
+            media_id: The media's id.
+        """
         mid = validate_media_id(media_id)
         await self._request("POST", f"/media/{mid}/likes", None, options, idempotent=True)
 
     async def unlike(self, media_id: str | int, **options: Unpack[CallOptions]) -> None:
-        """Remove your like (unliking a media you do not like changes nothing)."""
+        """Remove your like (unliking a media you do not like changes nothing).
+
+        Args:
+            media_id: The media's id.
+        """
         mid = validate_media_id(media_id)
         await self._request("DELETE", f"/media/{mid}/likes", None, options)

@@ -37,7 +37,11 @@ class LocationsResource(Resource):
     __slots__ = ()
 
     async def get(self, location_id: str | int, **options: Unpack[CallOptions]) -> Location:
-        """One location."""
+        """One location.
+
+        Args:
+            location_id: The location's id.
+        """
         lid = validate_numeric_id(location_id, "location id")
         result: Location = await self._get(f"/locations/{lid}", None, Location, options)
         return result
@@ -55,8 +59,19 @@ class LocationsResource(Resource):
         prefetch: bool = True,
         **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Media]:
-        """Media taken at a location, newest first (arguments as for
-        ``client.users.recent_media``)."""
+        """Media taken at a location, newest first.
+
+        Args:
+            location_id: The location's id.
+            count: Media per page (the server's default when None).
+            min_id: Only media newer than this id.
+            max_id: Only media older than this id.
+            min_timestamp: Only media posted at or after this time (a datetime or Unix
+                seconds).
+            max_timestamp: Only media posted at or before this time.
+            cursor: A page cursor or a :class:`Checkpoint` to resume from.
+            prefetch: Request the next page while you work through this one.
+        """
         lid = validate_numeric_id(location_id, "location id")
         low, high = validate_time_window(min_timestamp, max_timestamp)
         params = {
@@ -89,7 +104,17 @@ class LocationsResource(Resource):
     ) -> AsyncPaginator[Location]:
         """Locations near a point (``lat`` and ``lng``, within ``distance`` metres: default
         1000, at most 5000), or the one matching a Facebook Places or Foursquare id. Exactly
-        one way to locate must be given."""
+        one way to locate must be given.
+
+        Args:
+            lat: The point's latitude (with ``lng``).
+            lng: The point's longitude (with ``lat``).
+            distance: The search radius in metres (default 1000, at most 5000).
+            facebook_places_id: A Facebook Places id.
+            foursquare_id: A Foursquare v1 id.
+            foursquare_v2_id: A Foursquare v2 id.
+            count: At most this many locations.
+        """
         ways: dict[str, object] = {}
         if lat is not None or lng is not None:
             if lat is None or lng is None:

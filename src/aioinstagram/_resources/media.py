@@ -42,7 +42,11 @@ class MediaResource(Resource):
     __slots__ = ()
 
     async def get(self, media_id: str | int, **options: Unpack[CallOptions]) -> Media:
-        """One media (with ``user_has_liked`` when authenticated as a user)."""
+        """One media (with ``user_has_liked`` when authenticated as a user).
+
+        Args:
+            media_id: The media's id.
+        """
         mid = validate_media_id(media_id)
         result: Media = await self._get(f"/media/{mid}", None, Media, options)
         return result
@@ -64,7 +68,15 @@ class MediaResource(Resource):
         **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Media]:
         """Media taken within ``distance`` metres (default 1000, at most 5000) of a point,
-        in a window of at most 7 days (default: the last 5 days); each carries ``distance``."""
+        in a window of at most 7 days (default: the last 5 days); each carries ``distance``.
+
+        Args:
+            lat: The point's latitude.
+            lng: The point's longitude.
+            distance: The search radius in metres (default 1000, at most 5000).
+            min_timestamp: The window's start (a datetime or Unix seconds).
+            max_timestamp: The window's end.
+        """
         params = {
             "lat": validate_latitude(lat),
             "lng": validate_longitude(lng),
@@ -102,8 +114,14 @@ class MediaResource(Resource):
         **options: Unpack[CallOptions],
     ) -> AsyncGenerator[tuple[str, Media | InstagramError], None]:
         """Look up many media, yielding ``(media_id, Media or InstagramError)`` as each
-        completes (at most ``concurrency`` in flight; an invalid id gets its
-        InvalidArgumentError without a request)."""
+        completes (an invalid id gets its InvalidArgumentError without a request).
+
+        Args:
+            media_ids: The ids, read lazily.
+            concurrency: At most this many requests in flight.
+            progress: Called as ``progress(done, total)`` after each completion.
+            dedupe: Look up each distinct id once; ``False`` for unbounded streams.
+        """
         _check_concurrency(concurrency)
         self._opts(options)  # bad options fail here, not once per id
         total = len(media_ids) if isinstance(media_ids, Sized) else None
@@ -124,8 +142,16 @@ class MediaResource(Resource):
         progress: ProgressCallback | None = None,
         **options: Unpack[CallOptions],
     ) -> list[Media | InstagramError]:
-        """Look up many media; one entry per input id, in input order (duplicates share one
-        lookup), each a Media or the InstagramError for that id."""
+        """Look up many media.
+
+        Args:
+            media_ids: The ids; duplicates share one lookup.
+            concurrency: At most this many requests in flight.
+            progress: Called as ``progress(done, total)`` after each completion.
+
+        Returns:
+            One entry per input id, in input order: a Media or the InstagramError for that id.
+        """
         _check_concurrency(concurrency)
         self._opts(options)
         keys = [str(m) for m in media_ids]

@@ -24,7 +24,26 @@ _ENDPOINT: Final = "GET /oembed"
 @attrs.frozen(slots=True)
 class OEmbed:
     """An oEmbed answer: the 2012 capture's fields (``type``, ``url``, ``width``, ``height``)
-    and the later rich form's (``html``, ``thumbnail_*``); every field may be absent."""
+    and the later rich form's (``html``, ``thumbnail_*``); every field may be absent.
+
+    Attributes:
+        version: The oEmbed version (``"1.0"``).
+        type: ``"photo"`` (2012) or ``"rich"``.
+        title: The media's caption.
+        author_name: The author's user name.
+        author_url: The author's profile URL.
+        author_id: The author's user id.
+        media_id: The media id (``<media>_<user>``).
+        provider_name: ``"Instagram"``.
+        provider_url: The provider's URL.
+        url: The image URL (2012 form).
+        html: The embed HTML (rich form).
+        width: The embed's or image's width in pixels.
+        height: The embed's or image's height in pixels.
+        thumbnail_url: The thumbnail's URL.
+        thumbnail_width: The thumbnail's width in pixels.
+        thumbnail_height: The thumbnail's height in pixels.
+    """
 
     version: str | None = None
     type: str | None = None
@@ -47,7 +66,11 @@ class OEmbed:
 def shortcode_from_url(url: str) -> str:
     """``BXsFz`` from ``http://instagr.am/p/BXsFz/`` or ``https://www.instagram.com/p/BXsFz/``
     (a bare shortcode is returned as is). InvalidArgumentError for anything else. The same
-    rule as ``client.media.get_by_shortcode`` (one implementation, ``_media_validation``)."""
+    rule as ``client.media.get_by_shortcode`` (one implementation, ``_media_validation``).
+
+    Args:
+        url: A media URL or a bare shortcode.
+    """
     return validate_shortcode(url)
 
 

@@ -69,9 +69,19 @@ class RelationshipsResource(Resource):
     ) -> AsyncPaginator[User]:
         """The users ``user_id`` follows, newest first. Nothing is fetched until iterated.
 
-        ``count``: users per page. ``cursor``: a page cursor or a :class:`Checkpoint` to resume
-        from. ``prefetch``: request the next page while you work through this one (at most one
-        page ahead; a walk abandoned part-way costs at most one extra request)."""
+        ``GET /users/{user-id}/follows`` (api doc §3).
+
+        Args:
+            user_id: A user id, or ``"self"`` for the token's owner.
+            count: Users per page (the server's default when None).
+            cursor: A page cursor or a :class:`Checkpoint` to resume from (from
+                :meth:`AsyncPaginator.checkpoint`, or a page's ``next_cursor``).
+            prefetch: Request the next page while you work through this one (at most one
+                page ahead; a walk abandoned part-way costs at most one extra request).
+
+        Returns:
+            A paginator: iterate it for users, or use its ``pages()`` and ``collect()``.
+        """
         uid = validate_user_id(user_id)
         return self._paginate(
             f"/users/{uid}/follows",
@@ -92,7 +102,19 @@ class RelationshipsResource(Resource):
         prefetch: bool = True,
         **options: Unpack[CallOptions],
     ) -> AsyncPaginator[User]:
-        """The users who follow ``user_id``, newest first (arguments as for :meth:`follows`)."""
+        """The users who follow ``user_id``, newest first. Nothing is fetched until iterated.
+
+        ``GET /users/{user-id}/followed-by`` (api doc §3).
+
+        Args:
+            user_id: A user id, or ``"self"`` for the token's owner.
+            count: Users per page (the server's default when None).
+            cursor: A page cursor or a :class:`Checkpoint` to resume from.
+            prefetch: Request the next page while you work through this one.
+
+        Returns:
+            A paginator of the followers.
+        """
         uid = validate_user_id(user_id)
         return self._paginate(
             f"/users/{uid}/followed-by",
@@ -112,8 +134,18 @@ class RelationshipsResource(Resource):
         prefetch: bool = True,
         **options: Unpack[CallOptions],
     ) -> AsyncPaginator[User]:
-        """The users who asked to follow you (your pending incoming requests; arguments as for
-        :meth:`follows`)."""
+        """The users who asked to follow you: your pending incoming requests.
+
+        ``GET /users/self/requested-by`` (api doc §3).
+
+        Args:
+            count: Users per page (the server's default when None).
+            cursor: A page cursor or a :class:`Checkpoint` to resume from.
+            prefetch: Request the next page while you work through this one.
+
+        Returns:
+            A paginator of the requesting users.
+        """
         return self._paginate(
             "/users/self/requested-by",
             User,
@@ -127,7 +159,11 @@ class RelationshipsResource(Resource):
     # -- one relationship -------------------------------------------------------------------
 
     async def get(self, user_id: str | int, **options: Unpack[CallOptions]) -> Relationship:
-        """Your relationship with ``user_id``."""
+        """Your relationship with ``user_id`` (``GET /users/{user-id}/relationship``).
+
+        Args:
+            user_id: The other user's id.
+        """
         uid = validate_user_id(user_id)
         path = f"/users/{uid}/relationship"
         envelope = await self._request("GET", path, None, options)
@@ -139,8 +175,17 @@ class RelationshipsResource(Resource):
         action: RelationshipAction | str,
         **options: Unpack[CallOptions],
     ) -> Relationship:
-        """Change your relationship with ``user_id``. The answer often carries only
-        ``outgoing_status``; the other fields are then None."""
+        """Change your relationship with ``user_id`` (``POST /users/{user-id}/relationship``).
+
+        The answer often carries only ``outgoing_status``; the other fields are then None.
+        ``follow``, ``unfollow``, ``block`` and ``unblock`` set a state and are retried like
+        reads; any other action that fails ambiguously raises :class:`OutcomeUnknownError`.
+
+        Args:
+            user_id: The other user's id.
+            action: A :class:`RelationshipAction` or its value (``"follow"``, ``"unfollow"``,
+                ``"block"``, ``"unblock"``, ``"approve"``, ``"ignore"``, ``"deny"``).
+        """
         uid = validate_user_id(user_id)
         act = _action(action)
         path = f"/users/{uid}/relationship"
@@ -158,9 +203,11 @@ class RelationshipsResource(Resource):
         return await self.modify(user_id, RelationshipAction.UNFOLLOW, **options)
 
     async def block(self, user_id: str | int, **options: Unpack[CallOptions]) -> Relationship:
+        """Block ``user_id``."""
         return await self.modify(user_id, RelationshipAction.BLOCK, **options)
 
     async def unblock(self, user_id: str | int, **options: Unpack[CallOptions]) -> Relationship:
+        """Unblock ``user_id``."""
         return await self.modify(user_id, RelationshipAction.UNBLOCK, **options)
 
     async def approve(self, user_id: str | int, **options: Unpack[CallOptions]) -> Relationship:
@@ -172,7 +219,8 @@ class RelationshipsResource(Resource):
         return await self.modify(user_id, RelationshipAction.IGNORE, **options)
 
     async def deny(self, user_id: str | int, **options: Unpack[CallOptions]) -> Relationship:
-        """The official clients' name for :meth:`ignore`; sends ``action=deny``."""
+        """Deny ``user_id``'s pending follow request: the official clients' name for
+        :meth:`ignore`; sends ``action=deny``."""
         return await self.modify(user_id, RelationshipAction.DENY, **options)
 
     # -- bulk -------------------------------------------------------------------------------
@@ -189,14 +237,19 @@ class RelationshipsResource(Resource):
         **options: Unpack[CallOptions],
     ) -> AsyncGenerator[tuple[str, Relationship | InstagramError], None]:
         """Look up many relationships, yielding ``(user_id, Relationship or InstagramError)``
-        as each completes. At most ``concurrency`` requests are in flight; the input is read
-        lazily (an iterator of a million ids is fine). Each distinct id is looked up once
-        (``dedupe=False`` drops the set of seen ids, for unbounded streams).
-        ``progress(done, total)`` is called after each completion; ``total`` is the input's
-        length when it has one (an upper bound when it holds duplicates), else None.
+        as each completes.
 
         Close it early with ``contextlib.aclosing`` (or let it be collected): in-flight
         requests are cancelled.
+
+        Args:
+            user_ids: The ids, read lazily (an iterator of a million ids is fine).
+            concurrency: At most this many requests in flight.
+            progress: Called as ``progress(done, total)`` after each completion; ``total`` is
+                the input's length when it has one (an upper bound when it holds
+                duplicates), else None.
+            dedupe: Look up each distinct id once; ``False`` drops the set of seen ids, for
+                unbounded streams.
         """
         _check_concurrency(concurrency)
         self._opts(options)  # bad options fail here, not once per id
@@ -218,9 +271,19 @@ class RelationshipsResource(Resource):
         progress: ProgressCallback | None = None,
         **options: Unpack[CallOptions],
     ) -> list[Relationship | InstagramError]:
-        """Look up many relationships; the list is in input order, one entry per input id
-        (duplicates share one lookup), each a Relationship or the InstagramError for that id.
-        Per-id errors do not stop the others; a 429 pauses the whole batch ("wait" mode)."""
+        """Look up many relationships.
+
+        Per-id errors do not stop the others; a 429 pauses the whole batch ("wait" mode).
+
+        Args:
+            user_ids: The ids; duplicates share one lookup.
+            concurrency: At most this many requests in flight.
+            progress: Called as ``progress(done, total)`` after each completion.
+
+        Returns:
+            One entry per input id, in input order: a Relationship or the InstagramError
+            for that id.
+        """
         _check_concurrency(concurrency)
         self._opts(options)
         keys = [str(u) for u in user_ids]

@@ -32,7 +32,16 @@ _OBJECTS: Final = ("user", "tag", "location", "geography")
 
 @attrs.frozen(slots=True)
 class Subscription:
-    """A real-time subscription (``object_id``: the tag name, location id or geography id)."""
+    """A real-time subscription.
+
+    Attributes:
+        id: The subscription's id.
+        object: ``user``, ``tag``, ``location`` or ``geography``.
+        aspect: What is watched: always ``media``.
+        callback_url: Where the updates are POSTed.
+        object_id: The tag name, location id or geography id (None for ``user``).
+        type: The object type, when the answer names it (``"subscription"``).
+    """
 
     id: str
     object: str
@@ -81,7 +90,17 @@ class SubscriptionsResource(Resource):
         """Subscribe to new media of ``object``: ``user`` (the users who authorized the app),
         ``tag`` (``object_id`` = tag name), ``location`` (``object_id`` = location id) or
         ``geography`` (``lat``, ``lng``, ``radius`` in metres, up to 5000). The API first
-        GETs ``callback_url`` with a challenge that your receiver must answer."""
+        GETs ``callback_url`` with a challenge that your receiver must answer.
+
+        Args:
+            object: ``user``, ``tag``, ``location`` or ``geography``.
+            callback_url: Your receiver's absolute http(s) URL.
+            verify_token: Echoed in the challenge; your receiver checks it.
+            object_id: The tag name or location id (``tag`` and ``location`` only).
+            lat: The geography's centre latitude (``geography`` only).
+            lng: The geography's centre longitude (``geography`` only).
+            radius: The geography's radius in metres, up to 5000 (``geography`` only).
+        """
         if object not in _OBJECTS:
             raise InvalidArgumentError(f"object must be one of {', '.join(_OBJECTS)}")
         parts = urlsplit(callback_url) if isinstance(callback_url, str) else None

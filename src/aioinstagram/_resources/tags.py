@@ -28,7 +28,11 @@ class TagsResource(Resource):
     __slots__ = ()
 
     async def get(self, tag_name: str, **options: Unpack[CallOptions]) -> Tag:
-        """A tag and how many media carry it."""
+        """A tag and how many media carry it.
+
+        Args:
+            tag_name: The tag, with or without its ``#``.
+        """
         name = validate_tag_name(tag_name)
         result: Tag = await self._get(f"/tags/{name}", None, Tag, options)
         return result
@@ -45,7 +49,16 @@ class TagsResource(Resource):
         **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Media]:
         """Media tagged ``tag_name``, most recently tagged first. ``max_tag_id`` (or
-        ``cursor``) starts below that point; ``min_tag_id`` stops there."""
+        ``cursor``) starts below that point; ``min_tag_id`` stops there.
+
+        Args:
+            tag_name: The tag.
+            count: Media per page (the server's default when None).
+            min_tag_id: Stop at this point.
+            max_tag_id: Start below this point.
+            cursor: A page cursor or a :class:`Checkpoint` to resume from.
+            prefetch: Request the next page while you work through this one.
+        """
         name = validate_tag_name(tag_name)
         return self._paginate(
             f"/tags/{name}/media/recent",
@@ -61,7 +74,12 @@ class TagsResource(Resource):
     def search(
         self, q: str, *, count: int | None = None, **options: Unpack[CallOptions]
     ) -> AsyncPaginator[Tag]:
-        """Tags whose name starts with ``q`` (one page)."""
+        """Tags whose name starts with ``q`` (one page).
+
+        Args:
+            q: The start of the tag's name.
+            count: At most this many tags.
+        """
         name = validate_tag_name(q)
         return self._paginate(
             "/tags/search",

@@ -34,7 +34,11 @@ class UsersResource(Resource):
     __slots__ = ()
 
     async def get(self, user_id: str | int = "self", **options: Unpack[CallOptions]) -> User:
-        """The full profile of ``user_id`` (with ``counts``)."""
+        """The full profile of ``user_id``, with ``counts`` (``GET /users/{user-id}``).
+
+        Args:
+            user_id: A user id, or ``"self"`` for the token's owner.
+        """
         uid = validate_user_id(user_id)
         result: User = await self._get(f"/users/{uid}", None, User, options)
         return result
@@ -42,7 +46,13 @@ class UsersResource(Resource):
     async def search(
         self, q: str, *, count: int | None = None, **options: Unpack[CallOptions]
     ) -> list[User]:
-        """Users whose name matches ``q`` (one page; the endpoint has no pagination)."""
+        """Users whose name matches ``q`` (``GET /users/search``; one page, the endpoint
+        has no pagination).
+
+        Args:
+            q: The text to search for.
+            count: At most this many users (the server's default when None).
+        """
         if not isinstance(q, str) or not q.strip():
             raise InvalidArgumentError(f"q must be a non-empty string, not {q!r}")
         result: list[User] = await self._get(
@@ -65,7 +75,18 @@ class UsersResource(Resource):
     ) -> AsyncPaginator[Media]:
         """The media ``user_id`` posted, newest first. A private user you do not follow raises
         NotAllowedError on the first page. ``max_id`` (or ``cursor``) starts below that media;
-        ``min_id`` and the timestamps (Unix seconds or aware datetimes) narrow the list."""
+        ``min_id`` and the timestamps (Unix seconds or aware datetimes) narrow the list.
+
+        Args:
+            user_id: A user id, or ``"self"`` for the token's owner.
+            count: Media per page (the server's default when None).
+            min_id: Only media newer than this id.
+            max_id: Only media older than this id.
+            min_timestamp: Only media posted at or after this time.
+            max_timestamp: Only media posted at or before this time.
+            cursor: A page cursor or a :class:`Checkpoint` to resume from.
+            prefetch: Request the next page while you work through this one.
+        """
         uid = validate_user_id(user_id)
         low, high = validate_time_window(min_timestamp, max_timestamp)
         params = {
@@ -94,7 +115,15 @@ class UsersResource(Resource):
         prefetch: bool = True,
         **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Media]:
-        """Your feed: media of the users you follow (and yours), newest first."""
+        """Your feed: media of the users you follow (and yours), newest first.
+
+        Args:
+            count: Media per page (the server's default when None).
+            min_id: Only media newer than this id.
+            max_id: Only media older than this id.
+            cursor: A page cursor or a :class:`Checkpoint` to resume from.
+            prefetch: Request the next page while you work through this one.
+        """
         return self._paginate(
             "/users/self/feed",
             Media,
@@ -115,7 +144,14 @@ class UsersResource(Resource):
         prefetch: bool = True,
         **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Media]:
-        """The media you liked, most recently liked first (pages with ``max_like_id``)."""
+        """The media you liked, most recently liked first (pages with ``max_like_id``).
+
+        Args:
+            count: Media per page (the server's default when None).
+            max_like_id: Start below this point.
+            cursor: A page cursor or a :class:`Checkpoint` to resume from.
+            prefetch: Request the next page while you work through this one.
+        """
         return self._paginate(
             "/users/self/media/liked",
             Media,
