@@ -120,14 +120,21 @@ local function purge(i)
     redis.call('ZADD', log, dead[j + 1], dead[j])
     redis.call('ZREM', fly, dead[j])
   end
-  redis.call('ZREMRANGEBYSCORE', log, '-inf', horizon)
+  local gone = redis.call('ZREMRANGEBYSCORE', log, '-inf', horizon)
   local xt = tonumber(redis.call('HGET', m, 'xt') or '0')
   local old = redis.call('ZRANGEBYSCORE', x, '-inf', horizon)
   if #old > 0 then
-    for _, e in ipairs(old) do xt = xt - tonumber(string.match(e, ':(%d+)$')) end
+    for _, e in ipairs(old) do
+      local count = tonumber(string.match(e, ':(%d+)$'))
+      xt = xt - count
+      gone = gone + count
+    end
     redis.call('ZREMRANGEBYSCORE', x, '-inf', horizon)
     redis.call('HSET', m, 'xt', xt)
   end
+  -- 'pc' counts the entries that ever left the window: settle compares the server's count with
+  -- our log as of the request's send (rule 3 of _budget)
+  if gone > 0 then redis.call('HINCRBY', m, 'pc', gone) end
   return redis.call('ZCARD', log) + redis.call('ZCARD', fly) + xt, xt
 end
 
@@ -156,7 +163,8 @@ end
 )
 
 # ARGV: window, lease, probe interval, ticket, then one default limit per bucket ('' if none).
-# Returns {wait, blocking bucket index, paused_until-now of that bucket, reason, views...}.
+# Returns {wait, blocking bucket index, paused_until-now of that bucket, reason, the first
+# bucket's 'pc' when the slots were taken ('' otherwise), views...}.
 _RESERVE = (
     _COMMON
     + r"""
@@ -164,6 +172,7 @@ local n = #KEYS
 local longest, longest_i, longest_reason, longest_pause = nil, 0, '', ''
 local change_i = 0
 local probes = {}
+local purged1 = false
 for i = 1, n do
   local m = k(i, 4)
   local meta = redis.call('HMGET', m, 'pu', 'np', 'pt', 'pexp', 'reason')
@@ -181,6 +190,7 @@ for i = 1, n do
     end
   elseif limit ~= nil then
     local used, xt = purge(i)
+    if i == 1 then purged1 = true end
     if used >= limit then
       local real, est = math.huge, math.huge
       local first = redis.call('ZRANGE', k(i, 1), 0, 0, 'WITHSCORES')
@@ -207,10 +217,11 @@ for i = 1, n do
 end
 local out
 if longest ~= nil then
-  out = {tostring(longest), tostring(longest_i), longest_pause, longest_reason}
+  out = {tostring(longest), tostring(longest_i), longest_pause, longest_reason, ''}
 elseif change_i > 0 then
-  out = {'-1', tostring(change_i), '', ''}
+  out = {'-1', tostring(change_i), '', '', ''}
 else
+  if not purged1 then purge(1) end
   for i = 1, n do
     redis.call('ZADD', k(i, 2), now + lease, ticket)
     touch(i)
@@ -218,7 +229,7 @@ else
   for _, i in ipairs(probes) do
     redis.call('HSET', k(i, 4), 'pt', ticket, 'pexp', tostring(now + lease))
   end
-  out = {'0', '0', '', ''}
+  out = {'0', '0', '', '', redis.call('HGET', k(1, 4), 'pc') or '0'}
 end
 for i = 1, n do view(i, out, ARGV[4 + i]) end
 return table.concat(out, '|')
@@ -226,8 +237,9 @@ return table.concat(out, '|')
 )
 
 # ARGV: window, lease, probe interval, ticket, reached (0/1), limit, remaining, limited index
-# (0 = none), retry_after ('' if none), the limit the 429's message stated ('' if none), then
-# one default limit per bucket. Returns {paused seconds or '', bucket index, reason, views...}.
+# (0 = none), retry_after ('' if none), the limit the 429's message stated ('' if none), the
+# first bucket's 'pc' when the slots were taken ('' if unknown), then one default limit per
+# bucket. Returns {paused seconds or '', bucket index, reason, views...}.
 _SETTLE = (
     _COMMON
     + r"""
@@ -236,6 +248,7 @@ local reached = ARGV[5] == '1'
 local L, R = tonumber(ARGV[6]), tonumber(ARGV[7])
 local limited = tonumber(ARGV[8])
 local ra = tonumber(ARGV[9])
+local sent = tonumber(ARGV[11])
 local out = {'', '0', ''}
 for i = 1, n do
   local log, fly, x, m = k(i, 1), k(i, 2), k(i, 3), k(i, 4)
@@ -247,6 +260,9 @@ for i = 1, n do
     redis.call('HSET', m, 'limit', L, 'srem', R)
     if limited == 0 then
       local used, xt = purge(i)
+      if sent ~= nil then
+        used = used + math.max(0, tonumber(redis.call('HGET', m, 'pc') or '0') - sent)
+      end
       local surplus = (L - R) - used
       if surplus > 0 then
         local seq = redis.call('HINCRBY', m, 'xseq', 1)
@@ -285,7 +301,7 @@ for i = 1, n do
       redis.call('ZREMRANGEBYSCORE', x, '(' .. keep_until, '+inf')
     else
       purge(i)
-      local limit = limit_of(i, ARGV[10 + i])
+      local limit = limit_of(i, ARGV[11 + i])
       local logged = redis.call('ZCARD', log)
       if limit ~= nil and logged > 0 and logged + redis.call('ZCARD', fly) >= limit then
         local first = redis.call('ZRANGE', log, 0, 0, 'WITHSCORES')
@@ -304,7 +320,7 @@ for i = 1, n do
   end
   touch(i)
 end
-for i = 1, n do view(i, out, ARGV[10 + i]) end
+for i = 1, n do view(i, out, ARGV[11 + i]) end
 return table.concat(out, '|')
 """
 )
@@ -358,6 +374,8 @@ class RedisBudgetStore(BudgetStore):
         self._batch: list[tuple[Any, list[str], list[Any], asyncio.Future[Any]]] = []
         self._flushes: set[asyncio.Future[None]] = set()
         self._seen_pause: dict[tuple[str, str], float] = {}
+        # ticket -> the global bucket's count of entries that left the window when it was sent
+        self._sent: dict[str, str] = {}
         self._local = InMemoryBudgetStore()
         self._outage = False
         self._next_try = 0.0  # during an outage, Redis is tried again after outage_retry
@@ -408,8 +426,9 @@ class RedisBudgetStore(BudgetStore):
         self._back_online()
         raw = _text(raw).split("|")
         wait = float(raw[0])
-        self._remember(scope, buckets, raw[4:])
+        self._remember(scope, buckets, raw[5:])
         if wait == 0:
+            self._sent[ticket] = raw[4]
             return Grant(0.0, ticket)
         index = int(raw[1]) - 1
         bucket = buckets[index]
@@ -447,6 +466,7 @@ class RedisBudgetStore(BudgetStore):
                 retry_after=retry_after,
                 limit_hint=limit_hint,
             )
+        sent = self._sent.pop(ticket, "")
         args: list[Any] = [
             window,
             self.lease,
@@ -458,6 +478,7 @@ class RedisBudgetStore(BudgetStore):
             0 if limited is None else limited + 1,
             "" if retry_after is None else retry_after,
             "" if limit_hint is None else limit_hint,
+            sent,
             *[_default(b) for b in buckets],
         ]
         try:

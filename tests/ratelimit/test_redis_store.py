@@ -75,6 +75,39 @@ async def test_reserving_is_atomic_across_connections(redis_url: str) -> None:
     assert sum(granted) == 19  # 20 in the window, one of them the probe
 
 
+async def test_an_answer_counting_a_call_that_left_our_window_since_is_no_top_up(
+    redis_url: str,
+) -> None:
+    """The server's ``Remaining`` is its count when it handled the request; a call of ours that
+    left our window between that send and the answer is still ours, not a call made elsewhere
+    (rule 3 of _budget). The window's passing is simulated by purging the log the way the
+    scripts do, so nothing depends on timing."""
+    s = store(redis_url, namespace="late-answer")
+    scope = s.scope_for("token-under-test")
+    prefix = f"late-answer:{scope}:token:"
+    try:
+        first = await s.reserve(scope, ("token",), window=WINDOW)
+        assert first.ticket is not None
+        await s.settle(
+            scope, ("token",), first.ticket, window=WINDOW, reached_server=True, budget=(3, 2)
+        )
+        slow = await s.reserve(scope, ("token",), window=WINDOW)
+        assert slow.ticket is not None
+        # the first answer leaves the window while the slow request is out
+        assert await s.redis.zrem(prefix + "log", first.ticket) == 1
+        await s.redis.hincrby(prefix + "m", "pc", 1)
+        # the server counted both (remaining 1)
+        await s.settle(
+            scope, ("token",), slow.ticket, window=WINDOW, reached_server=True, budget=(3, 1)
+        )
+        xt = await s.redis.hget(prefix + "m", "xt")
+        state = s.state(scope, "token")
+    finally:
+        await s.aclose()
+    assert int(xt or 0) == 0  # no top-up
+    assert state is not None and state.used == 1
+
+
 async def test_no_token_in_redis_and_every_key_expires(redis_url: str) -> None:
     emu = emulator(rate_limit=50, rate_window=WINDOW)
     token = emu.token(emu.demo_user_id)
