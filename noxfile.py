@@ -45,3 +45,11 @@ def bench(session: nox.Session) -> None:
     """The benchmarks against raw baselines (see benchmarks/README.md)."""
     session.install("-e", ".[bench]")
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session(python=False)
+def soak(session: nox.Session) -> None:
+    """50,000 lookups and a 100,000-follower walk against the emulator over a real socket,
+    with ~10% injected faults and one restart (tests/reliability/soak.py); not in the default
+    run. Pass options after --, for example ``nox -s soak -- --lookups 5000``."""
+    session.run("python", "-m", "tests.reliability.soak", *session.posargs)

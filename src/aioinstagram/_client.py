@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import ssl
 import types
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal
-from urllib.parse import urlsplit
 
+import attrs
 import httpx
+from typing_extensions import Unpack
 
 from ._budget import BucketState, BudgetStore, InMemoryBudgetStore
 from ._errors import ClientClosedError, InvalidArgumentError
 from ._logging import install_redaction, register_secrets
 from ._models import RateLimit
-from ._protocol import DEFAULT_BASE_URL, Credentials
+from ._options import NOT_GIVEN, CallOptions, check_timeout
+from ._options import NotGiven as _NotGiven
+from ._protocol import DEFAULT_BASE_URL, Credentials, validate_base_url, validate_credential
 from ._ratelimit import RateLimiter, RateLimitEvent, RateLimitMode
+from ._raw import WithRawResponse
+from ._resources._base import Resource
 from ._resources.comments import CommentsResource
 from ._resources.geographies import GeographiesResource
 from ._resources.likes import LikesResource
@@ -36,16 +42,6 @@ __all__ = ["DEFAULT_TIMEOUT", "InstagramClient"]
 
 DEFAULT_TIMEOUT: Final = 10.0
 DEFAULT_MAX_CONNECTIONS: Final = 100
-
-
-class _NotGiven:
-    """Sentinel for "not given", so that ``None`` can mean "no timeout"."""
-
-    def __repr__(self) -> str:
-        return "NOT_GIVEN"
-
-
-NOT_GIVEN: Final = _NotGiven()
 
 
 class InstagramClient:
@@ -73,6 +69,10 @@ class InstagramClient:
     ``forwarded_for="all"``). A client with only a ``client_id`` raises TokenRequiredError,
     before sending, for the endpoints that needed a user's token. ``client.subscriptions`` uses
     ``client_id`` + ``client_secret``.
+    ``retry_policy`` (a :class:`RetryPolicy`) configures the retries; ``max_retries``,
+    ``retry_deadline`` and ``max_rate_limit_wait``, when given, adjust it. Every method also
+    takes per-call ``timeout=``, ``extra_headers=`` and ``extra_params=``; see
+    :meth:`with_options` and :attr:`with_raw_response`.
 
     Use it as ``async with InstagramClient(...) as client:``, or call :meth:`aclose`.
     """
@@ -85,14 +85,14 @@ class InstagramClient:
         client_secret: str | None = None,
         base_url: str = DEFAULT_BASE_URL,
         timeout: float | httpx.Timeout | _NotGiven | None = NOT_GIVEN,
-        max_retries: int = 3,
+        max_retries: int | _NotGiven = NOT_GIVEN,
         rate_limit_mode: RateLimitMode = "wait",
         http_client: httpx.AsyncClient | None = None,
         transport: TransportName | httpx.AsyncBaseTransport | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
-        retry_deadline: float | None = 60.0,
+        retry_deadline: float | _NotGiven | None = NOT_GIVEN,
         rate_limit_window: float = 3600.0,
-        max_rate_limit_wait: float | None = 3900.0,
+        max_rate_limit_wait: float | _NotGiven | None = NOT_GIVEN,
         budget_store: BudgetStore | str | None = None,
         on_rate_limit: Callable[[RateLimitEvent], object] | None = None,
         client_ips: str | None = None,
@@ -100,14 +100,14 @@ class InstagramClient:
         proxy: str | httpx.URL | httpx.Proxy | None = None,
         verify: ssl.SSLContext | str | os.PathLike[str] | bool | None = None,
         trust_env: bool | None = None,
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
         for name, value in (
             ("access_token", access_token),
             ("client_id", client_id),
             ("client_secret", client_secret),
         ):
-            if value is not None and (not isinstance(value, str) or not value.strip()):
-                raise InvalidArgumentError(f"{name} must be a non-empty string or None")
+            validate_credential(name, value)
         _check_base_url(base_url)
         if isinstance(rate_limit_window, bool) or not isinstance(rate_limit_window, (int, float)):
             raise InvalidArgumentError(
@@ -117,16 +117,18 @@ class InstagramClient:
             raise InvalidArgumentError(
                 f"rate_limit_window must be positive, not {rate_limit_window!r}"
             )
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise InvalidArgumentError(f"max_retries must be an integer >= 0, not {max_retries!r}")
         if rate_limit_mode not in ("wait", "raise"):
             raise InvalidArgumentError(
                 f"rate_limit_mode must be 'wait' or 'raise', not {rate_limit_mode!r}"
             )
-        if max_rate_limit_wait is not None and (
-            isinstance(max_rate_limit_wait, bool)
-            or not isinstance(max_rate_limit_wait, (int, float))
-            or not max_rate_limit_wait >= 0
+        if (
+            not isinstance(max_rate_limit_wait, _NotGiven)
+            and max_rate_limit_wait is not None
+            and (
+                isinstance(max_rate_limit_wait, bool)
+                or not isinstance(max_rate_limit_wait, (int, float))
+                or not max_rate_limit_wait >= 0
+            )
         ):
             raise InvalidArgumentError(
                 "max_rate_limit_wait must be a number of seconds >= 0 or None, "
@@ -134,6 +136,7 @@ class InstagramClient:
             )
         if on_rate_limit is not None and not callable(on_rate_limit):
             raise InvalidArgumentError("on_rate_limit must be callable or None")
+        policy = _retry_policy(retry_policy, max_retries, retry_deadline, max_rate_limit_wait)
         store, self._owns_budget_store = _make_budget_store(budget_store)
         if (
             isinstance(max_connections, bool)
@@ -211,11 +214,7 @@ class InstagramClient:
             credentials=self._credentials,
             backend=backend,
             limiter=self._limiter,
-            policy=RetryPolicy(
-                max_retries=max_retries,
-                deadline=retry_deadline,
-                rate_limit_max_wait=max_rate_limit_wait,
-            ),
+            policy=policy,
             timeout=request_timeout,
         )
         self.relationships = RelationshipsResource(self._requester)
@@ -245,12 +244,69 @@ class InstagramClient:
         maxwidth: int | None = None,
         hidecaption: bool = False,
         omitscript: bool = False,
+        **options: Unpack[CallOptions],
     ) -> OEmbed:
         """The oEmbed answer for a media URL (``http://instagram.com/p/<shortcode>/``) or a
         bare shortcode; sent without credentials, as the API allowed (api doc section 8)."""
         return await self._oembed(
-            url, maxwidth=maxwidth, hidecaption=hidecaption, omitscript=omitscript
+            url, maxwidth=maxwidth, hidecaption=hidecaption, omitscript=omitscript, **options
         )
+
+    # -- options, raw responses -----------------------------------------------------------------
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | _NotGiven | None = NOT_GIVEN,
+        max_retries: int | _NotGiven = NOT_GIVEN,
+        retry_deadline: float | _NotGiven | None = NOT_GIVEN,
+        retry_policy: RetryPolicy | _NotGiven = NOT_GIVEN,
+        rate_limit_mode: RateLimitMode | _NotGiven = NOT_GIVEN,
+        max_rate_limit_wait: float | _NotGiven | None = NOT_GIVEN,
+    ) -> InstagramClient:
+        """A light copy of this client with other options, sharing its connection pool, its
+        rate-limit budget and its credentials (nothing is opened)::
+
+            patient = client.with_options(timeout=60, max_retries=10)
+            await patient.users.get("self")
+
+        ``retry_policy`` replaces the policy; ``max_retries``, ``retry_deadline`` and
+        ``max_rate_limit_wait`` then adjust it. ``rate_limit_mode``: "wait" or "raise" for the
+        copy's calls (the budgets are still the shared ones). Closing the copy closes neither
+        the pool nor the budget store; closing this client closes the copy too."""
+        base = self._requester.policy if isinstance(retry_policy, _NotGiven) else retry_policy
+        policy = _retry_policy(base, max_retries, retry_deadline, max_rate_limit_wait)
+        if not isinstance(rate_limit_mode, _NotGiven) and rate_limit_mode not in ("wait", "raise"):
+            raise InvalidArgumentError(
+                f"rate_limit_mode must be 'wait' or 'raise', not {rate_limit_mode!r}"
+            )
+        requester = self._requester.derive(
+            policy=policy,
+            timeout=check_timeout(timeout),
+            rate_limit_mode=None if isinstance(rate_limit_mode, _NotGiven) else rate_limit_mode,
+        )
+        clone = copy.copy(self)
+        clone._requester = requester
+        clone._owns_budget_store = False  # the original closes the budget store
+        for name, value in vars(self).items():  # every endpoint group, bound to the copy
+            if isinstance(value, Resource):
+                setattr(clone, name, type(value)(requester))
+        return clone
+
+    @property
+    def with_raw_response(self) -> WithRawResponse:
+        """The same endpoint groups, each method returning an :class:`APIResponse`: the parsed
+        result plus the HTTP status, headers and body, ``meta`` and the rate-limit budget::
+
+            response = await client.with_raw_response.relationships.get("1574083")
+            response.parsed.outgoing_status, response.status_code, response.rate_limit
+        """
+        return WithRawResponse(self)
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The :class:`RetryPolicy` this client's calls use."""
+        return self._requester.policy
 
     @property
     def _transport(self) -> Requester:
@@ -336,17 +392,7 @@ def _check_forwarded_for(client_ips: object, client_secret: str | None, mode: ob
 
 
 def _check_base_url(base_url: object) -> None:
-    if not isinstance(base_url, str):
-        raise InvalidArgumentError(f"base_url must be an http(s) URL, not {base_url!r}")
-    try:
-        parts = urlsplit(base_url)
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:
-        port_ok = False
-    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
-        raise InvalidArgumentError(f"base_url must be an http(s) URL with a host, not {base_url!r}")
-    if parts.query or parts.fragment or "?" in base_url or "#" in base_url:
-        raise InvalidArgumentError("base_url must not carry a query or fragment")
+    validate_base_url(base_url)
 
 
 def _make_budget_store(store: BudgetStore | str | None) -> tuple[BudgetStore, bool]:
@@ -379,3 +425,25 @@ def _check_verify(verify: object) -> ssl.SSLContext | bool | None:
     raise InvalidArgumentError(
         f"verify must be True, False, a CA bundle path or an ssl.SSLContext, not {verify!r}"
     )
+
+
+def _retry_policy(
+    base: RetryPolicy | None,
+    max_retries: object,
+    retry_deadline: object,
+    max_rate_limit_wait: object = NOT_GIVEN,
+) -> RetryPolicy:
+    """``retry_policy=`` (or the default policy) adjusted by ``max_retries=``,
+    ``retry_deadline=`` and ``max_rate_limit_wait=`` when they are given."""
+    if base is None:
+        base = RetryPolicy()
+    elif not isinstance(base, RetryPolicy):
+        raise InvalidArgumentError(f"retry_policy must be a RetryPolicy, not {base!r}")
+    changes: dict[str, Any] = {}
+    if not isinstance(max_retries, _NotGiven):
+        changes["max_retries"] = max_retries
+    if not isinstance(retry_deadline, _NotGiven):
+        changes["deadline"] = retry_deadline
+    if not isinstance(max_rate_limit_wait, _NotGiven):
+        changes["rate_limit_max_wait"] = max_rate_limit_wait
+    return attrs.evolve(base, **changes) if changes else base

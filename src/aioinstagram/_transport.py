@@ -29,6 +29,7 @@ bucket resumes; the limiter raises RateLimitError instead when the wait would ou
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Awaitable, Iterable, Mapping
@@ -38,17 +39,22 @@ import attrs
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
+from ._breaker import CircuitBreaker
 from ._buckets import limit_in_429
 from ._errors import (
     ClientClosedError,
     DecodeError,
     InstagramError,
+    InvalidArgumentError,
     OutcomeUnknownError,
     RateLimitError,
     ServerError,
+    ServerUnreachableError,
 )
 from ._fastdecode import FastDecoder, fast_decoder
+from ._logging import IN_OUR_REQUEST
 from ._logging import logger as _root_logger
+from ._options import EMPTY, NOT_GIVEN, RequestOptions
 from ._protocol import (
     Credentials,
     Decision,
@@ -64,7 +70,8 @@ from ._protocol import (
     read_response,
     resolve_next_url,
 )
-from ._ratelimit import RateLimiter
+from ._ratelimit import RateLimiter, RateLimitMode
+from ._redact import scrub_exception
 from ._transports._base import (
     DEFAULT_HEADERS,
     REQUEST_HEADERS,
@@ -83,13 +90,43 @@ _FORM_HEADERS: Final = [*DEFAULT_HEADERS, ("Content-Type", "application/x-www-fo
 
 @attrs.frozen(slots=True)
 class RetryPolicy:
-    """How failed attempts are retried (see the module docstring)."""
+    """How failed attempts are retried (see the module docstring), public and configurable:
+    ``InstagramClient(..., retry_policy=RetryPolicy(backoff_base=0))`` retries at once (for
+    tests), ``client.with_options(retry_policy=...)`` changes it for a copy.
 
-    max_retries: int = 3
-    backoff_base: float = 0.5
-    backoff_cap: float = 30.0
-    deadline: float | None = 60.0
-    rate_limit_max_wait: float | None = 3900.0
+    ``max_retries``: retries after the first attempt. ``backoff_base`` / ``backoff_cap``:
+    the exponential wait (full jitter) in seconds; a ``Retry-After`` wins. ``deadline``: no
+    attempt starts after this many seconds of retrying (None: no deadline).
+    ``rate_limit_max_wait``: how long one call may wait for a rate limit in "wait" mode.
+    """
+
+    max_retries: int = attrs.field(default=3, validator=lambda i, a, v: _check_count(a.name, v))
+    backoff_base: float = attrs.field(default=0.5, validator=lambda i, a, v: _check(a.name, v))
+    backoff_cap: float = attrs.field(default=30.0, validator=lambda i, a, v: _check(a.name, v))
+    deadline: float | None = attrs.field(
+        default=60.0, validator=lambda i, a, v: _check(a.name, v, none=True)
+    )
+    rate_limit_max_wait: float | None = attrs.field(
+        default=3900.0, validator=lambda i, a, v: _check(a.name, v, none=True)
+    )
+
+
+def _check_count(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidArgumentError(f"{name} must be an integer >= 0, not {value!r}")
+
+
+def _check(name: str, value: object, *, none: bool = False) -> None:
+    if value is None and none:
+        return
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        what = "a number of seconds >= 0" + (" or None" if none else "")
+        raise InvalidArgumentError(f"{name} must be {what}, not {value!r}")
 
 
 class _Retryable(Exception):
@@ -127,18 +164,45 @@ class Requester:
         self._timeout = timeout
         self._closed = False
         self._random = random.Random()
+        self.breaker = CircuitBreaker()  # shared by every call: outages pause them all
+        self._parent: Requester | None = None  # set on a with_options() copy
+        self.rate_limit_mode: RateLimitMode | None = None  # None: the limiter's own mode
+
+    def derive(
+        self,
+        *,
+        policy: RetryPolicy | None = None,
+        timeout: Any = NOT_GIVEN,
+        rate_limit_mode: RateLimitMode | None = None,
+    ) -> Requester:
+        """A light copy for ``client.with_options``: the same backend (connection pool),
+        limiter (rate budget) and credentials; its own policy, timeout and rate-limit mode.
+        Closing it does not close the backend; closing this requester closes it too."""
+        copy = Requester(
+            base_url=self.base_url,
+            credentials=self.credentials,
+            backend=self.backend,
+            limiter=self.limiter,
+            policy=self.policy if policy is None else policy,
+            timeout=self._timeout if timeout is NOT_GIVEN else timeout,
+        )
+        copy._random = self._random
+        copy._parent = self._parent or self
+        copy.rate_limit_mode = rate_limit_mode or self.rate_limit_mode
+        return copy
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     @property
     def closed(self) -> bool:
-        return self._closed
+        return self._closed or (self._parent is not None and self._parent.closed)
 
     async def aclose(self) -> None:
         if self._closed:
             return
         self._closed = True
-        await self.backend.aclose()
+        if self._parent is None:  # a with_options() copy leaves the shared pool open
+            await self.backend.aclose()
 
     # -- public entry points ------------------------------------------------------------------
 
@@ -150,42 +214,64 @@ class Requester:
         *,
         idempotent: bool | None = None,
         data_type: Any = None,
+        options: RequestOptions = EMPTY,
     ) -> Envelope:
         """Send one request (with retries). ``data_type`` is what the caller will structure
         ``data`` into: when ``_fastdecode`` has a decoder for it, a 200 answer comes back with
-        ``data`` already structured (``Envelope.structured``)."""
+        ``data`` already structured (``Envelope.structured``). ``options``: the per-call
+        options (``_options``); extra parameters are signed like the others."""
+        if options.params:
+            params = options.merge_params(params)
         spec = build_request(
             method, path, params, credentials=self.credentials, idempotent=idempotent
         )
-        return await self.send(spec, data_type=data_type)
+        return await self.send(spec, data_type=data_type, options=options)
 
-    async def get_next(self, next_url: str, *, data_type: Any = None) -> Envelope:
+    async def get_next(
+        self, next_url: str, *, data_type: Any = None, options: RequestOptions = EMPTY
+    ) -> Envelope:
         """GET a server-given ``next_url`` (validated against base_url, re-signed)."""
         path, params = resolve_next_url(next_url, self.base_url)
-        return await self.request("GET", path, params, data_type=data_type)
+        return await self.request("GET", path, params, data_type=data_type, options=options)
 
-    async def send_plain(self, method: str, url: str, description: str) -> RawResponse:
+    async def send_plain(
+        self, method: str, url: str, description: str, *, options: RequestOptions = EMPTY
+    ) -> RawResponse:
         """One request to an absolute URL outside the API's envelope (oEmbed): no credentials,
         no retries, no rate limit; the backend's errors mapped as for any call."""
-        if self._closed:
+        if self.closed:
             raise ClientClosedError("the client is closed; create a new InstagramClient")
+        headers = [*_GET_HEADERS, *options.headers] if options.headers else _GET_HEADERS
+        timeout = self._timeout if options.timeout is NOT_GIVEN else options.timeout
         try:
-            return await self.backend.send(method, url, _GET_HEADERS, None, timeout=self._timeout)
+            raw = await self.backend.send(method, url, headers, None, timeout=timeout)
         except BaseException as exc:
             mapped = map_exception(exc, description)
             if mapped is None:
                 raise
             raise mapped[1] from exc
+        if options.on_response is not None:
+            options.on_response(raw, None)
+        return raw
 
-    async def send(self, spec: RequestSpec, *, data_type: Any = None) -> Envelope:
-        if self._closed:
+    async def send(
+        self, spec: RequestSpec, *, data_type: Any = None, options: RequestOptions = EMPTY
+    ) -> Envelope:
+        if self.closed:
             raise ClientClosedError("the client is closed; create a new InstagramClient")
+        if options.headers:
+            spec = attrs.evolve(spec, headers=(*spec.headers, *options.headers))
         fast = None if data_type is None else fast_decoder(data_type)
         deadline = self._rate_limit_deadline()
+        limit = self.policy.deadline
+        outage = None if limit is None else time.monotonic() + limit  # the breaker's bound
+        mark = IN_OUR_REQUEST.set(True)  # httpx's log lines of this call get scrubbed
         try:
-            return await self._attempt(spec, fast, deadline)
+            return await self._attempt(spec, fast, deadline, options, outage)
         except _Retryable as first:
-            return await self._retry(spec, first, fast, deadline)
+            return await self._retry(spec, first, fast, deadline, options, outage)
+        finally:
+            IN_OUR_REQUEST.reset(mark)
 
     def _rate_limit_deadline(self) -> float | None:
         """When a rate-limit wait must give up (the earlier of retry_deadline and
@@ -198,25 +284,55 @@ class Requester:
     # -- one attempt ---------------------------------------------------------------------------
 
     async def _attempt(
-        self, spec: RequestSpec, fast: FastDecoder | None = None, deadline: float | None = None
+        self,
+        spec: RequestSpec,
+        fast: FastDecoder | None = None,
+        deadline: float | None = None,
+        options: RequestOptions = EMPTY,
+        outage: float | None = None,
     ) -> Envelope:
+        breaker = self.breaker
+        probe = await breaker.admit(outage)  # waits while an outage is declared (_breaker)
+        if probe is None:
+            raise ServerUnreachableError(
+                f"{spec.description}: the server has refused connections since an outage "
+                "began, past this call's retry deadline; nothing was sent",
+                request=spec.description,
+            )
         limiter = self.limiter
-        slot = await limiter.acquire(
-            spec.method, spec.path, request=spec.description, deadline=deadline
-        )
+        mode = self.rate_limit_mode or limiter.mode
         try:
-            status, headers, body = await self._send_once(spec)
+            slot = await limiter.acquire(
+                spec.method, spec.path, request=spec.description, deadline=deadline, mode=mode
+            )
+        except BaseException:
+            if probe:
+                breaker.on_probe_abandoned()
+            raise
+        try:
+            status, headers, body = await self._send_once(spec, options.timeout)
         except BaseException as exc:
             mapped = map_exception(exc, spec.description)
             if mapped is None:  # cancelled mid-flight (or a bug): it may have reached the server
                 limiter.release_soon(slot, reached_server=True)
+                if probe:
+                    breaker.on_probe_abandoned()
                 raise
             failure, error = mapped
+            cause = scrub_exception(exc)  # it may quote an echo of the request (issue 11)
+            error.__cause__ = cause
             if failure is None:  # the request cannot be sent: nothing to retry
+                if probe:
+                    breaker.on_probe_abandoned()
                 await limiter.release(slot, reached_server=False)
-                raise error from exc
+                raise error from cause
+            if failure is Failure.CONNECT:
+                breaker.on_connect_failure(probe=probe)
+            elif probe:
+                breaker.on_probe_abandoned()
             await limiter.release(slot, reached_server=failure is not Failure.CONNECT)
-            raise self._fail(spec, failure, error) from exc
+            raise self._fail(spec, failure, error) from cause
+        breaker.on_success()
         rate_limited = status in (429, 420) or (status == 400 and b"OAuthRateLimit" in body)
         limited_bucket = await limiter.release(
             slot,
@@ -231,7 +347,7 @@ class Requester:
             envelope = read_response(status, headers, body, request=spec.description, fast=fast)
         except RateLimitError as exc:
             exc.bucket = exc.bucket or limited_bucket
-            if limiter.mode == "raise":
+            if mode == "raise":
                 raise
             raise _Retryable(Failure.RATE_LIMITED, exc) from exc
         except ServerError as exc:
@@ -243,18 +359,22 @@ class Requester:
             if exc.body_not_json:
                 raise self._fail(spec, Failure.PROTOCOL, exc) from exc
             raise
+        if options.on_response is not None:
+            options.on_response(RawResponse(status, headers, body), envelope)
         return envelope
 
-    def _send_once(self, spec: RequestSpec) -> Awaitable[RawResponse]:
+    def _send_once(self, spec: RequestSpec, timeout: Any = NOT_GIVEN) -> Awaitable[RawResponse]:
+        if timeout is NOT_GIVEN:
+            timeout = self._timeout
         url = self.base_url + spec.path
         if spec.query:
             url += "?" + encode_query(spec.query)
         if spec.form is not None:
             body = encode_query(spec.form).encode("ascii")
             form = [*_FORM_HEADERS, *spec.headers] if spec.headers else _FORM_HEADERS
-            return self.backend.send(spec.method, url, form, body, timeout=self._timeout)
+            return self.backend.send(spec.method, url, form, body, timeout=timeout)
         get = [*_GET_HEADERS, *spec.headers] if spec.headers else _GET_HEADERS
-        return self.backend.send(spec.method, url, get, None, timeout=self._timeout)
+        return self.backend.send(spec.method, url, get, None, timeout=timeout)
 
     def _fail(
         self,
@@ -282,6 +402,8 @@ class Requester:
         first: _Retryable,
         fast: FastDecoder | None = None,
         deadline: float | None = None,
+        options: RequestOptions = EMPTY,
+        outage: float | None = None,
     ) -> Envelope:
         policy = self.policy
         started = time.monotonic()
@@ -292,6 +414,8 @@ class Requester:
             exc = rs.outcome.exception() if rs.outcome else None
             if isinstance(exc, _Retryable) and exc.failure is Failure.RATE_LIMITED:
                 return 0.0  # the limiter does the waiting (the bucket's pause, bounded)
+            if _in_outage(exc):
+                return 0.0  # the breaker's gate does the waiting (and probing), for every caller
             retry_after = exc.retry_after if isinstance(exc, _Retryable) else None
             return backoff_delay(
                 counted["failures"] + 1,
@@ -307,11 +431,20 @@ class Requester:
             if isinstance(exc, _Retryable) and exc.failure is Failure.RATE_LIMITED:
                 limit = policy.rate_limit_max_wait
                 return limit is not None and elapsed > limit
+            if _in_outage(exc):  # not one of max_retries: bounded by the deadline alone
+                return outage is not None and time.monotonic() >= outage
             counted["failures"] += 1
             if counted["failures"] > policy.max_retries:
                 return True
             deadline = policy.deadline
             return deadline is not None and elapsed + rs.upcoming_sleep > deadline
+
+        def _in_outage(exc: BaseException | None) -> bool:
+            return (
+                isinstance(exc, _Retryable)
+                and exc.failure is Failure.CONNECT
+                and self.breaker.outage
+            )
 
         def before_sleep(rs: RetryCallState) -> None:
             exc = rs.outcome.exception() if rs.outcome else None
@@ -338,7 +471,7 @@ class Requester:
                 with attempt:
                     if pending:
                         raise pending.pop()  # replay the inline attempt's failure
-                    return await self._attempt(spec, fast, deadline)
+                    return await self._attempt(spec, fast, deadline, options, outage)
         except _Retryable as last:  # retries spent (ambiguous writes never got here: _fail)
             raise last.error from last.error.__cause__
         raise AssertionError("unreachable")  # pragma: no cover

@@ -91,8 +91,8 @@ async def local_client(server: ScriptedServer) -> AsyncIterator[InstagramClient]
         base_url=f"http://127.0.0.1:{server.port}/v1",
         max_connections=2,
         transport="httpcore",
+        retry_policy=FAST_POLICY,
     )
-    client._requester.policy = FAST_POLICY
     async with client:
         yield client
 

@@ -24,6 +24,7 @@ from aioinstagram import (
     RateLimitError,
     Relationship,
     RequestTimeoutError,
+    RetryPolicy,
     ServerError,
     TransportError,
     User,
@@ -31,7 +32,6 @@ from aioinstagram import (
     _transport,
 )
 from aioinstagram._ratelimit import RateLimiter
-from aioinstagram._transport import RetryPolicy
 
 from .helpers import TOKEN, envelope, json_response, make_client, meta_error, ok, user
 
@@ -182,8 +182,8 @@ async def test_timeouts_exhausted_raise_request_timeout(
 async def test_max_retries_bounds_the_attempts(
     api: respx.MockRouter, client: InstagramClient, max_retries: int, calls: int
 ) -> None:
-    client._requester.policy = RetryPolicy(
-        max_retries=max_retries, backoff_base=0.0001, backoff_cap=0.001
+    client = client.with_options(
+        retry_policy=RetryPolicy(max_retries=max_retries, backoff_base=0.0001, backoff_cap=0.001)
     )
     route = api.get("/users/self").mock(return_value=httpx.Response(502))
     with pytest.raises(ServerError):
@@ -192,7 +192,9 @@ async def test_max_retries_bounds_the_attempts(
 
 
 async def test_deadline_stops_retrying(api: respx.MockRouter, client: InstagramClient) -> None:
-    client._requester.policy = RetryPolicy(max_retries=10, backoff_base=1.0, deadline=0.0)
+    client = client.with_options(
+        retry_policy=RetryPolicy(max_retries=10, backoff_base=1.0, deadline=0.0)
+    )
     route = api.get("/users/self").mock(return_value=httpx.Response(503))
     with pytest.raises(ServerError):
         await client.users.get()
@@ -202,8 +204,10 @@ async def test_deadline_stops_retrying(api: respx.MockRouter, client: InstagramC
 async def test_backoff_sleeps_grow_and_stay_under_the_cap(
     api: respx.MockRouter, client: InstagramClient, sleeps: list[float]
 ) -> None:
-    client._requester.policy = RetryPolicy(max_retries=6, backoff_base=1.0, backoff_cap=4.0)
-    client._requester._random = random.Random(0)
+    client = client.with_options(
+        retry_policy=RetryPolicy(max_retries=6, backoff_base=1.0, backoff_cap=4.0)
+    )
+    client._requester._random = random.Random(0)  # the jitter, made repeatable
     api.get("/users/self").mock(return_value=httpx.Response(503))
     with pytest.raises(ServerError):
         await client.users.get()

@@ -14,7 +14,7 @@ from .._media_models import Media
 from .._media_validation import validate_numeric_id
 from .._pagination import MAX_ID, AsyncPaginator, Checkpoint
 from .._protocol import validate_cursor
-from ._base import Resource
+from ._base import CallOptions, Resource, Unpack
 from ._media_common import start_cursor
 
 __all__ = ["GeographiesResource"]
@@ -34,6 +34,7 @@ class GeographiesResource(Resource):
         max_id: str | int | None = None,
         cursor: str | Checkpoint | None = None,
         prefetch: bool = True,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Media]:
         """Recent media in a subscribed geography, newest first."""
         gid = validate_numeric_id(geo_id, "geography id")
@@ -45,4 +46,5 @@ class GeographiesResource(Resource):
             cursor=start_cursor("max_id", max_id, cursor),
             params={"min_id": validate_cursor(min_id, "min_id")},
             prefetch=prefetch,
+            options=options,
         )

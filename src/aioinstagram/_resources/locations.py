@@ -23,7 +23,7 @@ from .._media_validation import (
 )
 from .._pagination import CURSOR, MAX_ID, AsyncPaginator, Checkpoint
 from .._protocol import validate_count, validate_cursor
-from ._base import Resource
+from ._base import CallOptions, Resource, Unpack
 from ._media_common import start_cursor
 
 __all__ = ["LocationsResource"]
@@ -36,10 +36,10 @@ class LocationsResource(Resource):
 
     __slots__ = ()
 
-    async def get(self, location_id: str | int) -> Location:
+    async def get(self, location_id: str | int, **options: Unpack[CallOptions]) -> Location:
         """One location."""
         lid = validate_numeric_id(location_id, "location id")
-        result: Location = await self._get(f"/locations/{lid}", None, Location)
+        result: Location = await self._get(f"/locations/{lid}", None, Location, options)
         return result
 
     def recent_media(
@@ -53,6 +53,7 @@ class LocationsResource(Resource):
         max_timestamp: int | dt.datetime | None = None,
         cursor: str | Checkpoint | None = None,
         prefetch: bool = True,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Media]:
         """Media taken at a location, newest first (arguments as for
         ``client.users.recent_media``)."""
@@ -71,6 +72,7 @@ class LocationsResource(Resource):
             cursor=start_cursor("max_id", max_id, cursor),
             params=params,
             prefetch=prefetch,
+            options=options,
         )
 
     def search(
@@ -83,6 +85,7 @@ class LocationsResource(Resource):
         foursquare_id: str | None = None,
         foursquare_v2_id: str | None = None,
         count: int | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Location]:
         """Locations near a point (``lat`` and ``lng``, within ``distance`` metres: default
         1000, at most 5000), or the one matching a Facebook Places or Foursquare id. Exactly
@@ -108,5 +111,11 @@ class LocationsResource(Resource):
             raise InvalidArgumentError("distance only applies to a search by lat and lng")
         params = {**ways, "distance": validate_distance(distance), "count": validate_count(count)}
         return self._paginate(
-            "/locations/search", Location, CURSOR, count=None, cursor=None, params=params
+            "/locations/search",
+            Location,
+            CURSOR,
+            count=None,
+            cursor=None,
+            params=params,
+            options=options,
         )

@@ -14,7 +14,7 @@ from .._converter import structure
 from .._errors import InvalidArgumentError
 from .._media_validation import validate_shortcode
 from .._protocol import classify_error
-from ._base import Resource
+from ._base import CallOptions, Resource, Unpack
 
 __all__ = ["OEmbed", "OEmbedResource", "shortcode_from_url"]
 
@@ -65,6 +65,7 @@ class OEmbedResource(Resource):
         maxwidth: int | None = None,
         hidecaption: bool = False,
         omitscript: bool = False,
+        **options: Unpack[CallOptions],
     ) -> OEmbed:
         code = shortcode_from_url(url)
         if maxwidth is not None and (
@@ -80,10 +81,14 @@ class OEmbedResource(Resource):
             params.append(("hidecaption", "true"))
         if omitscript:
             params.append(("omitscript", "true"))
+        opts = self._opts(options)
+        params.extend(opts.params)
         base = self._transport.base_url
         root = base[: -len("/v1")] if base.endswith("/v1") else base
         url = root + "/oembed?" + urlencode(params)
-        status, headers, body = await self._transport.send_plain("GET", url, _ENDPOINT)
+        status, headers, body = await self._transport.send_plain(
+            "GET", url, _ENDPOINT, options=opts
+        )
         doc = _json(body)
         if status != 200:
             raise classify_error(status, headers, doc, request=_ENDPOINT)

@@ -11,7 +11,8 @@ POST /users/{user-id}/relationship  action=...  :meth:`RelationshipsResource.mod
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator, Sized
+import functools
+from collections.abc import AsyncGenerator, Iterable, Iterator, Sized
 
 from .._bulk import ProgressCallback, _check_concurrency, iter_bounded
 from .._converter import structure
@@ -19,7 +20,7 @@ from .._errors import InstagramError, InvalidArgumentError
 from .._models import Relationship, RelationshipAction, User
 from .._pagination import CURSOR, AsyncPaginator, Checkpoint
 from .._protocol import validate_user_id
-from ._base import Resource
+from ._base import CallOptions, Resource, Unpack
 
 __all__ = ["RelationshipsResource"]
 
@@ -64,6 +65,7 @@ class RelationshipsResource(Resource):
         count: int | None = None,
         cursor: str | Checkpoint | None = None,
         prefetch: bool = True,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[User]:
         """The users ``user_id`` follows, newest first. Nothing is fetched until iterated.
 
@@ -72,7 +74,13 @@ class RelationshipsResource(Resource):
         page ahead; a walk abandoned part-way costs at most one extra request)."""
         uid = validate_user_id(user_id)
         return self._paginate(
-            f"/users/{uid}/follows", User, CURSOR, count=count, cursor=cursor, prefetch=prefetch
+            f"/users/{uid}/follows",
+            User,
+            CURSOR,
+            count=count,
+            cursor=cursor,
+            prefetch=prefetch,
+            options=options,
         )
 
     def followed_by(
@@ -82,11 +90,18 @@ class RelationshipsResource(Resource):
         count: int | None = None,
         cursor: str | Checkpoint | None = None,
         prefetch: bool = True,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[User]:
         """The users who follow ``user_id``, newest first (arguments as for :meth:`follows`)."""
         uid = validate_user_id(user_id)
         return self._paginate(
-            f"/users/{uid}/followed-by", User, CURSOR, count=count, cursor=cursor, prefetch=prefetch
+            f"/users/{uid}/followed-by",
+            User,
+            CURSOR,
+            count=count,
+            cursor=cursor,
+            prefetch=prefetch,
+            options=options,
         )
 
     def requested_by(
@@ -95,58 +110,70 @@ class RelationshipsResource(Resource):
         count: int | None = None,
         cursor: str | Checkpoint | None = None,
         prefetch: bool = True,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[User]:
         """The users who asked to follow you (your pending incoming requests; arguments as for
         :meth:`follows`)."""
         return self._paginate(
-            "/users/self/requested-by", User, CURSOR, count=count, cursor=cursor, prefetch=prefetch
+            "/users/self/requested-by",
+            User,
+            CURSOR,
+            count=count,
+            cursor=cursor,
+            prefetch=prefetch,
+            options=options,
         )
 
     # -- one relationship -------------------------------------------------------------------
 
-    async def get(self, user_id: str | int) -> Relationship:
+    async def get(self, user_id: str | int, **options: Unpack[CallOptions]) -> Relationship:
         """Your relationship with ``user_id``."""
         uid = validate_user_id(user_id)
         path = f"/users/{uid}/relationship"
-        envelope = await self._transport.request("GET", path)
+        envelope = await self._request("GET", path, None, options)
         return structure(envelope.data, Relationship, endpoint=f"GET {path}")
 
-    async def modify(self, user_id: str | int, action: RelationshipAction | str) -> Relationship:
+    async def modify(
+        self,
+        user_id: str | int,
+        action: RelationshipAction | str,
+        **options: Unpack[CallOptions],
+    ) -> Relationship:
         """Change your relationship with ``user_id``. The answer often carries only
         ``outgoing_status``; the other fields are then None."""
         uid = validate_user_id(user_id)
         act = _action(action)
         path = f"/users/{uid}/relationship"
-        envelope = await self._transport.request(
-            "POST", path, {"action": act.value}, idempotent=act in _IDEMPOTENT_ACTIONS
+        envelope = await self._request(
+            "POST", path, {"action": act.value}, options, idempotent=act in _IDEMPOTENT_ACTIONS
         )
         return structure(envelope.data, Relationship, endpoint=f"POST {path}")
 
-    async def follow(self, user_id: str | int) -> Relationship:
+    async def follow(self, user_id: str | int, **options: Unpack[CallOptions]) -> Relationship:
         """Follow (or, for a private user, request to follow) ``user_id``."""
-        return await self.modify(user_id, RelationshipAction.FOLLOW)
+        return await self.modify(user_id, RelationshipAction.FOLLOW, **options)
 
-    async def unfollow(self, user_id: str | int) -> Relationship:
+    async def unfollow(self, user_id: str | int, **options: Unpack[CallOptions]) -> Relationship:
         """Stop following ``user_id`` (also cancels a pending request)."""
-        return await self.modify(user_id, RelationshipAction.UNFOLLOW)
+        return await self.modify(user_id, RelationshipAction.UNFOLLOW, **options)
 
-    async def block(self, user_id: str | int) -> Relationship:
-        return await self.modify(user_id, RelationshipAction.BLOCK)
+    async def block(self, user_id: str | int, **options: Unpack[CallOptions]) -> Relationship:
+        return await self.modify(user_id, RelationshipAction.BLOCK, **options)
 
-    async def unblock(self, user_id: str | int) -> Relationship:
-        return await self.modify(user_id, RelationshipAction.UNBLOCK)
+    async def unblock(self, user_id: str | int, **options: Unpack[CallOptions]) -> Relationship:
+        return await self.modify(user_id, RelationshipAction.UNBLOCK, **options)
 
-    async def approve(self, user_id: str | int) -> Relationship:
+    async def approve(self, user_id: str | int, **options: Unpack[CallOptions]) -> Relationship:
         """Approve ``user_id``'s pending follow request."""
-        return await self.modify(user_id, RelationshipAction.APPROVE)
+        return await self.modify(user_id, RelationshipAction.APPROVE, **options)
 
-    async def ignore(self, user_id: str | int) -> Relationship:
+    async def ignore(self, user_id: str | int, **options: Unpack[CallOptions]) -> Relationship:
         """Ignore (deny) ``user_id``'s pending follow request."""
-        return await self.modify(user_id, RelationshipAction.IGNORE)
+        return await self.modify(user_id, RelationshipAction.IGNORE, **options)
 
-    async def deny(self, user_id: str | int) -> Relationship:
+    async def deny(self, user_id: str | int, **options: Unpack[CallOptions]) -> Relationship:
         """The official clients' name for :meth:`ignore`; sends ``action=deny``."""
-        return await self.modify(user_id, RelationshipAction.DENY)
+        return await self.modify(user_id, RelationshipAction.DENY, **options)
 
     # -- bulk -------------------------------------------------------------------------------
     # Ids are keyed by ``str(user_id)`` (so 123 and "123" are one id); a key that is not a
@@ -159,7 +186,8 @@ class RelationshipsResource(Resource):
         concurrency: int = 64,
         progress: ProgressCallback | None = None,
         dedupe: bool = True,
-    ) -> AsyncIterator[tuple[str, Relationship | InstagramError]]:
+        **options: Unpack[CallOptions],
+    ) -> AsyncGenerator[tuple[str, Relationship | InstagramError], None]:
         """Look up many relationships, yielding ``(user_id, Relationship or InstagramError)``
         as each completes. At most ``concurrency`` requests are in flight; the input is read
         lazily (an iterator of a million ids is fine). Each distinct id is looked up once
@@ -171,11 +199,12 @@ class RelationshipsResource(Resource):
         requests are cancelled.
         """
         _check_concurrency(concurrency)
+        self._opts(options)  # bad options fail here, not once per id
         total = len(user_ids) if isinstance(user_ids, Sized) else None
         keys = (str(u) for u in user_ids)
         return iter_bounded(
             _distinct(keys) if dedupe else keys,
-            self.get,
+            functools.partial(self.get, **options),
             concurrency=concurrency,
             progress=progress,
             total=total,
@@ -187,16 +216,22 @@ class RelationshipsResource(Resource):
         *,
         concurrency: int = 64,
         progress: ProgressCallback | None = None,
+        **options: Unpack[CallOptions],
     ) -> list[Relationship | InstagramError]:
         """Look up many relationships; the list is in input order, one entry per input id
         (duplicates share one lookup), each a Relationship or the InstagramError for that id.
         Per-id errors do not stop the others; a 429 pauses the whole batch ("wait" mode)."""
         _check_concurrency(concurrency)
+        self._opts(options)
         keys = [str(u) for u in user_ids]
         unique = list(dict.fromkeys(keys))
         outcomes: dict[str, Relationship | InstagramError] = {}
         async for key, outcome in iter_bounded(
-            unique, self.get, concurrency=concurrency, progress=progress, total=len(unique)
+            unique,
+            functools.partial(self.get, **options),
+            concurrency=concurrency,
+            progress=progress,
+            total=len(unique),
         ):
             outcomes[key] = outcome
         return [outcomes[key] for key in keys]

@@ -21,8 +21,8 @@ import attrs
 
 from .._errors import InvalidArgumentError
 from .._fastdecode import structure_data
-from .._protocol import Credentials, build_app_request
-from ._base import Resource
+from .._protocol import Credentials
+from ._base import CallOptions, Resource, Unpack
 
 __all__ = ["Subscription", "SubscriptionsResource"]
 
@@ -58,10 +58,9 @@ class SubscriptionsResource(Resource):
 
     __slots__ = ()
 
-    async def list(self) -> _Subscriptions:
+    async def list(self, **options: Unpack[CallOptions]) -> _Subscriptions:
         """Every subscription of the application."""
-        spec = build_app_request("GET", "/subscriptions", None, credentials=self._credentials)
-        envelope = await self._transport.send(spec)
+        envelope = await self._app_request("GET", "/subscriptions", None, options)
         result: _Subscriptions = structure_data(
             envelope, _Subscriptions, endpoint="GET /subscriptions"
         )
@@ -77,6 +76,7 @@ class SubscriptionsResource(Resource):
         lat: float | None = None,
         lng: float | None = None,
         radius: float | None = None,
+        **options: Unpack[CallOptions],
     ) -> Subscription:
         """Subscribe to new media of ``object``: ``user`` (the users who authorized the app),
         ``tag`` (``object_id`` = tag name), ``location`` (``object_id`` = location id) or
@@ -108,15 +108,18 @@ class SubscriptionsResource(Resource):
         if verify_token is not None:
             params["verify_token"] = verify_token
         params["callback_url"] = callback_url
-        spec = build_app_request("POST", "/subscriptions", params, credentials=self._credentials)
-        envelope = await self._transport.send(spec)
+        envelope = await self._app_request("POST", "/subscriptions", params, options)
         result: Subscription = structure_data(
             envelope, Subscription, endpoint="POST /subscriptions"
         )
         return result
 
     async def delete(
-        self, *, id: str | int | None = None, object: ObjectType | Literal["all"] | None = None
+        self,
+        *,
+        id: str | int | None = None,
+        object: ObjectType | Literal["all"] | None = None,
+        **options: Unpack[CallOptions],
     ) -> None:
         """Delete one subscription (``id=``), those of one type (``object="tag"``) or all
         (``object="all"``)."""
@@ -131,8 +134,7 @@ class SubscriptionsResource(Resource):
             if object not in (*_OBJECTS, "all"):
                 raise InvalidArgumentError(f"object must be one of {', '.join(_OBJECTS)} or all")
             params = {"object": object}
-        spec = build_app_request("DELETE", "/subscriptions", params, credentials=self._credentials)
-        await self._transport.send(spec)
+        await self._app_request("DELETE", "/subscriptions", params, options)
 
     @property
     def _credentials(self) -> Credentials:

@@ -16,7 +16,7 @@ from .._media_models import Media, Tag
 from .._media_validation import validate_tag_name
 from .._pagination import CURSOR, MAX_TAG_ID, AsyncPaginator, Checkpoint
 from .._protocol import validate_cursor
-from ._base import Resource
+from ._base import CallOptions, Resource, Unpack
 from ._media_common import start_cursor
 
 __all__ = ["TagsResource"]
@@ -27,10 +27,10 @@ class TagsResource(Resource):
 
     __slots__ = ()
 
-    async def get(self, tag_name: str) -> Tag:
+    async def get(self, tag_name: str, **options: Unpack[CallOptions]) -> Tag:
         """A tag and how many media carry it."""
         name = validate_tag_name(tag_name)
-        result: Tag = await self._get(f"/tags/{name}", None, Tag)
+        result: Tag = await self._get(f"/tags/{name}", None, Tag, options)
         return result
 
     def recent_media(
@@ -42,6 +42,7 @@ class TagsResource(Resource):
         max_tag_id: str | int | None = None,
         cursor: str | Checkpoint | None = None,
         prefetch: bool = True,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Media]:
         """Media tagged ``tag_name``, most recently tagged first. ``max_tag_id`` (or
         ``cursor``) starts below that point; ``min_tag_id`` stops there."""
@@ -54,11 +55,20 @@ class TagsResource(Resource):
             cursor=start_cursor("max_tag_id", max_tag_id, cursor),
             params={"min_tag_id": validate_cursor(min_tag_id, "min_tag_id")},
             prefetch=prefetch,
+            options=options,
         )
 
-    def search(self, q: str, *, count: int | None = None) -> AsyncPaginator[Tag]:
+    def search(
+        self, q: str, *, count: int | None = None, **options: Unpack[CallOptions]
+    ) -> AsyncPaginator[Tag]:
         """Tags whose name starts with ``q`` (one page)."""
         name = validate_tag_name(q)
         return self._paginate(
-            "/tags/search", Tag, CURSOR, count=count, cursor=None, params={"q": name}
+            "/tags/search",
+            Tag,
+            CURSOR,
+            count=count,
+            cursor=None,
+            params={"q": name},
+            options=options,
         )

@@ -22,7 +22,7 @@ from .._media_validation import validate_time_window
 from .._models import User
 from .._pagination import MAX_ID, MAX_LIKE_ID, AsyncPaginator, Checkpoint
 from .._protocol import validate_count, validate_cursor, validate_user_id
-from ._base import Resource
+from ._base import CallOptions, Resource, Unpack
 from ._media_common import start_cursor
 
 __all__ = ["UsersResource"]
@@ -33,18 +33,20 @@ class UsersResource(Resource):
 
     __slots__ = ()
 
-    async def get(self, user_id: str | int = "self") -> User:
+    async def get(self, user_id: str | int = "self", **options: Unpack[CallOptions]) -> User:
         """The full profile of ``user_id`` (with ``counts``)."""
         uid = validate_user_id(user_id)
-        result: User = await self._get(f"/users/{uid}", None, User)
+        result: User = await self._get(f"/users/{uid}", None, User, options)
         return result
 
-    async def search(self, q: str, *, count: int | None = None) -> list[User]:
+    async def search(
+        self, q: str, *, count: int | None = None, **options: Unpack[CallOptions]
+    ) -> list[User]:
         """Users whose name matches ``q`` (one page; the endpoint has no pagination)."""
         if not isinstance(q, str) or not q.strip():
             raise InvalidArgumentError(f"q must be a non-empty string, not {q!r}")
         result: list[User] = await self._get(
-            "/users/search", {"q": q, "count": validate_count(count)}, list[User]
+            "/users/search", {"q": q, "count": validate_count(count)}, list[User], options
         )
         return result
 
@@ -59,6 +61,7 @@ class UsersResource(Resource):
         max_timestamp: int | dt.datetime | None = None,
         cursor: str | Checkpoint | None = None,
         prefetch: bool = True,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Media]:
         """The media ``user_id`` posted, newest first. A private user you do not follow raises
         NotAllowedError on the first page. ``max_id`` (or ``cursor``) starts below that media;
@@ -78,6 +81,7 @@ class UsersResource(Resource):
             cursor=start_cursor("max_id", max_id, cursor),
             params=params,
             prefetch=prefetch,
+            options=options,
         )
 
     def feed(
@@ -88,6 +92,7 @@ class UsersResource(Resource):
         max_id: str | int | None = None,
         cursor: str | Checkpoint | None = None,
         prefetch: bool = True,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Media]:
         """Your feed: media of the users you follow (and yours), newest first."""
         return self._paginate(
@@ -98,6 +103,7 @@ class UsersResource(Resource):
             cursor=start_cursor("max_id", max_id, cursor),
             params={"min_id": validate_cursor(min_id, "min_id")},
             prefetch=prefetch,
+            options=options,
         )
 
     def liked_media(
@@ -107,6 +113,7 @@ class UsersResource(Resource):
         max_like_id: str | int | None = None,
         cursor: str | Checkpoint | None = None,
         prefetch: bool = True,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Media]:
         """The media you liked, most recently liked first (pages with ``max_like_id``)."""
         return self._paginate(
@@ -116,4 +123,5 @@ class UsersResource(Resource):
             count=count,
             cursor=start_cursor("max_like_id", max_like_id, cursor),
             prefetch=prefetch,
+            options=options,
         )
