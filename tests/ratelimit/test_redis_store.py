@@ -76,6 +76,83 @@ async def test_reserving_is_atomic_across_connections(redis_url: str) -> None:
     assert sum(granted) == 19  # 20 in the window, one of them the probe
 
 
+async def test_an_answer_counting_a_call_that_left_our_window_since_is_no_top_up(
+    redis_url: str,
+) -> None:
+    """The server's ``Remaining`` is its count when it handled the request; a call of ours that
+    left our window between that send and the answer is still ours, not a call made elsewhere
+    (rule 3 of _budget). The window's passing is simulated by purging the log the way the
+    scripts do, so nothing depends on timing."""
+    s = store(redis_url, namespace="late-answer")
+    scope = s.scope_for("token-under-test")
+    prefix = f"late-answer:{scope}:token:"
+    try:
+        first = await s.reserve(scope, ("token",), window=WINDOW)
+        assert first.ticket is not None
+        await s.settle(
+            scope, ("token",), first.ticket, window=WINDOW, reached_server=True, budget=(3, 2)
+        )
+        slow = await s.reserve(scope, ("token",), window=WINDOW)
+        assert slow.ticket is not None
+        # the first answer leaves the window while the slow request is out
+        assert await s.redis.zrem(prefix + "log", first.ticket) == 1
+        await s.redis.hincrby(prefix + "m", "pc", 1)
+        # the server counted both (remaining 1)
+        await s.settle(
+            scope, ("token",), slow.ticket, window=WINDOW, reached_server=True, budget=(3, 1)
+        )
+        # that settle rides along with the next reserve (one script call)
+        third = await s.reserve(scope, ("token",), window=WINDOW)
+        xt = await s.redis.hget(prefix + "m", "xt")
+        state = s.state(scope, "token")
+    finally:
+        await s.aclose()
+    assert third.wait == 0  # with a top-up, the bucket would be full (3 of 3)
+    assert int(xt or 0) == 0  # no top-up
+    assert state is not None and (state.used, state.in_flight) == (2, 1)
+
+
+async def test_a_settle_folded_into_the_next_reserve_or_sent_alone_is_never_lost(
+    redis_url: str,
+) -> None:
+    """A plain answer's settle is not awaited: it runs ahead of the next reserve in one script
+    call, or by itself a loop turn later, or at ``aclose``; either way the slot moves from in
+    flight to the log exactly once."""
+    s = store(redis_url, namespace="folded")
+    scope = s.scope_for("token-under-test")
+    prefix = f"folded:{scope}:token:"
+    check = aioredis.from_url(redis_url)
+    try:
+        tickets = []
+        for _ in range(3):
+            grant = await s.reserve(scope, ("token",), window=WINDOW)
+            assert grant.ticket is not None
+            tickets.append(grant.ticket)
+            await s.settle(
+                scope, ("token",), grant.ticket, window=WINDOW, reached_server=True, budget=(9, 8)
+            )
+        # the first two rode along with the next reserve; the last one waits for a reserve
+        for _ in range(3):  # ... and goes by itself a loop turn later
+            await asyncio.sleep(0)
+        await asyncio.gather(*s._flushes)
+        logged = {t.decode() for t in await check.zrange(prefix + "log", 0, -1)}
+        flying = await check.zcard(prefix + "fly")
+        last = await s.reserve(scope, ("token",), window=WINDOW)
+        assert last.ticket is not None
+        await s.settle(
+            scope, ("token",), last.ticket, window=WINDOW, reached_server=True, budget=(9, 5)
+        )
+    finally:
+        await s.aclose()  # sends the settle still pending
+    try:
+        closed = {t.decode() for t in await check.zrange(prefix + "log", 0, -1)}
+        closed_flying = await check.zcard(prefix + "fly")
+    finally:
+        await check.aclose()
+    assert logged == set(tickets) and flying == 0
+    assert closed == {*tickets, last.ticket} and closed_flying == 0
+
+
 async def test_no_token_in_redis_and_every_key_expires(redis_url: str) -> None:
     emu = emulator(rate_limit=50, rate_window=WINDOW)
     token = emu.token(emu.demo_user_id)
