@@ -74,6 +74,10 @@ def _gaps() -> list[str]:
         )
 
     for qualname, obj in _public():
+        if typing.get_origin(obj) is not None:
+            # A type alias (Literal[...], Callable[...]): documented where it is defined.
+            # Checked first: on Python 3.10 inspect.isclass() is True for list[int] and the like.
+            continue
         if inspect.isclass(obj):
             class_doc = obj.__doc__ or ""
             if not class_doc.strip():
@@ -90,8 +94,6 @@ def _gaps() -> list[str]:
                     check(f"{qualname}.{attr}", value)
                 elif isinstance(value, property) and value.fget is not None:
                     check(f"{qualname}.{attr}", value.fget)
-        elif typing.get_origin(obj) is not None:
-            continue  # a type alias (Literal[...], ...): documented where it is defined
         elif callable(obj):
             check(qualname, obj)
     return gaps
