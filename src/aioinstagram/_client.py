@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import ssl
@@ -27,12 +28,20 @@ from ._resources.subscriptions import SubscriptionsResource
 from ._resources.tags import TagsResource
 from ._resources.users import UsersResource
 from ._transport import Requester, RetryPolicy
-from ._transports import TransportName, make_backend
+from ._transports import (
+    DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_MEMORY_BUDGET,
+    MemoryBudget,
+    TransportName,
+    make_backend,
+)
 from ._transports._base import HttpxBackend
 
 __all__ = ["DEFAULT_TIMEOUT", "InstagramClient"]
 
 DEFAULT_TIMEOUT: Final = 10.0
+#: The most one attempt may take in all (connect + send + the whole answer), unless configured.
+DEFAULT_ATTEMPT_TIMEOUT: Final = 30.0
 DEFAULT_MAX_CONNECTIONS: Final = 100
 
 
@@ -90,6 +99,10 @@ class InstagramClient:
         proxy: str | httpx.URL | httpx.Proxy | None = None,
         verify: ssl.SSLContext | str | os.PathLike[str] | bool | None = None,
         trust_env: bool | None = None,
+        attempt_timeout: float | None = DEFAULT_ATTEMPT_TIMEOUT,
+        call_timeout: float | None = None,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        memory_budget: int | None = DEFAULT_MEMORY_BUDGET,
     ) -> None:
         for name, value in (
             ("access_token", access_token),
@@ -99,6 +112,14 @@ class InstagramClient:
             if value is not None and (not isinstance(value, str) or not value.strip()):
                 raise InvalidArgumentError(f"{name} must be a non-empty string or None")
         _check_base_url(base_url)
+        _check_timeout(timeout)
+        for name, seconds in (
+            ("attempt_timeout", attempt_timeout),
+            ("call_timeout", call_timeout),
+            ("retry_deadline", retry_deadline),
+        ):
+            _check_seconds(name, seconds)
+        _check_sizes(max_body_size, memory_budget)
         if isinstance(rate_limit_window, bool) or not isinstance(rate_limit_window, (int, float)):
             raise InvalidArgumentError(
                 f"rate_limit_window must be a number of seconds, not {rate_limit_window!r}"
@@ -148,6 +169,7 @@ class InstagramClient:
         self._secrets_box = register_secrets(self._credentials.secrets())
         install_redaction()
 
+        budget = None if memory_budget is None else MemoryBudget(memory_budget)
         if http_client is None:
             http_timeout = DEFAULT_TIMEOUT if isinstance(timeout, _NotGiven) else timeout
             try:
@@ -159,12 +181,16 @@ class InstagramClient:
                     verify=True if ssl_verify is None else ssl_verify,
                     trust_env=True if trust_env is None else trust_env,
                     proxy=proxy,
+                    max_body_size=max_body_size,
+                    budget=budget,
                 )
             except (ValueError, TypeError) as exc:
                 raise InvalidArgumentError(str(exc)) from exc
             request_timeout: Any = httpx.USE_CLIENT_DEFAULT
         else:
-            backend = HttpxBackend(http_client, owns=False)
+            backend = HttpxBackend(
+                http_client, owns=False, max_body_size=max_body_size, budget=budget
+            )
             request_timeout = (
                 httpx.USE_CLIENT_DEFAULT if isinstance(timeout, _NotGiven) else timeout
             )
@@ -174,7 +200,12 @@ class InstagramClient:
             credentials=self._credentials,
             backend=backend,
             limiter=self._limiter,
-            policy=RetryPolicy(max_retries=max_retries, deadline=retry_deadline),
+            policy=RetryPolicy(
+                max_retries=max_retries,
+                deadline=retry_deadline,
+                attempt_timeout=attempt_timeout,
+                call_timeout=call_timeout,
+            ),
             timeout=request_timeout,
         )
         self.relationships = RelationshipsResource(self._requester)
@@ -261,6 +292,44 @@ class InstagramClient:
             f"<InstagramClient base_url={self.base_url!r} auth={auth} "
             f"signed={bool(self._credentials.client_secret)} "
             f"{'closed' if self.is_closed else 'open'}>"
+        )
+
+
+def _check_seconds(name: str, value: object) -> None:
+    """A time limit: None (no limit) or a finite number of seconds > 0."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidArgumentError(f"{name} must be a number of seconds or None, not {value!r}")
+    if math.isnan(value) or math.isinf(value) or value <= 0:
+        raise InvalidArgumentError(
+            f"{name} must be a finite number of seconds > 0 (None: no limit), not {value!r}"
+        )
+
+
+def _check_timeout(timeout: object) -> None:
+    """``timeout`` as httpx takes it: seconds, None, or an ``httpx.Timeout`` whose every phase
+    is seconds or None (httpx itself accepts NaN and negative values, which never time out or
+    fail obscurely)."""
+    if isinstance(timeout, _NotGiven):
+        return
+    if isinstance(timeout, httpx.Timeout):
+        for phase, value in timeout.as_dict().items():
+            _check_seconds(f"timeout.{phase}", value)
+        return
+    _check_seconds("timeout", timeout)
+
+
+def _check_sizes(max_body_size: object, memory_budget: object) -> None:
+    for name, value in (("max_body_size", max_body_size), ("memory_budget", memory_budget)):
+        if value is None and name == "memory_budget":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InvalidArgumentError(f"{name} must be a positive number of bytes, not {value!r}")
+    if isinstance(memory_budget, int) and memory_budget < max_body_size:  # type: ignore[operator]
+        raise InvalidArgumentError(
+            f"memory_budget ({memory_budget} bytes) must be at least max_body_size "
+            f"({max_body_size} bytes), or one answer could never reach its cap"
         )
 
 

@@ -20,14 +20,34 @@ that may have reached the server) raise OutcomeUnknownError at once. Retries run
 loop whose predicate is positive (``retry_if_exception_type(_Retryable)``): nothing else is
 retried, in particular never ``asyncio.CancelledError`` (tenacity #529). Waits are exponential
 with full jitter and a cap, ``Retry-After`` wins, and the loop stops at ``max_retries`` or when
-the next attempt would start after ``retry_deadline``. In "wait" mode a 429 is not a failure of
-the call: it closes the limiter's gate for every caller and the attempt is repeated when the
-gate opens, bounded by ``rate_limit_max_wait`` seconds per call rather than by ``max_retries``.
+the next attempt would start after ``retry_deadline`` (or ``call_timeout``). In "wait" mode a
+429 is not a failure of the call: it closes the limiter's gate for every caller and the attempt
+is repeated when the gate opens, bounded by ``rate_limit_max_wait`` seconds per call rather
+than by ``max_retries``.
+
+Deadlines (issue 11). httpx's ``timeout`` is per phase, and its read timeout restarts with every
+byte, so a server that drips a byte a second (or a ``100 Continue`` every half second) never
+trips it. Two total deadlines bound what the phases cannot, the same way on every backend (they
+cancel the awaiting coroutine; each backend closes the connection it was using):
+
+* ``attempt_timeout``: one attempt, from sending to the last byte of the answer (connect, pool
+  wait, send and read together). It is a failed attempt like a read timeout
+  (:class:`~._protocol.Failure` ``TIMEOUT``): retried when idempotent, OutcomeUnknownError for
+  a write that may have reached the server.
+* ``call_timeout``: the whole call (rate-limit waits, attempts and backoff together). When it
+  passes the call ends at once with RequestTimeoutError (OutcomeUnknownError for a
+  non-idempotent write, which may have been sent); a backoff that would end after it is not
+  slept: the last attempt's error is raised instead.
+
+An answer over ``max_body_size`` is raised at once (ResponseTooLargeError, not retried: the
+same answer would be too large again); one refused by the client's memory budget is a failed
+attempt (``Failure.PROTOCOL``), retried with backoff (see ``_transports/_limits.py``).
 """
 
 from __future__ import annotations
 
 import random
+import sys
 import time
 from collections.abc import Awaitable, Iterable, Mapping
 from typing import Any, Final
@@ -42,6 +62,8 @@ from ._errors import (
     InstagramError,
     OutcomeUnknownError,
     RateLimitError,
+    RequestTimeoutError,
+    ResponseTooLargeError,
     ServerError,
 )
 from ._fastdecode import FastDecoder, fast_decoder
@@ -72,6 +94,11 @@ from ._transports._base import (
 
 __all__ = ["Requester", "RetryPolicy"]
 
+if sys.version_info >= (3, 11):
+    from asyncio import timeout as _deadline
+else:  # pragma: no cover - Python 3.10: the backport asyncio.timeout was made from
+    from async_timeout import timeout as _deadline  # type: ignore[import-not-found,unused-ignore]
+
 logger = _root_logger.getChild("transport")
 
 _GET_HEADERS: Final = REQUEST_HEADERS
@@ -87,6 +114,17 @@ class RetryPolicy:
     backoff_cap: float = 30.0
     deadline: float | None = 60.0
     rate_limit_max_wait: float | None = 3900.0
+    #: Seconds one attempt may take in all (connect + send + the whole answer); None: no limit.
+    attempt_timeout: float | None = None
+    #: Seconds the whole call may take (attempts, backoff, rate-limit waits); None: no limit.
+    call_timeout: float | None = None
+
+
+def _expired(scope: Any) -> bool:
+    """Whether an ``asyncio.timeout`` scope (a method) or an ``async_timeout`` one (a property)
+    fired."""
+    expired = scope.expired
+    return bool(expired() if callable(expired) else expired)
 
 
 class _Retryable(Exception):
@@ -172,35 +210,84 @@ class Requester:
             mapped = map_exception(exc, description)
             if mapped is None:
                 raise
-            raise mapped[1] from exc
+            raise mapped[1] from mapped[1].__cause__  # None when it would show a secret
 
     async def send(self, spec: RequestSpec, *, data_type: Any = None) -> Envelope:
         if self._closed:
             raise ClientClosedError("the client is closed; create a new InstagramClient")
         fast = None if data_type is None else fast_decoder(data_type)
+        call_timeout = self.policy.call_timeout
+        if call_timeout is None:
+            try:
+                return await self._attempt(spec, fast)
+            except _Retryable as first:
+                return await self._retry(spec, first, fast)
+        scope = _deadline(call_timeout)
         try:
-            return await self._attempt(spec, fast)
-        except _Retryable as first:
-            return await self._retry(spec, first, fast)
+            async with scope:
+                try:
+                    return await self._attempt(spec, fast)
+                except _Retryable as first:
+                    return await self._retry(spec, first, fast)
+        except TimeoutError:
+            if not _expired(scope):
+                raise
+        raise self._call_timed_out(spec, call_timeout)
+
+    def _call_timed_out(self, spec: RequestSpec, call_timeout: float) -> InstagramError:
+        timed_out = RequestTimeoutError(
+            f"{spec.description}: call_timeout of {call_timeout:g}s passed (rate-limit waits, "
+            "attempts and backoff together)",
+            request=spec.description,
+        )
+        if spec.idempotent:
+            return timed_out
+        # Cut off in flight or not, a write may have been sent: never say it was not.
+        unknown = OutcomeUnknownError(
+            f"{spec.description} may or may not have taken effect: {timed_out}",
+            request=spec.description,
+        )
+        unknown.__cause__ = timed_out
+        return unknown
 
     # -- one attempt ---------------------------------------------------------------------------
 
     async def _attempt(self, spec: RequestSpec, fast: FastDecoder | None = None) -> Envelope:
         limiter = self.limiter
         await limiter.acquire(spec.description)
+        attempt_timeout = self.policy.attempt_timeout
+        scope = None
         try:
-            status, headers, body = await self._send_once(spec)
+            if attempt_timeout is None:
+                status, headers, body = await self._send_once(spec)
+            else:
+                scope = _deadline(attempt_timeout)
+                async with scope:
+                    status, headers, body = await self._send_once(spec)
         except BaseException as exc:
-            mapped = map_exception(exc, spec.description)
+            if scope is not None and isinstance(exc, TimeoutError) and _expired(scope):
+                mapped: tuple[Failure | None, InstagramError] | None = (
+                    Failure.TIMEOUT,
+                    RequestTimeoutError(
+                        f"{spec.description}: attempt_timeout of {attempt_timeout:g}s passed "
+                        "before the whole answer arrived (connect, send and read together)",
+                        request=spec.description,
+                    ),
+                )
+            else:
+                mapped = map_exception(exc, spec.description)
             if mapped is None:  # cancelled mid-flight (or a bug): it may have reached the server
                 limiter.release(reached_server=True)
                 raise
             failure, error = mapped
             if failure is None:  # the request cannot be sent: nothing to retry
                 limiter.release(reached_server=False)
-                raise error from exc
+                raise error from error.__cause__
             limiter.release(reached_server=failure is not Failure.CONNECT)
-            raise self._fail(spec, failure, error) from exc
+            if isinstance(error, ResponseTooLargeError) and error.limit_name == "max_body_size":
+                raise error from error.__cause__  # the same answer would be too large again
+            # error.__cause__: exc, or None when exc would show a secret (map_exception)
+            raise self._fail(spec, failure, error) from error.__cause__
         limiter.release(
             reached_server=True,
             budget=parse_rate_limit(headers),
@@ -287,7 +374,10 @@ class Requester:
             if counted["failures"] > policy.max_retries:
                 return True
             deadline = policy.deadline
-            return deadline is not None and elapsed + rs.upcoming_sleep > deadline
+            if deadline is not None and elapsed + rs.upcoming_sleep > deadline:
+                return True
+            call_timeout = policy.call_timeout  # do not sleep into the call's deadline
+            return call_timeout is not None and elapsed + rs.upcoming_sleep >= call_timeout
 
         def before_sleep(rs: RetryCallState) -> None:
             exc = rs.outcome.exception() if rs.outcome else None

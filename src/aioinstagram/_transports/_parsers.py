@@ -58,7 +58,11 @@ class ProtocolError(Exception):
 
 
 class BodyTooLargeError(ProtocolError):
-    """The response body is larger than the configured maximum."""
+    """The response body is larger than the configured maximum (``limit`` bytes)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The answer exceeds max_body_size ({limit} bytes).")
+        self.limit = limit
 
 
 class ResponseParser(Protocol):
@@ -324,7 +328,7 @@ class HttptoolsParser:
     def on_body(self, body: bytes) -> None:
         self._size += len(body)
         if self._size > self._max_body:
-            self._fail(BodyTooLargeError(f"Response body exceeds {self._max_body} bytes."))
+            self._fail(BodyTooLargeError(self._max_body))
         self._parts.append(body)
 
     def on_message_complete(self) -> None:
@@ -442,7 +446,7 @@ class H11Parser:
             elif isinstance(event, h11.Data):
                 self._size += len(event.data)
                 if self._size > self._max_body:
-                    raise BodyTooLargeError(f"Response body exceeds {self._max_body} bytes.")
+                    raise BodyTooLargeError(self._max_body)
                 self._parts.append(bytes(event.data))
             elif isinstance(event, h11.EndOfMessage):
                 self._done = True

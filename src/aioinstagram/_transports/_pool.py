@@ -41,9 +41,11 @@ from typing import Any, Final, cast
 
 import httpx
 
+from ._limits import BodyLimitExceeded, MemoryBudget
 from ._parsers import (
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_HEAD_SIZE,
+    BodyTooLargeError,
     HttptoolsParser,
     ProtocolError,
     ResponseParser,
@@ -108,6 +110,7 @@ class _Connection(asyncio.Protocol):
         "_paused",
         "_pool",
         "_read_timeout",
+        "_taken",
         "_timer",
         "_waiter",
         "_write_failed",
@@ -135,6 +138,7 @@ class _Connection(asyncio.Protocol):
         self._last = 0.0
         self._lost_exc: BaseException | None = None
         self._write_failed = False
+        self._taken = 0  # bytes of the answer in flight taken from the pool's memory budget
         self._closed: asyncio.Future[None] = loop.create_future()
         self.eof = False
         self.idle_since = 0.0
@@ -158,6 +162,15 @@ class _Connection(asyncio.Protocol):
             return
         if self._timer is not None:
             self._last = self.loop.time()
+        budget = self._pool._budget
+        if budget is not None:
+            # Raw bytes count against the client's budget until the answer is handed over.
+            try:
+                budget.take(len(data))
+            except BodyLimitExceeded as exc:
+                self._fail(exc)
+                return
+            self._taken += len(data)
         try:
             done = parser.feed(data)
         except ProtocolError as exc:
@@ -295,6 +308,16 @@ class _Connection(asyncio.Protocol):
             self._waiter = None
             self._parser = None
             self._stop_timer()
+            self.give_back()
+
+    def give_back(self) -> None:
+        """Return the bytes of the last answer to the pool's memory budget."""
+        taken = self._taken
+        if taken:
+            self._taken = 0
+            budget = self._pool._budget
+            if budget is not None:
+                budget.give(taken)
 
     async def _wait_drain(self, timeout: float | None) -> None:
         drain: asyncio.Future[None] = self.loop.create_future()
@@ -349,6 +372,7 @@ class FastPool(httpx.AsyncBaseTransport):
         ssl_context: ssl.SSLContext | None = None,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         max_header_size: int = DEFAULT_MAX_HEAD_SIZE,
+        budget: MemoryBudget | None = None,
     ) -> None:
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
@@ -363,6 +387,7 @@ class FastPool(httpx.AsyncBaseTransport):
         self._ssl_context = ssl_context
         self._max_body = max_body_size
         self._max_head = max_header_size
+        self._budget = budget
         self._idle: dict[_Origin, collections.deque[_Connection]] = {}
         self._num_connections = 0
         self._num_idle = 0
@@ -809,6 +834,13 @@ def _map_exception(exc: BaseException, request: httpx.Request | None) -> Excepti
         if exc.kind == "write":
             return httpx.WriteError(str(exc.cause or "write failed"), request=request)
         return httpx.ReadError(str(exc.cause or "read failed"), request=request)
+    if isinstance(exc, BodyLimitExceeded):
+        exc.request = request  # type: ignore[assignment]
+        return exc
+    if isinstance(exc, BodyTooLargeError):
+        error = BodyLimitExceeded(str(exc), limit=exc.limit, budget=False)
+        error.request = request  # type: ignore[assignment]
+        return error
     if isinstance(exc, ProtocolError):
         return httpx.RemoteProtocolError(str(exc), request=request)
     if isinstance(exc, _ReadTimeoutSignal):
@@ -821,6 +853,6 @@ def _map_exception(exc: BaseException, request: httpx.Request | None) -> Excepti
 def _cause(exc: BaseException) -> BaseException | None:
     if isinstance(exc, _ConnectionFailed):
         return exc.cause
-    if isinstance(exc, (_ReadTimeoutSignal, _WriteTimeoutSignal)):
+    if isinstance(exc, (_ReadTimeoutSignal, _WriteTimeoutSignal, BodyLimitExceeded)):
         return None
     return exc
