@@ -170,6 +170,7 @@ class InstagramClient:
         install_redaction()
 
         budget = None if memory_budget is None else MemoryBudget(memory_budget)
+        self._memory_budget = budget  # the bytes of answers held now (used, peak, limit)
         if http_client is None:
             http_timeout = DEFAULT_TIMEOUT if isinstance(timeout, _NotGiven) else timeout
             try:

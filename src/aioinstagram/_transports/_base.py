@@ -159,8 +159,8 @@ class HttpxBackend:
             )
         response = await client.send(request, stream=True)
         meter = BodyMeter(self.max_body_size, self.budget)
+        parts: list[bytes] = []
         try:
-            parts: list[bytes] = []
             decoder = StreamDecoder.for_encoding(response.headers.get("content-encoding"))
             if decoder is None:
                 # identity, or codings httpx decodes (several, br, zstd): httpx inflates one
@@ -176,8 +176,12 @@ class HttpxBackend:
                 chunk = decoder.flush()
                 meter.add(len(chunk))
                 parts.append(chunk)
-        except BodyLimitExceeded as exc:
-            exc.request = request
+        except BaseException as exc:
+            # The traceback keeps this frame alive as long as the error lives (a bulk run keeps
+            # every error): do not let it keep the bytes too.
+            parts.clear()
+            if isinstance(exc, BodyLimitExceeded):
+                exc.request = request
             raise
         finally:
             meter.release()

@@ -82,6 +82,8 @@ class ResponseParser(Protocol):
 
     def feed_eof(self) -> bool: ...
 
+    def drop_buffers(self) -> None: ...
+
 
 def new_parser(
     *,
@@ -177,6 +179,15 @@ class HttptoolsParser:
         self._max_body = max_body_size
         self._max_head = max_head_size
         self.reset()
+
+    def drop_buffers(self) -> None:
+        """Let go of the bytes received (the answer failed; an error's traceback may keep this
+        parser alive long after)."""
+        self._parts.clear()
+        self._head.clear()
+        self.body = b""
+        if self._h11 is not None:
+            self._h11.drop_buffers()
 
     def reset(self) -> None:
         """Ready for the next answer on the same connection (only after a complete answer
@@ -402,6 +413,11 @@ class H11Parser:
     @property
     def complete(self) -> bool:
         return self._done
+
+    def drop_buffers(self) -> None:
+        """Let go of the bytes received (see ``HttptoolsParser.drop_buffers``)."""
+        self._parts.clear()
+        self.body = b""
 
     def feed(self, data: bytes) -> bool:
         if not data:

@@ -460,12 +460,12 @@ class FastPool(httpx.AsyncBaseTransport):
             raise RuntimeError("Cannot send a request, as the FastPool has been closed.")
         loop = asyncio.get_running_loop()
         conn = await self._acquire(origin, timeouts.get("pool"), request, loop)
+        parser: ResponseParser | None = None
         try:
             if conn is None:
                 conn = await self._connect(origin, timeouts.get("connect"), request, loop)
             # A connection keeps its httptools parser between answers (creating one costs
             # about as much as parsing an answer); h11 and HEAD get a new one.
-            parser: ResponseParser
             spare = conn.spare
             if spare is None or method == "HEAD":
                 parser = new_parser(
@@ -500,6 +500,8 @@ class FastPool(httpx.AsyncBaseTransport):
                 )
                 parser = await conn.roundtrip(data, parser, read_timeout, timeouts.get("write"))
         except BaseException as exc:
+            if parser is not None:
+                parser.drop_buffers()  # this frame lives as long as the error's traceback
             if conn is not None:
                 conn.abort()
                 self._drop(conn)
