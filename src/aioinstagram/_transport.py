@@ -46,6 +46,7 @@ attempt (``Failure.PROTOCOL``), retried with backoff (see ``_transports/_limits.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import sys
 import time
@@ -204,9 +205,33 @@ class Requester:
         no retries, no rate limit; the backend's errors mapped as for any call."""
         if self._closed:
             raise ClientClosedError("the client is closed; create a new InstagramClient")
+        # One attempt: bounded by the shorter of the two deadlines.
+        limits = [
+            (seconds, name)
+            for seconds, name in (
+                (self.policy.attempt_timeout, "attempt_timeout"),
+                (self.policy.call_timeout, "call_timeout"),
+            )
+            if seconds is not None
+        ]
+        scope = None
         try:
-            return await self.backend.send(method, url, _GET_HEADERS, None, timeout=self._timeout)
+            if not limits:
+                return await self.backend.send(
+                    method, url, _GET_HEADERS, None, timeout=self._timeout
+                )
+            scope = _deadline(min(limits)[0])
+            async with scope:
+                return await self.backend.send(
+                    method, url, _GET_HEADERS, None, timeout=self._timeout
+                )
         except BaseException as exc:
+            if scope is not None and isinstance(exc, asyncio.TimeoutError) and _expired(scope):
+                seconds, name = min(limits)
+                raise RequestTimeoutError(
+                    f"{description}: {name} of {seconds:g}s passed before the whole answer arrived",
+                    request=description,
+                ) from None
             mapped = map_exception(exc, description)
             if mapped is None:
                 raise
@@ -229,7 +254,7 @@ class Requester:
                     return await self._attempt(spec, fast)
                 except _Retryable as first:
                     return await self._retry(spec, first, fast)
-        except TimeoutError:
+        except asyncio.TimeoutError:  # TimeoutError from 3.11; async_timeout's before
             if not _expired(scope):
                 raise
         raise self._call_timed_out(spec, call_timeout)
@@ -265,7 +290,7 @@ class Requester:
                 async with scope:
                     status, headers, body = await self._send_once(spec)
         except BaseException as exc:
-            if scope is not None and isinstance(exc, TimeoutError) and _expired(scope):
+            if scope is not None and isinstance(exc, asyncio.TimeoutError) and _expired(scope):
                 mapped: tuple[Failure | None, InstagramError] | None = (
                     Failure.TIMEOUT,
                     RequestTimeoutError(

@@ -247,3 +247,22 @@ async def test_get_many_against_endless_bodies_stays_under_the_budget(transport:
     names = {r.limit_name for r in results if isinstance(r, InstagramError)}
     assert "memory_budget" in names
     assert growth < budget + (160 << 20), f"peak RSS grew by {growth >> 20} MiB"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"attempt_timeout": 0.5, "call_timeout": 30.0}, "attempt_timeout of 0.5s"),
+        ({"attempt_timeout": None, "call_timeout": 0.5}, "call_timeout of 0.5s"),
+    ],
+)
+async def test_a_plain_request_is_bounded_by_the_shorter_deadline(
+    kwargs: dict[str, Any], words: str
+) -> None:
+    # oEmbed's request (outside the envelope, no retries) is bounded too.
+    async with (
+        hostile.HostileServer(hostile.silent) as server,
+        _client(server.url, **kwargs) as client,
+    ):
+        with pytest.raises(RequestTimeoutError, match=words):
+            await client._requester.send_plain("GET", server.url + "/oembed", "GET /oembed")
