@@ -266,3 +266,22 @@ async def test_a_plain_request_is_bounded_by_the_shorter_deadline(
     ):
         with pytest.raises(RequestTimeoutError, match=words):
             await client._requester.send_plain("GET", server.url + "/oembed", "GET /oembed")
+
+
+async def test_the_fast_transport_bounds_an_attempt_through_a_proxy_too() -> None:
+    # With a proxy the fast backend hands requests to httpx's transport: still bounded.
+    async with (
+        hostile.HostileServer(hostile.silent) as proxy,
+        InstagramClient(
+            TOKEN,
+            base_url="http://api.example.invalid/v1",
+            transport="fast",
+            proxy=proxy.url,
+            attempt_timeout=0.5,
+            max_retries=0,
+            trust_env=False,
+        ) as client,
+    ):
+        with pytest.raises(RequestTimeoutError, match=r"attempt_timeout of 0\.5s"):
+            await client.users.get("1")
+    assert proxy.connections == 1

@@ -31,6 +31,7 @@ import httpx
 
 __all__ = [
     "DEFAULT_MEMORY_BUDGET",
+    "AttemptDeadlineExceeded",
     "BodyLimitExceeded",
     "BodyMeter",
     "MemoryBudget",
@@ -49,6 +50,11 @@ class BodyLimitExceeded(httpx.RemoteProtocolError):
         super().__init__(message)
         self.limit = limit
         self.budget = budget
+
+
+class AttemptDeadlineExceeded(httpx.TimeoutException):
+    """A backend that bounds an attempt itself (the fast pool, with the timers it arms anyway:
+    ``asyncio.timeout`` costs about 10 µs an attempt) reached the attempt's deadline."""
 
 
 class MemoryBudget:

@@ -35,13 +35,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import math
 import ssl
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, cast
 
 import httpx
 
-from ._limits import BodyLimitExceeded, MemoryBudget
+from ._limits import AttemptDeadlineExceeded, BodyLimitExceeded, MemoryBudget
 from ._parsers import (
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_HEAD_SIZE,
@@ -62,6 +63,9 @@ Answer = tuple[int, list[tuple[bytes, bytes]], bytes, bytes, bytes]
 _IDEMPOTENT: Final = frozenset({"GET", "HEAD", "DELETE", "PUT", "OPTIONS", "TRACE"})
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 _EMPTY: Final[dict[str, Any]] = {}
+#: Timers may fire a little early (libuv rounds to milliseconds): a timeout within this of the
+#: attempt's deadline is the deadline's.
+_DEADLINE_SLACK: Final = 0.005
 _HTTP11: Final = b"HTTP/1.1"
 
 
@@ -103,6 +107,7 @@ class _Connection(asyncio.Protocol):
 
     __slots__ = (
         "_closed",
+        "_deadline",
         "_drain",
         "_last",
         "_lost_exc",
@@ -135,6 +140,7 @@ class _Connection(asyncio.Protocol):
         self._paused = False
         self._timer: asyncio.TimerHandle | None = None
         self._read_timeout = 0.0
+        self._deadline = math.inf  # loop time the whole answer must have arrived by
         self._last = 0.0
         self._lost_exc: BaseException | None = None
         self._write_failed = False
@@ -260,9 +266,10 @@ class _Connection(asyncio.Protocol):
         if self._parser is None:
             return
         now = self.loop.time()
-        remaining = self._last + self._read_timeout - now
+        remaining = min(self._last + self._read_timeout, self._deadline) - now
         if remaining > 0:
-            # Bytes arrived since the timer was armed: the timeout counts from the last one.
+            # Bytes arrived since the timer was armed: the timeout counts from the last one
+            # (the deadline does not move).
             self._timer = self.loop.call_later(remaining, self._on_read_timer)
             return
         self._fail(_ReadTimeoutSignal())
@@ -282,6 +289,7 @@ class _Connection(asyncio.Protocol):
         parser: ResponseParser,
         read_timeout: float | None,
         write_timeout: float | None,
+        deadline: float | None = None,
     ) -> ResponseParser:
         transport = self.transport
         assert transport is not None
@@ -298,10 +306,13 @@ class _Connection(asyncio.Protocol):
             self._write_failed = True
         elif self._paused:
             await self._wait_drain(write_timeout)
-        if read_timeout is not None and self._parser is not None:
-            self._read_timeout = read_timeout
-            self._last = self.loop.time()
-            self._timer = self.loop.call_later(read_timeout, self._on_read_timer)
+        if (read_timeout is not None or deadline is not None) and self._parser is not None:
+            now = self.loop.time()
+            self._read_timeout = math.inf if read_timeout is None else read_timeout
+            self._deadline = math.inf if deadline is None else deadline
+            self._last = now
+            delay = min(self._read_timeout, self._deadline - now)
+            self._timer = self.loop.call_later(max(delay, 0.0), self._on_read_timer)
         try:
             return await waiter
         finally:
@@ -449,16 +460,52 @@ class FastPool(httpx.AsyncBaseTransport):
         data: bytes,
         timeouts: Mapping[str, float | None],
         request: httpx.Request | None = None,
+        deadline: float | None = None,
     ) -> Answer:
         """One round trip of already-serialized request bytes, without httpx objects.
 
         The fast backend builds ``data`` (request line, headers, body) itself and gets the
         answer as (status, raw headers, body, HTTP version, reason). Errors are the same httpx
         exceptions as :meth:`handle_async_request` (with ``request`` when one is given).
+        ``deadline`` (loop time) bounds the whole exchange, pool wait and connect included,
+        with the timers the phases use anyway (no timer more): a timeout that fires at the
+        deadline is :class:`~._limits.AttemptDeadlineExceeded`.
         """
         if self._is_closed:
             raise RuntimeError("Cannot send a request, as the FastPool has been closed.")
         loop = asyncio.get_running_loop()
+        if deadline is None:
+            return await self._exchange(origin, method, data, timeouts, request, loop, None)
+        left = deadline - loop.time()
+        clamped = {
+            phase: left if value is None or value > left else value
+            for phase, value in (
+                ("pool", timeouts.get("pool")),
+                ("connect", timeouts.get("connect")),
+                ("read", timeouts.get("read")),
+                ("write", timeouts.get("write")),
+            )
+        }
+        try:
+            return await self._exchange(origin, method, data, clamped, request, loop, deadline)
+        except httpx.TimeoutException as exc:
+            if loop.time() < deadline - _DEADLINE_SLACK:
+                raise
+            raise AttemptDeadlineExceeded(
+                "The attempt's deadline passed before the whole answer arrived.",
+                request=request,
+            ) from exc
+
+    async def _exchange(
+        self,
+        origin: _Origin,
+        method: str,
+        data: bytes,
+        timeouts: Mapping[str, float | None],
+        request: httpx.Request | None,
+        loop: asyncio.AbstractEventLoop,
+        deadline: float | None,
+    ) -> Answer:
         conn = await self._acquire(origin, timeouts.get("pool"), request, loop)
         parser: ResponseParser | None = None
         try:
@@ -477,7 +524,9 @@ class FastPool(httpx.AsyncBaseTransport):
                 parser, conn.spare = spare, None
             read_timeout = timeouts.get("read")
             try:
-                parser = await conn.roundtrip(data, parser, read_timeout, timeouts.get("write"))
+                parser = await conn.roundtrip(
+                    data, parser, read_timeout, timeouts.get("write"), deadline
+                )
             except _ConnectionFailed as exc:
                 if exc.kind != "unsent" and (exc.received or not conn.served):
                     raise
@@ -498,7 +547,9 @@ class FastPool(httpx.AsyncBaseTransport):
                     max_body_size=self._max_body,
                     max_head_size=self._max_head,
                 )
-                parser = await conn.roundtrip(data, parser, read_timeout, timeouts.get("write"))
+                parser = await conn.roundtrip(
+                    data, parser, read_timeout, timeouts.get("write"), deadline
+                )
         except BaseException as exc:
             if parser is not None:
                 parser.drop_buffers()  # this frame lives as long as the error's traceback

@@ -13,7 +13,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
+import sys
 import urllib.request
 import zlib
 from collections.abc import Sequence
@@ -24,13 +26,18 @@ import httpx
 
 from .._logging import logger as _root_logger
 from ._base import HttpxBackend, RawResponse
-from ._limits import BodyLimitExceeded, MemoryBudget
+from ._limits import AttemptDeadlineExceeded, BodyLimitExceeded, MemoryBudget
 from ._parsers import DEFAULT_MAX_BODY_SIZE, serialize_request
 from ._pool import FastPool
 
 __all__ = ["FastBackend", "decode_body", "env_proxy_for"]
 
 logger = _root_logger.getChild("transport")
+
+if sys.version_info >= (3, 11):
+    from asyncio import timeout_at as _deadline_at
+else:  # pragma: no cover - Python 3.10: the backport asyncio.timeout was made from
+    from async_timeout import timeout_at as _deadline_at  # type: ignore[import-not-found,unused-ignore]
 
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 
@@ -84,7 +91,13 @@ def decode_body(body: bytes, encoding: str, max_size: int) -> bytes:
 
 
 class FastBackend:
-    """The fast backend for one base URL (see the module docstring)."""
+    """The fast backend for one base URL (see the module docstring).
+
+    ``send`` takes a ``deadline`` (loop time) for the whole attempt and enforces it with the
+    pool's own timers (``bounds_attempts``), so the retry layer arms no timer of its own."""
+
+    #: ``send(..., deadline=)`` is honoured (see ``_transport.Requester``).
+    bounds_attempts = True
 
     def __init__(
         self,
@@ -161,9 +174,10 @@ class FastBackend:
         body: bytes | None,
         *,
         timeout: Any,
+        deadline: float | None = None,
     ) -> RawResponse:
         if self._fallback is not None:
-            return await self._fallback.send(method, url, headers, body, timeout=timeout)
+            return await self._fallback_send(method, url, headers, body, timeout, deadline)
         prefix = self._prefix
         target = url[len(prefix) :]
         if not url.startswith(prefix) or (target and target[0] != "/"):
@@ -179,7 +193,7 @@ class FastBackend:
         except (ValueError, UnicodeEncodeError) as exc:
             raise httpx.LocalProtocolError(f"cannot send this request: {exc}") from None
         status, raw, content, _, _ = await self.pool.exchange(
-            self._origin, method, data, self._timeouts_of(timeout)
+            self._origin, method, data, self._timeouts_of(timeout), None, deadline
         )
         result: dict[str, str] = {}
         for name, value in raw:
@@ -190,6 +204,28 @@ class FastBackend:
         if encoding is not None and content:
             content = self._decode(content, encoding)
         return RawResponse(status, result, content)
+
+    async def _fallback_send(
+        self,
+        method: str,
+        url: str,
+        headers: Sequence[tuple[str, str]],
+        body: bytes | None,
+        timeout: Any,
+        deadline: float | None,
+    ) -> RawResponse:
+        assert self._fallback is not None
+        if deadline is None:
+            return await self._fallback.send(method, url, headers, body, timeout=timeout)
+        try:
+            async with _deadline_at(deadline) as scope:
+                return await self._fallback.send(method, url, headers, body, timeout=timeout)
+        except asyncio.TimeoutError:
+            if not scope.expired():
+                raise
+            raise AttemptDeadlineExceeded(
+                "The attempt's deadline passed before the whole answer arrived."
+            ) from None
 
     def _decode(self, content: bytes, encoding: str) -> bytes:
         # Decoding is synchronous and the answer is parsed right after, with no await between:
