@@ -8,6 +8,7 @@ async with InstagramClient(access_token="...") as client:
         ...
 """
 
+from ._budget import BucketState, BudgetStore, InMemoryBudgetStore
 from ._client import InstagramClient
 from ._errors import (
     AccessDeniedError,
@@ -75,6 +76,7 @@ from ._oauth import (
 )
 from ._pagination import AsyncPaginator, Checkpoint, PaginatorState
 from ._protocol import sign, verify_hub_signature
+from ._ratelimit import RateLimitEvent
 from ._realtime import (
     RealtimeReceiver,
     Update,
@@ -84,6 +86,7 @@ from ._realtime import (
     parse_updates,
     verify_signature,
 )
+from ._redis_budget import RedisBudgetStore
 from ._resources.oembed import OEmbed, shortcode_from_url
 from ._resources.subscriptions import Subscription
 from ._transports import TransportName
@@ -95,6 +98,8 @@ __all__ = [
     "AccessDeniedError",
     "AsyncPaginator",
     "Authorization",
+    "BucketState",
+    "BudgetStore",
     "CarouselItem",
     "Checkpoint",
     "ClientClosedError",
@@ -103,6 +108,7 @@ __all__ = [
     "ForeignURLError",
     "Image",
     "Images",
+    "InMemoryBudgetStore",
     "IncomingStatus",
     "InstagramClient",
     "InstagramError",
@@ -134,7 +140,9 @@ __all__ = [
     "Position",
     "RateLimit",
     "RateLimitError",
+    "RateLimitEvent",
     "RealtimeReceiver",
+    "RedisBudgetStore",
     "Relationship",
     "RelationshipAction",
     "RequestTimeoutError",

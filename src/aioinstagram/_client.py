@@ -7,16 +7,18 @@ import os
 import re
 import ssl
 import types
+from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 import httpx
 
+from ._budget import BucketState, BudgetStore, InMemoryBudgetStore
 from ._errors import ClientClosedError, InvalidArgumentError
 from ._logging import install_redaction, register_secrets
 from ._models import RateLimit
 from ._protocol import DEFAULT_BASE_URL, Credentials
-from ._ratelimit import RateLimiter, RateLimitMode
+from ._ratelimit import RateLimiter, RateLimitEvent, RateLimitMode
 from ._resources.comments import CommentsResource
 from ._resources.geographies import GeographiesResource
 from ._resources.likes import LikesResource
@@ -59,22 +61,27 @@ class InstagramClient:
     """An async client for the Instagram API v1.
 
     ``access_token`` authenticates as a user (or pass ``client_id`` for the endpoints that
-    accept it). With ``client_secret`` every request is signed (``sig``). ``rate_limit="wait"``
-    pauses every caller when the budget is spent or a 429 arrives; ``"raise"`` raises
-    RateLimitError instead. ``http_client`` may be any ``httpx.AsyncClient`` (for example one
-    with an ASGI or mock transport); it is then not closed by this client. ``transport`` picks a
-    built-in transport by name: ``"httpx"`` (the default: httpx's own transport, HTTP/2 with the
-    ``http2`` extra; respx and pytest-httpx intercept it), ``"fast"`` (our asyncio pool on
-    httptools, for many tokens at once), ``"aiohttp"``, ``"http2"`` (``"httpcore"`` is
-    ``"httpx"``, ``"native"`` the deprecated name of ``"fast"``), or takes an
-    ``httpx.AsyncBaseTransport``. ``proxy`` (a URL or ``httpx.Proxy``), ``verify`` (True, False,
-    a CA bundle path or an ``ssl.SSLContext``) and ``trust_env`` (read ``HTTP_PROXY`` /
-    ``HTTPS_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` and ``SSL_CERT_FILE``; default True) are
-    passed to the built-in transports; they make no sense with ``http_client`` or a transport
-    object, which are configured already. ``client_ips`` (with ``client_secret``) signs writes
-    with ``X-Insta-Forwarded-For`` (every call with ``forwarded_for="all"``). A client with only
-    a ``client_id`` raises TokenRequiredError, before sending, for the endpoints that needed a
-    user's token. ``client.subscriptions`` uses ``client_id`` + ``client_secret``.
+    accept it). With ``client_secret`` every request is signed (``sig``). Rate limits are kept
+    per bucket (the token's budget, the application's, one per kind of write):
+    ``rate_limit_mode="wait"`` waits for a spent or paused bucket, at most
+    ``max_rate_limit_wait`` seconds and never past ``retry_deadline``, then raises
+    RateLimitError; ``"raise"`` raises at once. ``budget_store`` shares the budgets between
+    processes (``"redis://host/0"`` or a :class:`RedisBudgetStore`); ``on_rate_limit`` receives a
+    :class:`RateLimitEvent` for each pause and give-up. ``http_client`` may be any
+    ``httpx.AsyncClient`` (for example one with an ASGI or mock transport); it is then not
+    closed by this client. ``transport`` picks a built-in transport by name: ``"httpx"`` (the
+    default: httpx's own transport, HTTP/2 with the ``http2`` extra; respx and pytest-httpx
+    intercept it), ``"fast"`` (our asyncio pool on httptools, for many tokens at once),
+    ``"aiohttp"``, ``"http2"`` (``"httpcore"`` is ``"httpx"``, ``"native"`` the deprecated name
+    of ``"fast"``), or takes an ``httpx.AsyncBaseTransport``. ``proxy`` (a URL or
+    ``httpx.Proxy``), ``verify`` (True, False, a CA bundle path or an ``ssl.SSLContext``) and
+    ``trust_env`` (read ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` and
+    ``SSL_CERT_FILE``; default True) are passed to the built-in transports; they make no sense
+    with ``http_client`` or a transport object, which are configured already. ``client_ips``
+    (with ``client_secret``) signs writes with ``X-Insta-Forwarded-For`` (every call with
+    ``forwarded_for="all"``). A client with only a ``client_id`` raises TokenRequiredError,
+    before sending, for the endpoints that needed a user's token. ``client.subscriptions`` uses
+    ``client_id`` + ``client_secret``.
 
     Use it as ``async with InstagramClient(...) as client:``, or call :meth:`aclose`.
     """
@@ -88,12 +95,15 @@ class InstagramClient:
         base_url: str = DEFAULT_BASE_URL,
         timeout: float | httpx.Timeout | _NotGiven | None = NOT_GIVEN,
         max_retries: int = 3,
-        rate_limit: RateLimitMode = "wait",
+        rate_limit_mode: RateLimitMode = "wait",
         http_client: httpx.AsyncClient | None = None,
         transport: TransportName | httpx.AsyncBaseTransport | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         retry_deadline: float | None = 60.0,
         rate_limit_window: float = 3600.0,
+        max_rate_limit_wait: float | None = 3900.0,
+        budget_store: BudgetStore | str | None = None,
+        on_rate_limit: Callable[[RateLimitEvent], object] | None = None,
         client_ips: str | None = None,
         forwarded_for: Literal["writes", "all"] = "writes",
         proxy: str | httpx.URL | httpx.Proxy | None = None,
@@ -130,8 +140,22 @@ class InstagramClient:
             )
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise InvalidArgumentError(f"max_retries must be an integer >= 0, not {max_retries!r}")
-        if rate_limit not in ("wait", "raise"):
-            raise InvalidArgumentError(f"rate_limit must be 'wait' or 'raise', not {rate_limit!r}")
+        if rate_limit_mode not in ("wait", "raise"):
+            raise InvalidArgumentError(
+                f"rate_limit_mode must be 'wait' or 'raise', not {rate_limit_mode!r}"
+            )
+        if max_rate_limit_wait is not None and (
+            isinstance(max_rate_limit_wait, bool)
+            or not isinstance(max_rate_limit_wait, (int, float))
+            or not max_rate_limit_wait >= 0
+        ):
+            raise InvalidArgumentError(
+                "max_rate_limit_wait must be a number of seconds >= 0 or None, "
+                f"not {max_rate_limit_wait!r}"
+            )
+        if on_rate_limit is not None and not callable(on_rate_limit):
+            raise InvalidArgumentError("on_rate_limit must be callable or None")
+        store, self._owns_budget_store = _make_budget_store(budget_store)
         if (
             isinstance(max_connections, bool)
             or not isinstance(max_connections, int)
@@ -195,7 +219,20 @@ class InstagramClient:
             request_timeout = (
                 httpx.USE_CLIENT_DEFAULT if isinstance(timeout, _NotGiven) else timeout
             )
-        self._limiter = RateLimiter(rate_limit, window=rate_limit_window)
+        credential = (
+            access_token
+            if access_token
+            else ("client_id:" + client_id if client_id else "anonymous")
+        )
+        self._limiter = RateLimiter(
+            rate_limit_mode,
+            window=rate_limit_window,
+            store=store,
+            scope=store.scope_for(credential),
+            signed=bool(client_secret),
+            authenticated=bool(access_token),
+            on_rate_limit=on_rate_limit,
+        )
         self._requester = Requester(
             base_url=base_url,
             credentials=self._credentials,
@@ -204,6 +241,7 @@ class InstagramClient:
             policy=RetryPolicy(
                 max_retries=max_retries,
                 deadline=retry_deadline,
+                rate_limit_max_wait=max_rate_limit_wait,
                 attempt_timeout=attempt_timeout,
                 call_timeout=call_timeout,
             ),
@@ -261,14 +299,25 @@ class InstagramClient:
         return self._limiter.latest
 
     @property
+    def rate_limits(self) -> Mapping[str, BucketState]:
+        """Every rate-limit bucket this client has used, by name (``"token"``, ``"app"``,
+        ``"relationship.signed"``, ...): limit, used, in flight, and the resume time while
+        paused. A snapshot; for a shared store, as this process last saw it."""
+        return types.MappingProxyType(self._limiter.states())
+
+    @property
     def is_closed(self) -> bool:
         return self._requester.closed
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def aclose(self) -> None:
-        """Close the connection pool (unless the http_client was given). Idempotent."""
+        """Close the connection pool (unless the http_client was given) and the budget store
+        made from a URL. Idempotent."""
         await self._requester.aclose()
+        if self._owns_budget_store:
+            self._owns_budget_store = False
+            await self._limiter.store.aclose()
 
     async def __aenter__(self) -> InstagramClient:
         if self._requester.closed:
@@ -365,6 +414,22 @@ def _check_base_url(base_url: object) -> None:
         raise InvalidArgumentError(f"base_url must be an http(s) URL with a host, not {base_url!r}")
     if parts.query or parts.fragment or "?" in base_url or "#" in base_url:
         raise InvalidArgumentError("base_url must not carry a query or fragment")
+
+
+def _make_budget_store(store: BudgetStore | str | None) -> tuple[BudgetStore, bool]:
+    """The budget store and whether the client owns it (made it from a URL)."""
+    if store is None:
+        return InMemoryBudgetStore(), True
+    if isinstance(store, BudgetStore):
+        return store, False
+    if isinstance(store, str) and store.startswith(("redis://", "rediss://", "unix://")):
+        from ._redis_budget import RedisBudgetStore  # the optional extra aioinstagram[redis]
+
+        return RedisBudgetStore.from_url(store), True
+    raise InvalidArgumentError(
+        "budget_store must be a BudgetStore or a redis:// URL, not "
+        + (repr(store.split("@")[-1]) if isinstance(store, str) else type(store).__name__)
+    )
 
 
 def _check_verify(verify: object) -> ssl.SSLContext | bool | None:

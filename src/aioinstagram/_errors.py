@@ -298,7 +298,8 @@ class RateLimitError(APIError):
 
     ``retry_after`` is the number of seconds to wait when known (from ``Retry-After`` or the
     client's own accounting), ``reset_at`` the matching aware datetime; ``limit`` and
-    ``remaining`` are the last budget the server reported.
+    ``remaining`` are the last budget the server reported; ``bucket`` names the rate-limit
+    bucket when known (``"token"``, ``"app"``, ``"relationship.signed"``, ...).
     """
 
     error_types = ("OAuthRateLimitException",)
@@ -315,8 +316,10 @@ class RateLimitError(APIError):
         retry_after: float | None = None,
         limit: int | None = None,
         remaining: int | None = None,
+        bucket: str | None = None,
     ) -> None:
         self.retry_after = retry_after
+        self.bucket = bucket  # the rate-limit bucket ("token", "relationship.signed", ...)
         self.limit = limit
         self.remaining = remaining
         self.reset_at: dt.datetime | None = (

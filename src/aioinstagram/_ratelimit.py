@@ -1,57 +1,86 @@
-"""Client-side rate-limit accounting, shared by every task that uses one client.
+"""Client-side rate limiting: one budget per (credential, bucket), bounded waits, observable.
 
 Theory of operation
 -------------------
-The API allows ``limit`` calls per token over a *sliding* window (an hour; api doc section 5)
-and reports ``X-Ratelimit-Limit`` / ``X-Ratelimit-Remaining`` on every answer, but no reset
-time, and no ``Retry-After`` (the emulator may add one).
+The API allows ``limit`` calls per credential over a *sliding* hour, in several independent
+buckets (api doc §5; the mapping of a request to its buckets is ``_buckets.buckets_for``). Their
+state lives in a :class:`~._budget.BudgetStore` (in memory by default, or Redis, shared by many
+processes); the store's docstring has the accounting rules. This module is the per-client part:
 
-Rules:
-1. Every request takes a slot before it is sent (:meth:`RateLimiter.acquire`) and gives it
-   back when it ends (:meth:`RateLimiter.release`). A slot in use counts as "in flight"; once
-   the answer is in, it is logged with the time the answer *arrived*, which is never earlier
-   than the time the server counted it, so our window never frees a slot before the server's
-   does. While in-flight plus logged reach ``limit``, the next send waits until the oldest
-   logged entry leaves the window: after an initial burst, sends go out exactly as fast as the
-   window frees slots, spreading the budget instead of bouncing off 429s.
-2. Until the first answer tells the limit, one request is in flight at a time (a probe), so a
-   limit smaller than the concurrency is not overrun at start-up.
-3. The server's count wins when it is higher than everything we sent (other processes share the
-   token, or an earlier run used it): the log is topped up with entries stamped "now", which is
-   conservative (they leave the window a full window later than the real ones); when a later
-   answer shows the server counting fewer, the top-ups are dropped to match.
-4. A 429 (or a spent budget) closes a gate for *all* callers until the ``Retry-After`` time,
-   else until the oldest logged answer leaves the window, else for a short backoff: every
-   caller's next attempt waits on the same gate, so there is no herd of retries.
-5. ``reserve`` never awaits between checking and taking a slot, so it is safe under any number
-   of concurrent tasks on one event loop without a lock.
-6. In "raise" mode the limiter never waits for the window: a send that would have to wait
-   raises RateLimitError with the known ``retry_after`` instead.
+1. ``acquire`` maps the request to its buckets and takes a slot in each through the store. A
+   full bucket makes the caller wait for the window, a paused bucket until its resume time, and a
+   bucket waiting for a probe's answer until that answer; nothing else waits (a 429 on the
+   relationship bucket never holds up a ``GET``).
+2. Every wait is bounded. In "raise" mode nothing waits for the window; in "wait" mode a wait
+   that would end after the call's ``deadline`` (the transport passes the earlier of
+   ``retry_deadline`` and ``max_rate_limit_wait``, counted from the call's start) raises
+   :class:`~._errors.RateLimitError` at once, with ``retry_after`` and ``bucket``: never a
+   silent 20-second or one-hour stall.
+3. ``release`` writes the answer back (its ``X-Ratelimit-*`` headers, a 429 with or without
+   ``Retry-After``, attributed by ``_buckets.bucket_of_429``). A pause is logged once at WARNING
+   with the bucket, the reason and the resume time, and passed to ``on_rate_limit`` as a
+   :class:`RateLimitEvent`; so is each call that gives up.
 
-A well-kept leaky-bucket library (aiolimiter) was considered; it cannot follow a sliding window
-whose state the server reports, nor pause all callers on a 429, so the ~100 lines here are ours.
+A well-kept limiter library (aiolimiter, limits, pyrate-limiter) was considered: none follows a
+window whose state the server reports (top-ups from ``X-Ratelimit-Remaining``, ``Retry-After``,
+attributing a 429 to a bucket), so the accounting is ours; the shared store is Redis with redis-py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import datetime as dt
 import time
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
+import attrs
+
+from ._buckets import TOKEN, bucket_of_429, buckets_for
+from ._budget import (
+    WAIT_FOR_CHANGE,
+    BucketState,
+    BudgetStore,
+    Grant,
+    InMemoryBudgetStore,
+    Settled,
+)
 from ._errors import RateLimitError
+from ._logging import logger as _root_logger
 from ._models import RateLimit
 
-__all__ = ["RateLimitMode", "RateLimiter"]
+__all__ = ["RateLimitEvent", "RateLimitMode", "RateLimiter", "Slot"]
+
+logger = _root_logger.getChild("ratelimit")
 
 RateLimitMode = Literal["wait", "raise"]
 
-#: Pause after a 429 that carried no Retry-After while our own log is not full.
-_DEFAULT_429_PAUSE = 1.0
-#: reserve()'s answer when every slot is in flight: wait for the next release, not a time.
-_WAIT_FOR_RELEASE = -1.0
+#: How long a waiter for another request's answer sleeps before it looks again by itself.
+_CHANGE_POLL = 1.0
+
+
+@attrs.frozen(slots=True)
+class RateLimitEvent:
+    """What ``on_rate_limit`` receives: a bucket paused (``kind="paused"``) or a call gave up
+    because its wait would outlast its deadline or the mode is "raise" (``kind="raised"``).
+
+    ``wait`` is in seconds and ``resumes_at`` an aware UTC datetime; ``request`` is
+    ``METHOD /path`` (never a query string or a token)."""
+
+    kind: Literal["paused", "raised"]
+    bucket: str
+    reason: str
+    wait: float
+    resumes_at: dt.datetime
+    request: str | None = None
+
+
+@attrs.frozen(slots=True)
+class Slot:
+    """The slots one attempt holds (give them back with ``release``)."""
+
+    buckets: tuple[str, ...]
+    ticket: str
 
 
 class RateLimiter:
@@ -60,188 +89,227 @@ class RateLimiter:
         mode: RateLimitMode = "wait",
         *,
         window: float = 3600.0,
+        store: BudgetStore | None = None,
+        scope: str = "default",
+        signed: bool = False,
+        authenticated: bool = True,
+        on_rate_limit: Callable[[RateLimitEvent], object] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if mode not in ("wait", "raise"):
-            raise ValueError(f"rate_limit must be 'wait' or 'raise', not {mode!r}")
+            raise ValueError(f"rate_limit_mode must be 'wait' or 'raise', not {mode!r}")
         if window <= 0:
             raise ValueError(f"rate-limit window must be positive, not {window!r}")
         self.mode: RateLimitMode = mode
         self.window = window
+        self.store: BudgetStore = store if store is not None else InMemoryBudgetStore(clock=clock)
+        self.scope = scope
+        self.signed = signed
+        self.authenticated = authenticated
+        self.on_rate_limit = on_rate_limit
         self._clock = clock
-        self._log: collections.deque[float] = collections.deque()
-        # Rule 3's top-ups, compactly: [time, count] pairs (a budget of 5,000 spent elsewhere is
-        # one pair, not 5,000 entries).
-        self._extra: collections.deque[list[float]] = collections.deque()
-        self._extra_total = 0
-        self._inflight = 0
-        self._limit: int | None = None
-        self._latest: RateLimit | None = None
-        self._paused_until = 0.0
-        self._consecutive_429 = 0
-        self._calibrated = False  # an answer has ended the start-up probe (rule 2)
-        self._probing = False
-        self._calibration: asyncio.Event | None = None
-        self._released: asyncio.Event | None = None
+        # The in-memory store is called without a coroutine (today's speed).
+        self._memory = self.store if isinstance(self.store, InMemoryBudgetStore) else None
+        self._read = (
+            (TOKEN,)
+            if authenticated
+            else buckets_for("GET", "/", signed=signed, authenticated=False)
+        )
 
     # -- what callers see -------------------------------------------------------------------
 
+    def buckets_for(self, method: str, path: str) -> tuple[str, ...]:
+        if method == "GET":
+            return self._read
+        return buckets_for(method, path, signed=self.signed, authenticated=self.authenticated)
+
+    def state(self, bucket: str) -> BucketState | None:
+        return self.store.state(self.scope, bucket)
+
+    def rate_state(self, bucket: str) -> BucketState:
+        state = self.state(bucket)
+        if state is None:
+            raise KeyError(bucket)
+        return state
+
+    def states(self) -> dict[str, BucketState]:
+        out: dict[str, BucketState] = {}
+        for name in sorted(self.store.buckets(self.scope)):
+            state = self.store.state(self.scope, name)
+            if state is not None:
+                out[name] = state
+        return out
+
     @property
     def latest(self) -> RateLimit | None:
-        """The latest budget the server reported, or None before the first answer."""
-        return self._latest
-
-    @property
-    def in_window(self) -> int:
-        """Requests counted against the current window: in flight plus logged."""
-        self._purge(self._clock())
-        return self._used()
-
-    def _used(self) -> int:
-        return len(self._log) + self._extra_total + self._inflight
-
-    def _oldest(self) -> float | None:
-        first_log = self._log[0] if self._log else None
-        first_extra = self._extra[0][0] if self._extra else None
-        if first_log is None or first_extra is None:
-            return first_log if first_extra is None else first_extra
-        return min(first_log, first_extra)
+        """The latest budget the server reported for the global bucket, or None."""
+        state = self.state(self._read[0])
+        if state is None or state.limit is None or state.server_remaining is None:
+            return None
+        return RateLimit(
+            limit=state.limit,
+            remaining=state.server_remaining,
+            observed_at=dt.datetime.now(dt.timezone.utc),
+        )
 
     @property
     def in_flight(self) -> int:
-        return self._inflight
+        state = self.state(self._read[0])
+        return 0 if state is None else state.in_flight
 
-    # -- taking and giving back a slot ------------------------------------------------------
+    def now(self) -> float:
+        """The limiter's clock (monotonic seconds): deadlines passed to acquire use it."""
+        return self._clock()
 
-    def reserve(self) -> float:
-        """Take a slot now and return 0, or return how many seconds to wait first."""
-        now = self._clock()
-        if now < self._paused_until:
-            return self._paused_until - now
-        limit = self._limit
-        if limit is not None:
-            self._purge(now)
-            if self._used() >= limit:
-                oldest = self._oldest()
-                if oldest is None:  # everything is in flight: wait for an answer
-                    return _WAIT_FOR_RELEASE
-                return max(oldest + self.window - now, 1e-3)
-        self._inflight += 1
-        return 0.0
+    # -- taking and giving back slots -------------------------------------------------------
 
-    async def acquire(self, request: str | None = None) -> None:
-        """Wait for a slot ("wait" mode) or raise RateLimitError ("raise" mode)."""
-        while not self._calibrated and self._probing:
-            if self._calibration is None:
-                self._calibration = asyncio.Event()
-            await self._calibration.wait()
-        delay = self.reserve()
-        while delay != 0:
-            if delay is _WAIT_FOR_RELEASE:  # every slot is in flight: wait for an answer
-                if self._released is None:
-                    self._released = asyncio.Event()
-                await self._released.wait()
-                delay = self.reserve()
-                continue
-            if self.mode == "raise":
-                latest = self._latest
-                raise RateLimitError(
-                    429,
-                    "OAuthRateLimitException",
-                    "the rate-limit budget is spent (client-side accounting); nothing was sent",
-                    request=request,
-                    retry_after=delay,
-                    limit=latest.limit if latest else None,
-                    remaining=latest.remaining if latest else None,
-                )
-            await asyncio.sleep(delay)
-            delay = self.reserve()
-        if not self._calibrated:
-            self._probing = True
-
-    def release(
+    async def acquire(
         self,
+        method: str = "GET",
+        path: str = "/",
+        *,
+        request: str | None = None,
+        deadline: float | None = None,
+    ) -> Slot:
+        """Take a slot in every bucket of the request, waiting as the rules allow (rule 2)."""
+        buckets = self.buckets_for(method, path)
+        memory = self._memory
+        while True:
+            if memory is not None:
+                grant = memory.reserve_now(self.scope, buckets, window=self.window)
+            else:
+                grant = await self.store.reserve(self.scope, buckets, window=self.window)
+            wait = grant.wait
+            if wait == 0:
+                assert grant.ticket is not None
+                return Slot(buckets, grant.ticket)
+            if grant.paused is not None and grant.bucket is not None:
+                self._announce(grant.bucket, grant.paused, grant.reason or "paused", request)
+            if wait == WAIT_FOR_CHANGE:  # a probe or every slot is in flight: wait for an answer
+                await self.store.wait_for_change(_CHANGE_POLL)
+                continue
+            if self.mode == "raise" or (deadline is not None and self._clock() + wait > deadline):
+                raise self._give_up(grant, buckets, request)
+            logger.debug(
+                "%s waits %.2fs for the %s bucket", request or "a request", wait, grant.bucket
+            )
+            await asyncio.sleep(wait)
+
+    async def release(
+        self,
+        slot: Slot,
         *,
         reached_server: bool,
         budget: tuple[int, int] | None = None,
         rate_limited: bool = False,
-    ) -> None:
-        """Give the slot back when the attempt ended (rule 1); ``budget`` is the answer's
-        ``(limit, remaining)`` when it had the headers (rule 3). ``reached_server`` is False
-        only when the request surely never reached it (a connect error)."""
-        now = self._clock()
-        self._inflight = max(0, self._inflight - 1)
-        if self._released is not None:
-            self._released.set()
-            self._released = None
-        if reached_server:
-            self._log.append(now)
-        if budget is not None:
-            limit, remaining = budget
-            self._limit = limit
-            self._latest = RateLimit(
-                limit=limit, remaining=remaining, observed_at=dt.datetime.now(dt.timezone.utc)
+        retry_after: float | None = None,
+        limit_hint: int | None = None,
+        request: str | None = None,
+    ) -> str | None:
+        """Give the slots back and write back what the answer said (rule 3). ``budget`` is the
+        answer's ``(limit, remaining)``; ``reached_server`` is False only when the request surely
+        never reached it (a connect error). Returns the bucket a 429 was attributed to."""
+        limited = bucket_of_429(slot.buckets, budget) if rate_limited else None
+        memory = self._memory
+        settle = self.store.settle if memory is None else None
+        if settle is None:
+            assert memory is not None
+            settled = memory.settle_now(
+                self.scope,
+                slot.buckets,
+                slot.ticket,
+                window=self.window,
+                reached_server=reached_server,
+                budget=budget,
+                limited=limited,
+                retry_after=retry_after,
+                limit_hint=limit_hint,
             )
-            self._purge(now)
-            surplus = (limit - remaining) - self._used()
-            # A 429's own headers are not used to top up: it pauses callers by itself (rule 4),
-            # and its bucket may not be the global one.
-            if surplus > 0 and not rate_limited:
-                self._extra.append([now, surplus])
-                self._extra_total += surplus
-            elif self._extra_total and not rate_limited:
-                # The server counts fewer than our log plus top-ups: the real calls behind the
-                # top-ups have left its window. Drop top-ups (estimates only, newest first);
-                # in-flight calls are not compared, so this never under-counts our own.
-                excess = (len(self._log) + self._extra_total) - (limit - remaining)
-                while excess > 0 and self._extra:
-                    newest = self._extra[-1]
-                    take = min(excess, int(newest[1]))
-                    newest[1] -= take
-                    self._extra_total -= take
-                    excess -= take
-                    if newest[1] <= 0:
-                        self._extra.pop()
-        if not self._calibrated:
-            self._calibrated = True
-            if self._calibration is not None:
-                self._calibration.set()
-
-    def on_success(self) -> None:
-        self._consecutive_429 = 0
-
-    def on_rate_limited(self, retry_after: float | None) -> float:
-        """A 429 arrived: close the gate for every caller (rule 4). Returns the pause."""
-        now = self._clock()
-        self._consecutive_429 += 1
-        if retry_after is not None:
-            pause = retry_after
-            # The server says when it takes requests again: entries that would keep our log
-            # full beyond that (top-ups stamped "now", rule 3) are dropped, so we resume then.
-            keep_until = now + pause - self.window
-            while self._log and self._log[-1] > keep_until:
-                self._log.pop()
-            while self._extra and self._extra[-1][0] > keep_until:
-                self._extra_total -= int(self._extra.pop()[1])
         else:
-            self._purge(now)
-            limit = self._limit
-            oldest = self._oldest()
-            if limit is not None and oldest is not None and self._used() >= limit:
-                pause = oldest + self.window - now
-            else:
-                # Unknown reason (another bucket, such as relationship POSTs): back off,
-                # doubling with each 429 in a row, capped at the window.
-                pause = min(_DEFAULT_429_PAUSE * 2 ** (self._consecutive_429 - 1), self.window)
-        pause = max(pause, 0.0)
-        self._paused_until = max(self._paused_until, now + pause)
-        return pause
+            settled = await settle(
+                self.scope,
+                slot.buckets,
+                slot.ticket,
+                window=self.window,
+                reached_server=reached_server,
+                budget=budget,
+                limited=limited,
+                retry_after=retry_after,
+                limit_hint=limit_hint,
+            )
+        self._after_settle(settled, request)
+        return None if limited is None else slot.buckets[limited]
 
-    def _purge(self, now: float) -> None:
-        horizon = now - self.window
-        log = self._log
-        while log and log[0] <= horizon:
-            log.popleft()
-        extra = self._extra
-        while extra and extra[0][0] <= horizon:
-            self._extra_total -= int(extra.popleft()[1])
+    def release_soon(self, slot: Slot, *, reached_server: bool) -> None:
+        """``release`` from a cancelled attempt: at once for the in-memory store, else in a task
+        (the store's lease frees the slot anyway if that task never runs)."""
+        memory = self._memory
+        if memory is not None:
+            memory.settle_now(
+                self.scope,
+                slot.buckets,
+                slot.ticket,
+                window=self.window,
+                reached_server=reached_server,
+            )
+            return
+        task = asyncio.ensure_future(self.release(slot, reached_server=reached_server))
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+
+    # -- pauses and give-ups: logged once, announced to the hook ---------------------------
+
+    def _after_settle(self, settled: Settled, request: str | None) -> None:
+        if settled.paused is not None and settled.bucket is not None:
+            self._announce(settled.bucket, settled.paused, settled.reason or "429", request)
+
+    def _announce(self, bucket: str, wait: float, reason: str, request: str | None) -> None:
+        resumes_at = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=wait)
+        logger.warning(
+            "rate limit: the %s bucket is paused (%s); resuming at %s (in %.1fs)",
+            bucket,
+            reason,
+            resumes_at.isoformat(timespec="seconds"),
+            wait,
+        )
+        self._emit(RateLimitEvent("paused", bucket, reason, wait, resumes_at, request))
+
+    def _give_up(
+        self, grant: Grant, buckets: tuple[str, ...], request: str | None
+    ) -> RateLimitError:
+        bucket = grant.bucket or buckets[0]
+        state = self.state(bucket)
+        why = (
+            "this client is in 'raise' mode"
+            if self.mode == "raise"
+            else "that is past the call's deadline (retry_deadline / max_rate_limit_wait)"
+        )
+        reason = grant.reason or "the window is full"
+        message = (
+            f"the {bucket} rate-limit bucket needs a wait of {grant.wait:.1f}s ({reason}) and "
+            f"{why}; nothing was sent"
+        )
+        resumes_at = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=grant.wait)
+        self._emit(RateLimitEvent("raised", bucket, reason, grant.wait, resumes_at, request))
+        return RateLimitError(
+            429,
+            "OAuthRateLimitException",
+            message,
+            request=request,
+            retry_after=grant.wait,
+            limit=state.limit if state else None,
+            remaining=state.server_remaining if state else None,
+            bucket=bucket,
+        )
+
+    def _emit(self, event: RateLimitEvent) -> None:
+        hook = self.on_rate_limit
+        if hook is None:
+            return
+        try:
+            hook(event)
+        except Exception:  # a metrics hook must never break a request
+            logger.exception("the on_rate_limit hook raised; ignored")
+
+
+_background: set[asyncio.Future[Any]] = set()

@@ -6,7 +6,8 @@ Theory of operation
 ``Requester.send(spec)`` makes one attempt inline (the fast path: a successful call pays for no
 retry machinery). An attempt:
 
-1. takes a rate-limit slot (``RateLimiter.acquire``: may wait, or raise in "raise" mode);
+1. takes a slot in each of its rate-limit buckets (``RateLimiter.acquire``: may wait, bounded
+   by the call's deadline, or raise in "raise" mode);
 2. sends through the backend (``_transports._base.Backend``: method, URL, headers, body in;
    status, headers, body out) and maps the backend's exceptions with the one mapper,
    ``_transports._base.map_exception``, to our error and a :class:`~._protocol.Failure`
@@ -20,10 +21,11 @@ that may have reached the server) raise OutcomeUnknownError at once. Retries run
 loop whose predicate is positive (``retry_if_exception_type(_Retryable)``): nothing else is
 retried, in particular never ``asyncio.CancelledError`` (tenacity #529). Waits are exponential
 with full jitter and a cap, ``Retry-After`` wins, and the loop stops at ``max_retries`` or when
-the next attempt would start after ``retry_deadline`` (or ``call_timeout``). In "wait" mode a
-429 is not a failure of the call: it closes the limiter's gate for every caller and the attempt
-is repeated when the gate opens, bounded by ``rate_limit_max_wait`` seconds per call rather
-than by ``max_retries``.
+the next attempt would start after ``retry_deadline``. In "wait" mode a 429 is not a failure of
+the call: it pauses the limiter's bucket it came from and the attempt is repeated when that
+bucket resumes; the limiter raises RateLimitError instead when the wait would outlast the call's
+``retry_deadline``, ``call_timeout`` or ``rate_limit_max_wait`` (``_ratelimit`` rule 2), not
+``max_retries``.
 
 Deadlines (issue 11). httpx's ``timeout`` is per phase, and its read timeout restarts with every
 byte, so a server that drips a byte a second (or a ``100 Continue`` every half second) never
@@ -37,7 +39,11 @@ cancel the awaiting coroutine; each backend closes the connection it was using):
 * ``call_timeout``: the whole call (rate-limit waits, attempts and backoff together). When it
   passes the call ends at once with RequestTimeoutError (OutcomeUnknownError for a
   non-idempotent write, which may have been sent); a backoff that would end after it is not
-  slept: the last attempt's error is raised instead.
+  slept (the last attempt's error is raised instead), and a rate-limit wait that would is not
+  begun (RateLimitError, as above).
+
+A backend with ``bounds_attempts`` (the fast pool) is given the attempt's deadline and enforces
+it with the timers its phases arm anyway; others run inside an ``asyncio.timeout``.
 
 An answer over ``max_body_size`` is raised at once (ResponseTooLargeError, not retried: the
 same answer would be too large again); one refused by the client's memory budget is a failed
@@ -57,6 +63,7 @@ import attrs
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
+from ._buckets import limit_in_429
 from ._errors import (
     ClientClosedError,
     DecodeError,
@@ -245,19 +252,20 @@ class Requester:
         if self._closed:
             raise ClientClosedError("the client is closed; create a new InstagramClient")
         fast = None if data_type is None else fast_decoder(data_type)
+        deadline = self._rate_limit_deadline()
         call_timeout = self.policy.call_timeout
         if call_timeout is None:
             try:
-                return await self._attempt(spec, fast)
+                return await self._attempt(spec, fast, deadline)
             except _Retryable as first:
-                return await self._retry(spec, first, fast)
+                return await self._retry(spec, first, fast, deadline)
         scope = _deadline(call_timeout)
         try:
             async with scope:
                 try:
-                    return await self._attempt(spec, fast)
+                    return await self._attempt(spec, fast, deadline)
                 except _Retryable as first:
-                    return await self._retry(spec, first, fast)
+                    return await self._retry(spec, first, fast, deadline)
         except asyncio.TimeoutError:  # TimeoutError from 3.11; async_timeout's before
             if not _expired(scope):
                 raise
@@ -279,19 +287,35 @@ class Requester:
         unknown.__cause__ = timed_out
         return unknown
 
+    def _rate_limit_deadline(self) -> float | None:
+        """When a rate-limit wait must give up (the earliest of retry_deadline, call_timeout
+        and max_rate_limit_wait, from now): the limiter raises RateLimitError instead of
+        waiting past it (``_ratelimit`` rule 2)."""
+        policy = self.policy
+        limits = [
+            x
+            for x in (policy.deadline, policy.call_timeout, policy.rate_limit_max_wait)
+            if x is not None
+        ]
+        return self.limiter.now() + min(limits) if limits else None
+
     # -- one attempt ---------------------------------------------------------------------------
 
-    async def _attempt(self, spec: RequestSpec, fast: FastDecoder | None = None) -> Envelope:
+    async def _attempt(
+        self, spec: RequestSpec, fast: FastDecoder | None = None, deadline: float | None = None
+    ) -> Envelope:
         limiter = self.limiter
-        await limiter.acquire(spec.description)
+        slot = await limiter.acquire(
+            spec.method, spec.path, request=spec.description, deadline=deadline
+        )
         attempt_timeout = self.policy.attempt_timeout
         scope = None
         try:
             if attempt_timeout is None:
                 status, headers, body = await self._send_once(spec)
             elif self._bounds_attempts:
-                deadline = asyncio.get_running_loop().time() + attempt_timeout
-                status, headers, body = await self._send_once(spec, deadline)
+                ends = asyncio.get_running_loop().time() + attempt_timeout
+                status, headers, body = await self._send_once(spec, ends)
             else:
                 scope = _deadline(attempt_timeout)
                 async with scope:
@@ -311,28 +335,33 @@ class Requester:
             else:
                 mapped = map_exception(exc, spec.description)
             if mapped is None:  # cancelled mid-flight (or a bug): it may have reached the server
-                limiter.release(reached_server=True)
+                limiter.release_soon(slot, reached_server=True)
                 raise
             failure, error = mapped
             if failure is None:  # the request cannot be sent: nothing to retry
-                limiter.release(reached_server=False)
+                await limiter.release(slot, reached_server=False)
                 raise error from error.__cause__
-            limiter.release(reached_server=failure is not Failure.CONNECT)
+            await limiter.release(slot, reached_server=failure is not Failure.CONNECT)
             if isinstance(error, ResponseTooLargeError) and error.limit_name == "max_body_size":
                 raise error from error.__cause__  # the same answer would be too large again
             # error.__cause__: exc, or None when exc would show a secret (map_exception)
             raise self._fail(spec, failure, error) from error.__cause__
-        limiter.release(
+        rate_limited = status in (429, 420) or (status == 400 and b"OAuthRateLimit" in body)
+        limited_bucket = await limiter.release(
+            slot,
             reached_server=True,
             budget=parse_rate_limit(headers),
-            rate_limited=status in (429, 420),
+            rate_limited=rate_limited,
+            retry_after=parse_retry_after(headers.get("retry-after")) if rate_limited else None,
+            limit_hint=limit_in_429(body) if rate_limited else None,
+            request=spec.description,
         )
         try:
             envelope = read_response(status, headers, body, request=spec.description, fast=fast)
         except RateLimitError as exc:
+            exc.bucket = exc.bucket or limited_bucket
             if limiter.mode == "raise":
                 raise
-            limiter.on_rate_limited(exc.retry_after)
             raise _Retryable(Failure.RATE_LIMITED, exc) from exc
         except ServerError as exc:
             if exc.status_code >= 500:
@@ -343,7 +372,6 @@ class Requester:
             if exc.body_not_json:
                 raise self._fail(spec, Failure.PROTOCOL, exc) from exc
             raise
-        limiter.on_success()
         return envelope
 
     def _send_once(
@@ -385,7 +413,11 @@ class Requester:
     # -- the retry loop ------------------------------------------------------------------------
 
     async def _retry(
-        self, spec: RequestSpec, first: _Retryable, fast: FastDecoder | None = None
+        self,
+        spec: RequestSpec,
+        first: _Retryable,
+        fast: FastDecoder | None = None,
+        deadline: float | None = None,
     ) -> Envelope:
         policy = self.policy
         started = time.monotonic()
@@ -395,7 +427,7 @@ class Requester:
         def wait(rs: RetryCallState) -> float:
             exc = rs.outcome.exception() if rs.outcome else None
             if isinstance(exc, _Retryable) and exc.failure is Failure.RATE_LIMITED:
-                return 0.0  # the limiter's gate does the waiting, for every caller at once
+                return 0.0  # the limiter does the waiting (the bucket's pause, bounded)
             retry_after = exc.retry_after if isinstance(exc, _Retryable) else None
             return backoff_delay(
                 counted["failures"] + 1,
@@ -422,6 +454,8 @@ class Requester:
 
         def before_sleep(rs: RetryCallState) -> None:
             exc = rs.outcome.exception() if rs.outcome else None
+            if isinstance(exc, _Retryable) and exc.failure is Failure.RATE_LIMITED:
+                return  # the limiter logged the bucket's pause once, with its resume time
             reason = exc.failure.value if isinstance(exc, _Retryable) else "?"
             logger.warning(
                 "retrying %s (attempt %d failed: %s); next attempt in %.2fs",
@@ -443,7 +477,7 @@ class Requester:
                 with attempt:
                     if pending:
                         raise pending.pop()  # replay the inline attempt's failure
-                    return await self._attempt(spec, fast)
+                    return await self._attempt(spec, fast, deadline)
         except _Retryable as last:  # retries spent (ambiguous writes never got here: _fail)
             raise last.error from last.error.__cause__
         raise AssertionError("unreachable")  # pragma: no cover

@@ -502,8 +502,28 @@ def relationship(app: App, user_ids: tuple[str, ...], concurrency: int) -> None:
 @_concurrency_option
 @_no_progress_option
 @click.option("--no-summary", is_flag=True, help="No summary table on stderr at the end.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=256),
+    default=None,
+    help="Spread the lookup over N processes sharing one rate budget and one queue in Redis "
+    "(needs --redis; rerun the same command to resume).",
+)
+@click.option("--redis", "redis_url", metavar="URL", default=None, help="Redis URL for --workers.")
+@click.option(
+    "--job", "job_name", default=None, help="Name of a --workers job (default: from the ids)."
+)
 @click.pass_obj
-def lookup(app: App, file: IO[str], concurrency: int, no_progress: bool, no_summary: bool) -> None:
+def lookup(
+    app: App,
+    file: IO[str],
+    concurrency: int,
+    no_progress: bool,
+    no_summary: bool,
+    workers: int | None = None,
+    redis_url: str | None = None,
+    job_name: str | None = None,
+) -> None:
     """Bulk relationship lookup of the ids in FILE (or stdin).
 
     FILE defaults to "-", stdin. One id per line; blank lines and # comments are ignored,
@@ -514,6 +534,9 @@ def lookup(app: App, file: IO[str], concurrency: int, no_progress: bool, no_summ
     if file.isatty():
         app.say("reading ids from the terminal, one per line; end with Ctrl-D")
     ids, duplicates = read_ids(file)
+    if workers is not None or redis_url is not None:
+        _lookup_with_workers(app, ids, workers or 1, redis_url, job_name, concurrency)
+        return
     out = _writer(app)
     stats = jobs.LookupStats(duplicates=duplicates)
 
@@ -533,6 +556,36 @@ def lookup(app: App, file: IO[str], concurrency: int, no_progress: bool, no_summ
             app.say(f"interrupted after {stats.done:,} of {len(ids):,} lookups")
 
     app.execute(job, finish, bulk=True)
+
+
+def _lookup_with_workers(
+    app: App, ids: list[str], workers: int, redis_url: str | None, job: str | None, n: int
+) -> None:
+    """``lookup --workers``: the code is in ``_cli/workers.py``."""
+    if redis_url is None:
+        raise click.UsageError("--workers needs --redis URL (the shared queue and budget)")
+    from ._cli.workers import lookup_with_workers
+
+    settings = app.settings
+    lines = asyncio.run(
+        lookup_with_workers(
+            base_url=settings.base_url,
+            token=settings.token,
+            client_secret=settings.client_secret,
+            timeout=settings.timeout,
+            emulator=app.emulator(),
+            ids=ids,
+            workers=workers,
+            redis_url=redis_url,
+            job=job,
+            concurrency=n,
+        )
+    )
+    out = app.stdout()
+    for line in lines:
+        out.write(line + "\n")
+    out.flush()
+    app.say(f"{len(lines):,} of {len(ids):,} ids have an outcome ({workers} workers)")
 
 
 # -- changes ----------------------------------------------------------------------------------

@@ -127,7 +127,7 @@ async def test_liked_media_pages_with_max_like_id(mode: str) -> None:
 async def test_like_bucket_is_separate_and_hourly(mode: str) -> None:
     emu = Emulator(media_config(like_limit_unsigned=3))
     ids = likeable_media(emu, 4)
-    async with connect(emu, mode, rate_limit="raise", max_retries=0) as client:
+    async with connect(emu, mode, rate_limit_mode="raise", max_retries=0) as client:
         for mid in ids[:3]:
             await client.likes.like(mid)
         with pytest.raises(RateLimitError, match="3 allowed"):
@@ -152,18 +152,18 @@ async def test_signed_writes_get_the_higher_hourly_bucket(mode: str, which: str)
             return await client.likes.like(mid)
         return await client.comments.create(mid, "nice")
 
-    async with connect(emu, mode, rate_limit="raise", max_retries=0, **signed) as client:
+    async with connect(emu, mode, rate_limit_mode="raise", max_retries=0, **signed) as client:
         for mid in ids[:4]:
             await write(client, mid)
         with pytest.raises(RateLimitError, match="4 allowed"):
             await write(client, ids[4])
-    async with connect(emu, mode, rate_limit="raise", max_retries=0) as plain:
+    async with connect(emu, mode, rate_limit_mode="raise", max_retries=0) as plain:
         for mid in ids[4:6]:
             await write(plain, mid)  # the unsigned bucket is its own
         with pytest.raises(RateLimitError, match="2 allowed"):
             await write(plain, ids[6])
     wrong = {"client_secret": "not-the-secret", "client_ips": "127.0.0.1"}
-    async with connect(emu, mode, rate_limit="raise", max_retries=0, **wrong) as forged:
+    async with connect(emu, mode, rate_limit_mode="raise", max_retries=0, **wrong) as forged:
         with pytest.raises(RateLimitError, match="2 allowed"):  # a bad header is unsigned
             await write(forged, ids[6])
 

@@ -117,7 +117,10 @@ async def test_unknown_client_id_is_refused() -> None:
 
 async def test_the_application_budget_is_separate_from_tokens() -> None:
     emu = small_emulator(rate_limit=3)
-    async with client_for(emu, "asgi", client_id=APP_ID, rate_limit="raise") as (app_client, _):
+    async with client_for(emu, "asgi", client_id=APP_ID, rate_limit_mode="raise") as (
+        app_client,
+        _,
+    ):
         for _ in range(3):
             await app_client.users.get("5")
         with pytest.raises(RateLimitError):

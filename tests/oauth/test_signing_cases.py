@@ -158,7 +158,7 @@ async def test_enforced_signed_header(mode: str) -> None:
 async def test_signed_writes_get_the_higher_bucket() -> None:
     emu = small_emulator(relationship_limit_unsigned=2, relationship_limit_signed=4)
     targets = emu.sample_user_ids(6)[1:]
-    async with client_for(emu, "asgi", access_token=emu.token("11"), rate_limit="raise") as (
+    async with client_for(emu, "asgi", access_token=emu.token("11"), rate_limit_mode="raise") as (
         unsigned,
         _,
     ):
@@ -167,7 +167,7 @@ async def test_signed_writes_get_the_higher_bucket() -> None:
         with pytest.raises(RateLimitError, match="of the 2 allowed"):
             await unsigned.relationships.follow(targets[2])
     async with client_for(
-        emu, "asgi", access_token=emu.token("12"), rate_limit="raise",
+        emu, "asgi", access_token=emu.token("12"), rate_limit_mode="raise",
         client_secret=APP_SECRET, client_ips="127.0.0.1",
     ) as (signed, _):  # fmt: skip
         for uid in targets[:4]:

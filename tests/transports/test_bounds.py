@@ -20,6 +20,7 @@ from aioinstagram import (
     InstagramError,
     InvalidArgumentError,
     OutcomeUnknownError,
+    RateLimitError,
     RequestTimeoutError,
     ResponseTooLargeError,
 )
@@ -155,20 +156,28 @@ async def test_an_attempt_that_times_out_is_retried() -> None:
 
 
 async def test_call_timeout_bounds_the_rate_limit_wait() -> None:
+    # A 429 asks for an hour; retry_deadline and max_rate_limit_wait would allow waiting, the
+    # call's deadline does not: the wait is not begun.
     async def rate_limited(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.readuntil(b"\r\n\r\n")
-        meta = {"code": 429, "error_type": "OAuthRateLimitException", "error_message": "slow"}
-        writer.write(_answer(429, {"meta": meta}, "Retry-After: 3600\r\n"))
-        await writer.drain()
+        while True:
+            await reader.readuntil(b"\r\n\r\n")
+            meta = {"code": 429, "error_type": "OAuthRateLimitException", "error_message": "slow"}
+            writer.write(_answer(429, {"meta": meta}, "Retry-After: 3600\r\n"))
+            await writer.drain()
 
     async with (
         hostile.HostileServer(rate_limited) as server,
-        _client(server.url, call_timeout=1.0, rate_limit="wait") as client,
+        _client(
+            server.url,
+            call_timeout=5.0,
+            retry_deadline=7200.0,
+            max_rate_limit_wait=7200.0,
+            rate_limit_mode="wait",
+        ) as client,
     ):
-        with pytest.raises(RequestTimeoutError) as info:
-            await client.users.get("1")  # the gate is closed for an hour
-    assert "call_timeout of 1s" in str(info.value)
-    assert "rate-limit waits" in str(info.value)
+        with pytest.raises(RateLimitError) as info:
+            await client.users.get("1")
+    assert info.value.retry_after is not None and info.value.retry_after > 5.0
 
 
 async def test_call_timeout_on_a_write_is_outcome_unknown() -> None:

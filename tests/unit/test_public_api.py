@@ -52,6 +52,17 @@ def test_version_is_a_string() -> None:
     assert aioinstagram.__version__.count(".") >= 1
 
 
+def test_rate_budget_names_are_public() -> None:
+    for name in (
+        "BucketState",
+        "BudgetStore",
+        "InMemoryBudgetStore",
+        "RateLimitEvent",
+        "RedisBudgetStore",
+    ):
+        assert name in aioinstagram.__all__, name
+
+
 def test_transport_name_is_the_literal_of_the_built_in_names() -> None:
     assert typing.get_args(aioinstagram.TransportName) == (
         "httpx",

@@ -430,10 +430,11 @@ async def test_429_does_not_consume_max_retries(
 async def test_flat_rate_limit_bodies_pause_in_wait_mode(
     api: respx.MockRouter, client: InstagramClient, gate: GateClock, status: int, body: Any
 ) -> None:
+    client._limiter.window = 60.0
     route = api.get("/users/self").mock(side_effect=[json_response(status, body), ok(USER)])
     assert (await client.users.get()).id == "1"
     assert route.call_count == 2
-    assert gate.sleeps == [1.0]  # no Retry-After: the limiter's default pause
+    assert gate.sleeps == [1.0]  # no Retry-After, no header: the probe interval (window / 60)
 
 
 async def test_429_in_raise_mode_raises_with_context(api: respx.MockRouter) -> None:
@@ -444,7 +445,7 @@ async def test_429_in_raise_mode_raises_with_context(api: respx.MockRouter) -> N
             {"Retry-After": "30", "X-Ratelimit-Limit": "5000", "X-Ratelimit-Remaining": "0"},
         )
     )
-    async with make_client(rate_limit="raise") as client:
+    async with make_client(rate_limit_mode="raise") as client:
         with pytest.raises(RateLimitError) as info:
             await client.users.get()
     err = info.value
@@ -459,7 +460,7 @@ async def test_nginx_420_in_raise_mode(api: respx.MockRouter) -> None:
             400, {"code": 420, "error_type": "OAuthRateLimitException", "error_message": "x"}
         )
     )
-    async with make_client(rate_limit="raise") as client:
+    async with make_client(rate_limit_mode="raise") as client:
         with pytest.raises(RateLimitError) as info:
             await client.users.get()
     assert (info.value.code, info.value.status_code, info.value.retry_after) == (420, 400, None)
@@ -489,7 +490,7 @@ async def test_200_concurrent_gets_keep_the_budget_consistent(
     assert budget.limit == 5000
     assert 4800 <= budget.remaining < 5000
     assert client._limiter.in_flight == 0
-    assert client._limiter.in_window == 200  # our own 200, no double counting
+    assert client.rate_limits["token"].used == 200  # our own 200, no double counting
 
 
 async def test_rate_limit_is_none_before_the_first_answer(client: InstagramClient) -> None:

@@ -93,6 +93,9 @@ async def connect(
             client_secret=settings.client_secret,
             base_url=base_url,
             timeout=settings.timeout,
+            # A spent budget waits for its window (bounded by max_rate_limit_wait) instead of
+            # turning every id of a bulk job into a RateLimitError after 60 s.
+            retry_deadline=None,
             transport=bulk_transport(base_url) if bulk else None,
         )
         async with client:

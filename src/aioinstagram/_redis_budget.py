@@ -1,0 +1,631 @@
+"""``RedisBudgetStore``: rate budgets shared by every process that uses one Redis.
+
+Theory of operation
+-------------------
+Each (scope, bucket) of ``_budget`` lives in four Redis keys under
+``{namespace}:{scope}:{bucket}:``: ``log`` (a sorted set of answered calls scored by the time the
+answer arrived), ``fly`` (calls in flight, scored by their lease expiry), ``x`` (the top-up
+estimates of rule 3, ``"seq:count"`` members) and ``m`` (a hash: the limit and the latest
+``X-Ratelimit-Remaining``, the pause, the probe). The rules are ``_budget``'s; here they run in two
+Lua scripts, so that
+
+1. reserving a slot in every bucket of a request is one round trip (``EVALSHA``), atomic across
+   processes, on the Redis server's clock (``TIME``: workers on several hosts agree);
+2. settling is one more round trip that writes back what the server said (``Remaining``, a 429
+   with or without ``Retry-After``): every worker learns it at its next reserve;
+3. every key expires by itself (``PEXPIRE`` window + lease), and a call whose process died is
+   logged when its lease ends (stamped then, conservatively), so it never leaks a slot;
+4. the scope is an HMAC-SHA256 of the credential with a per-deployment ``hash_key`` (by default
+   derived from the namespace): no token appears in Redis;
+5. a Redis restart loses the log (the budget is re-learned: the buckets probe again and the
+   ``X-Ratelimit-*`` headers top the log up to the server's count), so at most the calls in
+   flight are unaccounted. A Redis outage either pauses every request until Redis answers
+   (``on_outage="pause"``, the default; the call's deadline bounds it and raises RateLimitError
+   naming the outage) or falls back to an in-memory budget per process (``on_outage="local"``),
+   each logged once at WARNING.
+
+redis-py's asyncio client does the protocol (and re-loads the scripts after a restart:
+``Script`` falls back from ``EVALSHA`` to ``EVAL`` on ``NOSCRIPT``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+import time
+from typing import TYPE_CHECKING, Any, Literal
+
+from ._buckets import default_limit
+from ._budget import (
+    REASON_429,
+    REASON_ESTIMATE,
+    REASON_RETRY_AFTER,
+    WAIT_FOR_CHANGE,
+    BucketState,
+    BudgetStore,
+    Grant,
+    InMemoryBudgetStore,
+    Settled,
+    probe_interval,
+)
+from ._errors import InvalidArgumentError
+from ._logging import logger as _root_logger
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+try:  # the optional extra aioinstagram[redis]; checked when a store is made
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import NoScriptError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    _OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
+        RedisConnectionError,
+        RedisTimeoutError,
+        ConnectionError,
+        OSError,
+    )
+    _HAVE_REDIS = True
+except ImportError:  # pragma: no cover - the extra is not installed
+    _OUTAGE_ERRORS = (ConnectionError, OSError)
+    NoScriptError = Exception  # type: ignore[misc,assignment]
+    _HAVE_REDIS = False
+
+_NEED_REDIS = "RedisBudgetStore needs redis-py: pip install 'aioinstagram[redis]'"
+
+__all__ = ["RedisBudgetStore"]
+
+logger: logging.Logger = _root_logger.getChild("budget")
+
+OutageMode = Literal["pause", "local"]
+REASON_OUTAGE = "the Redis budget store is unreachable"
+
+# Shared Lua: the clock, purging a bucket, and its state for the client's views. KEYS are one
+# prefix per bucket ("{namespace}:{scope}:{bucket}:"); the four keys are derived from it (a
+# single Redis, or a cluster with the bucket's prefix in a hash tag).
+_COMMON = (
+    f"""
+local REASON_ESTIMATE = {json.dumps(REASON_ESTIMATE)}
+local REASON_RETRY_AFTER = {json.dumps(REASON_RETRY_AFTER)}
+local REASON_FULL = {json.dumps(REASON_429 + ": the window is full")}
+local REASON_PROBE = {json.dumps(REASON_429 + "; one probe will re-check")}
+"""
+    + r"""
+-- The arguments come as one '|'-separated string (fewer to encode per call than ~12).
+local PACKED = ARGV[1]
+local ARGV = {}
+for field in string.gmatch(PACKED .. '|', '([^|]*)|') do ARGV[#ARGV + 1] = field end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local window = tonumber(ARGV[1])
+local lease = tonumber(ARGV[2])
+local pi = tonumber(ARGV[3])
+local ticket = ARGV[4]
+local ttl = math.ceil((window + lease) * 1000) + 1000
+
+local SUFFIX = {'log', 'fly', 'x', 'm'}
+local function k(i, part) return KEYS[i] .. SUFFIX[part] end
+
+local function purge(i)
+  local log, fly, x, m = k(i, 1), k(i, 2), k(i, 3), k(i, 4)
+  local horizon = now - window
+  local dead = redis.call('ZRANGEBYSCORE', fly, '-inf', now, 'WITHSCORES')
+  for j = 1, #dead, 2 do
+    redis.call('ZADD', log, dead[j + 1], dead[j])
+    redis.call('ZREM', fly, dead[j])
+  end
+  redis.call('ZREMRANGEBYSCORE', log, '-inf', horizon)
+  local xt = tonumber(redis.call('HGET', m, 'xt') or '0')
+  local old = redis.call('ZRANGEBYSCORE', x, '-inf', horizon)
+  if #old > 0 then
+    for _, e in ipairs(old) do xt = xt - tonumber(string.match(e, ':(%d+)$')) end
+    redis.call('ZREMRANGEBYSCORE', x, '-inf', horizon)
+    redis.call('HSET', m, 'xt', xt)
+  end
+  return redis.call('ZCARD', log) + redis.call('ZCARD', fly) + xt, xt
+end
+
+local function limit_of(i, default)
+  local limit = tonumber(redis.call('HGET', k(i, 4), 'limit') or '')
+  if limit == nil and default ~= '' then limit = tonumber(default) end
+  return limit
+end
+
+local function view(i, out, default)
+  local used = purge(i)
+  local m = redis.call('HMGET', k(i, 4), 'limit', 'srem', 'pu', 'reason')
+  local limit = m[1] or default
+  table.insert(out, limit or '')
+  table.insert(out, tostring(used))
+  table.insert(out, tostring(redis.call('ZCARD', k(i, 2))))
+  table.insert(out, m[2] or '')
+  table.insert(out, tostring(math.max(0, tonumber(m[3] or '0') - now)))
+  table.insert(out, m[4] or '')
+end
+
+local function touch(i)
+  for part = 1, 4 do redis.call('PEXPIRE', k(i, part), ttl) end
+end
+"""
+)
+
+# ARGV: window, lease, probe interval, ticket, then one default limit per bucket ('' if none).
+# Returns {wait, blocking bucket index, paused_until-now of that bucket, reason, views...}.
+_RESERVE = (
+    _COMMON
+    + r"""
+local n = #KEYS
+local longest, longest_i, longest_reason, longest_pause = nil, 0, '', ''
+local change_i = 0
+local probes = {}
+for i = 1, n do
+  local m = k(i, 4)
+  local meta = redis.call('HMGET', m, 'pu', 'np', 'pt', 'pexp', 'reason')
+  local limit = limit_of(i, ARGV[4 + i])
+  local pu = tonumber(meta[1] or '0')
+  local needs_probe = (meta[2] == '1') or (meta[2] == false and limit == nil)
+  local wait, reason, pause = 0, '', ''
+  if now < pu then
+    wait, reason, pause = pu - now, meta[5] or '', tostring(pu - now)
+  elseif needs_probe then
+    if meta[3] and tonumber(meta[4] or '0') > now then
+      wait = -1
+    else
+      table.insert(probes, i)
+    end
+  elseif limit ~= nil then
+    local used, xt = purge(i)
+    if used >= limit then
+      local real, est = math.huge, math.huge
+      local first = redis.call('ZRANGE', k(i, 1), 0, 0, 'WITHSCORES')
+      if #first > 0 then real = tonumber(first[2]) + window - now end
+      local firstx = redis.call('ZRANGE', k(i, 3), 0, 0, 'WITHSCORES')
+      if #firstx > 0 then est = tonumber(firstx[2]) + window - now end
+      wait = math.min(real, est)
+      if wait == math.huge then
+        wait = -1
+      elseif xt > 0 and wait > pi then
+        wait, reason, pause = pi, REASON_ESTIMATE, tostring(pi)
+        redis.call('HSET', m, 'pu', tostring(now + pi), 'np', '1', 'reason', reason)
+        touch(i)
+      else
+        wait = math.max(wait, 0.001)
+      end
+    end
+  end
+  if wait == -1 then
+    if change_i == 0 then change_i = i end
+  elseif wait > 0 and (longest == nil or wait > longest) then
+    longest, longest_i, longest_reason, longest_pause = wait, i, reason, pause
+  end
+end
+local out
+if longest ~= nil then
+  out = {tostring(longest), tostring(longest_i), longest_pause, longest_reason}
+elseif change_i > 0 then
+  out = {'-1', tostring(change_i), '', ''}
+else
+  for i = 1, n do
+    redis.call('ZADD', k(i, 2), now + lease, ticket)
+    touch(i)
+  end
+  for _, i in ipairs(probes) do
+    redis.call('HSET', k(i, 4), 'pt', ticket, 'pexp', tostring(now + lease))
+  end
+  out = {'0', '0', '', ''}
+end
+for i = 1, n do view(i, out, ARGV[4 + i]) end
+return table.concat(out, '|')
+"""
+)
+
+# ARGV: window, lease, probe interval, ticket, reached (0/1), limit, remaining, limited index
+# (0 = none), retry_after ('' if none), the limit the 429's message stated ('' if none), then
+# one default limit per bucket. Returns {paused seconds or '', bucket index, reason, views...}.
+_SETTLE = (
+    _COMMON
+    + r"""
+local n = #KEYS
+local reached = ARGV[5] == '1'
+local L, R = tonumber(ARGV[6]), tonumber(ARGV[7])
+local limited = tonumber(ARGV[8])
+local ra = tonumber(ARGV[9])
+local out = {'', '0', ''}
+for i = 1, n do
+  local log, fly, x, m = k(i, 1), k(i, 2), k(i, 3), k(i, 4)
+  redis.call('ZREM', fly, ticket)
+  if reached then redis.call('ZADD', log, now, ticket) end
+  local was_probe = redis.call('HGET', m, 'pt') == ticket
+  if was_probe then redis.call('HDEL', m, 'pt', 'pexp') end
+  if i == 1 and L ~= nil then
+    redis.call('HSET', m, 'limit', L, 'srem', R)
+    if limited == 0 then
+      local used, xt = purge(i)
+      local surplus = (L - R) - used
+      if surplus > 0 then
+        local seq = redis.call('HINCRBY', m, 'xseq', 1)
+        redis.call('ZADD', x, now, seq .. ':' .. surplus)
+        redis.call('HINCRBY', m, 'xt', surplus)
+      elseif xt > 0 then
+        local excess = (redis.call('ZCARD', log) + xt) - (L - R)
+        while excess > 0 do
+          local newest = redis.call('ZRANGE', x, -1, -1, 'WITHSCORES')
+          if #newest == 0 then break end
+          local seq, count = string.match(newest[1], '^(%d+):(%d+)$')
+          count = tonumber(count)
+          local take = math.min(excess, count)
+          redis.call('ZREM', x, newest[1])
+          if count > take then
+            redis.call('ZADD', x, newest[2], seq .. ':' .. (count - take))
+          end
+          redis.call('HINCRBY', m, 'xt', -take)
+          excess = excess - take
+        end
+      end
+    end
+  end
+  if i == limited then
+    if i > 1 and tonumber(ARGV[10]) ~= nil then redis.call('HSET', m, 'limit', ARGV[10]) end
+    local pause, reason
+    if ra ~= nil then
+      pause = math.min(math.max(ra, 0), window)
+      reason = REASON_RETRY_AFTER
+      local keep_until = now + pause - window
+      redis.call('ZREMRANGEBYSCORE', log, '(' .. keep_until, '+inf')
+      local newer = redis.call('ZRANGEBYSCORE', x, '(' .. keep_until, '+inf')
+      for _, e in ipairs(newer) do
+        redis.call('HINCRBY', m, 'xt', -tonumber(string.match(e, ':(%d+)$')))
+      end
+      redis.call('ZREMRANGEBYSCORE', x, '(' .. keep_until, '+inf')
+    else
+      purge(i)
+      local limit = limit_of(i, ARGV[10 + i])
+      local logged = redis.call('ZCARD', log)
+      if limit ~= nil and logged > 0 and logged + redis.call('ZCARD', fly) >= limit then
+        local first = redis.call('ZRANGE', log, 0, 0, 'WITHSCORES')
+        pause = math.min(tonumber(first[2]) + window - now, window)
+        reason = REASON_FULL
+      else
+        pause = pi
+        reason = REASON_PROBE
+      end
+    end
+    local pu = tonumber(redis.call('HGET', m, 'pu') or '0')
+    redis.call('HSET', m, 'pu', tostring(math.max(pu, now + pause)), 'np', '1', 'reason', reason)
+    if pu <= now then out = {tostring(pause), tostring(i), reason} end
+  elseif was_probe then
+    redis.call('HSET', m, 'np', '0')
+  end
+  touch(i)
+end
+for i = 1, n do view(i, out, ARGV[10 + i]) end
+return table.concat(out, '|')
+"""
+)
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class RedisBudgetStore(BudgetStore):
+    """Rate budgets in Redis, shared by every client and process that uses the same Redis and
+    ``namespace`` (see the module docstring for the rules).
+
+    ``redis`` is a ``redis.asyncio.Redis`` (or use :meth:`from_url`). ``hash_key`` keys the HMAC
+    that turns a credential into its Redis scope (set the same one on every worker of a
+    deployment; by default it is derived from the namespace). ``lease`` is how long a call in
+    flight holds its slot if its process dies. ``on_outage`` says what a request does while Redis
+    is unreachable: ``"pause"`` (wait, bounded by the call's deadline) or ``"local"`` (spend from
+    an in-memory budget of this process until Redis is back)."""
+
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        *,
+        namespace: str = "aioinstagram",
+        hash_key: bytes | str | None = None,
+        lease: float = 120.0,
+        on_outage: OutageMode = "pause",
+        outage_retry: float = 0.5,
+        owns_redis: bool = False,
+    ) -> None:
+        if not _HAVE_REDIS:  # pragma: no cover - the extra is not installed
+            raise ImportError(_NEED_REDIS)
+        if on_outage not in ("pause", "local"):
+            raise InvalidArgumentError(f"on_outage must be 'pause' or 'local', not {on_outage!r}")
+        if not namespace or not isinstance(namespace, str):
+            raise InvalidArgumentError("namespace must be a non-empty string")
+        if not lease > 0:
+            raise InvalidArgumentError(f"lease must be positive, not {lease!r}")
+        self.redis = redis
+        self.namespace = namespace
+        self.lease = float(lease)
+        self.on_outage: OutageMode = on_outage
+        self.outage_retry = outage_retry
+        key = hash_key if hash_key is not None else "aioinstagram-budget:" + namespace
+        self._hash_key = key.encode() if isinstance(key, str) else key
+        self._owns_redis = owns_redis
+        self._reserve = redis.register_script(_RESERVE)
+        self._settle = redis.register_script(_SETTLE)
+        self._states: dict[tuple[str, str], tuple[list[str], float]] = {}
+        self._batch: list[tuple[Any, list[str], list[Any], asyncio.Future[Any]]] = []
+        self._flushes: set[asyncio.Future[None]] = set()
+        self._seen_pause: dict[tuple[str, str], float] = {}
+        self._local = InMemoryBudgetStore()
+        self._outage = False
+        self._next_try = 0.0  # during an outage, Redis is tried again after outage_retry
+        self._tickets = 0
+        self._instance = f"{os.getpid()}-{secrets.token_hex(6)}"
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> RedisBudgetStore:
+        """A store over ``redis.asyncio.from_url(url)`` (closed by :meth:`aclose`)."""
+        try:
+            import redis.asyncio as aioredis
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
+        except ImportError as exc:  # pragma: no cover - the extra is not installed
+            raise ImportError(_NEED_REDIS) from exc
+        # One quick retry (a dropped idle connection), no backoff: an outage is ours to handle
+        # (``on_outage``), not something to sit through inside redis-py.
+        redis = aioredis.from_url(
+            url, socket_timeout=5.0, socket_connect_timeout=2.0, retry=Retry(NoBackoff(), 1)
+        )
+        return cls(redis, owns_redis=True, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<RedisBudgetStore namespace={self.namespace!r} on_outage={self.on_outage!r}>"
+
+    def scope_for(self, credential: str) -> str:
+        return hmac.new(self._hash_key, credential.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def _keys(self, scope: str, buckets: tuple[str, ...]) -> list[str]:
+        return [f"{self.namespace}:{scope}:{bucket}:" for bucket in buckets]
+
+    # -- the interface --------------------------------------------------------------------------
+
+    async def reserve(self, scope: str, buckets: tuple[str, ...], *, window: float) -> Grant:
+        self._tickets += 1
+        ticket = f"{self._instance}:{self._tickets}"
+        defaults = [_default(b) for b in buckets]
+        if self._outage and _now() < self._next_try:
+            return self._outage_grant(scope, buckets, window, None)
+        try:
+            raw = await self._call(
+                self._reserve,
+                keys=self._keys(scope, buckets),
+                args=[_pack(window, self.lease, probe_interval(window), ticket, *defaults)],
+            )
+        except _OUTAGE_ERRORS as exc:
+            return self._outage_grant(scope, buckets, window, exc)
+        self._back_online()
+        raw = _text(raw).split("|")
+        wait = float(raw[0])
+        self._remember(scope, buckets, raw[4:])
+        if wait == 0:
+            return Grant(0.0, ticket)
+        index = int(raw[1]) - 1
+        bucket = buckets[index]
+        if wait == WAIT_FOR_CHANGE:
+            return Grant(WAIT_FOR_CHANGE, bucket=bucket)
+        reason = raw[3] or None
+        paused: float | None = None
+        pause_left = raw[2]
+        if pause_left:
+            paused = self._new_pause(scope, bucket, float(pause_left))
+        return Grant(wait, bucket=bucket, paused=paused, reason=reason)
+
+    async def settle(
+        self,
+        scope: str,
+        buckets: tuple[str, ...],
+        ticket: str,
+        *,
+        window: float,
+        reached_server: bool,
+        budget: tuple[int, int] | None = None,
+        limited: int | None = None,
+        retry_after: float | None = None,
+        limit_hint: int | None = None,
+    ) -> Settled:
+        if ticket.startswith("local:"):
+            return self._local.settle_now(
+                scope,
+                buckets,
+                ticket.removeprefix("local:"),
+                window=window,
+                reached_server=reached_server,
+                budget=budget,
+                limited=limited,
+                retry_after=retry_after,
+                limit_hint=limit_hint,
+            )
+        args: list[Any] = [
+            window,
+            self.lease,
+            probe_interval(window),
+            ticket,
+            1 if reached_server else 0,
+            "" if budget is None else budget[0],
+            "" if budget is None else budget[1],
+            0 if limited is None else limited + 1,
+            "" if retry_after is None else retry_after,
+            "" if limit_hint is None else limit_hint,
+            *[_default(b) for b in buckets],
+        ]
+        try:
+            raw = await self._call(
+                self._settle, keys=self._keys(scope, buckets), args=[_pack(*args)]
+            )
+        except _OUTAGE_ERRORS as exc:
+            # The slot's lease frees it; what the server said is lost with this answer only.
+            self._went_offline(exc)
+            return Settled()
+        self._back_online()
+        raw = _text(raw).split("|")
+        self._remember(scope, buckets, raw[3:])
+        paused = raw[0]
+        if not paused:
+            return Settled()
+        bucket = buckets[int(raw[1]) - 1]
+        self._seen_pause[(scope, bucket)] = _now() + float(paused)
+        return Settled(float(paused), bucket, raw[2])
+
+    async def wait_for_change(self, timeout: float) -> None:
+        # Another process's answer is not pushed to us: look again soon.
+        await asyncio.sleep(min(timeout, 0.02))
+
+    def state(self, scope: str, bucket: str) -> BucketState | None:
+        if self._outage and self.on_outage == "local":
+            local = self._local.state(scope, bucket)
+            if local is not None:
+                return local
+        found = self._states.get((scope, bucket))
+        if found is None:
+            return None
+        (limit, used, fly, srem, pause_left, reason), seen = found
+        left = float(pause_left) - (_now() - seen)
+        return BucketState(
+            bucket=bucket,
+            limit=int(limit) if limit else None,
+            used=int(used),
+            in_flight=int(fly),
+            server_remaining=int(srem) if srem else None,
+            resumes_at=(
+                dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=left) if left > 0 else None
+            ),
+            reason=(reason or None) if left > 0 else None,
+        )
+
+    def buckets(self, scope: str) -> list[str]:
+        names = {name for (s, name) in self._states if s == scope}
+        return sorted(names | set(self._local.buckets(scope)))
+
+    async def aclose(self) -> None:
+        if self._owns_redis:
+            self._owns_redis = False
+            await self.redis.aclose()
+
+    # -- one pipeline per loop turn -------------------------------------------------------------
+
+    async def _call(self, script: Any, *, keys: list[str], args: list[Any]) -> Any:
+        """Run a script; calls made in the same event-loop turn share one pipeline (one round
+        trip and far less client CPU than one command each)."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._batch.append((script, keys, args, future))
+        if len(self._batch) == 1:
+            asyncio.get_running_loop().call_soon(self._flush_soon)
+        return await future
+
+    def _flush_soon(self) -> None:
+        batch, self._batch = self._batch, []
+        task = asyncio.ensure_future(self._flush(batch))
+        self._flushes.add(task)
+        task.add_done_callback(self._flushes.discard)
+
+    async def _flush(
+        self, batch: list[tuple[Any, list[str], list[Any], asyncio.Future[Any]]]
+    ) -> None:
+        try:
+            results = await self._pipeline(batch)
+            if any(isinstance(r, NoScriptError) for r in results):  # Redis restarted
+                for script in {id(b[0]): b[0] for b in batch}.values():
+                    script.sha = await self.redis.script_load(script.script)
+                results = await self._pipeline(batch)
+        except BaseException as exc:
+            for *_, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for (*_, future), result in zip(batch, results, strict=True):
+            if future.done():
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+    async def _pipeline(
+        self, batch: list[tuple[Any, list[str], list[Any], asyncio.Future[Any]]]
+    ) -> list[Any]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for script, keys, args, _ in batch:
+                pipe.evalsha(script.sha, len(keys), *keys, *args)
+            return list(await pipe.execute(raise_on_error=False))
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _remember(self, scope: str, buckets: tuple[str, ...], flat: list[str]) -> None:
+        """Keep each bucket's view as Redis returned it; ``state`` builds the value object."""
+        now = _now()
+        states = self._states
+        for i, bucket in enumerate(buckets):
+            states[(scope, bucket)] = (flat[6 * i : 6 * i + 6], now)
+
+    def _new_pause(self, scope: str, bucket: str, left: float) -> float | None:
+        """A pause this process has not announced yet (another worker may have started it)."""
+        resume = _now() + left
+        seen = self._seen_pause.get((scope, bucket), 0.0)
+        if resume <= seen + 0.05:
+            return None
+        self._seen_pause[(scope, bucket)] = resume
+        return left
+
+    def _outage_grant(
+        self, scope: str, buckets: tuple[str, ...], window: float, exc: BaseException | None
+    ) -> Grant:
+        first = not self._outage
+        if exc is not None:
+            self._went_offline(exc)
+        if self.on_outage == "local":
+            grant = self._local.reserve_now(scope, buckets, window=window)
+            if grant.ticket is not None:
+                return grant._replace(ticket="local:" + grant.ticket)
+            return grant
+        return Grant(
+            self.outage_retry,
+            bucket=buckets[0],
+            paused=self.outage_retry if first else None,
+            reason=REASON_OUTAGE,
+        )
+
+    def _went_offline(self, exc: BaseException) -> None:
+        self._next_try = _now() + self.outage_retry
+        if not self._outage:
+            self._outage = True
+            logger.warning(
+                "%s (%s); %s",
+                REASON_OUTAGE,
+                type(exc).__name__,
+                "requests wait until it answers"
+                if self.on_outage == "pause"
+                else "spending from this process's own budget until it is back",
+            )
+
+    def _back_online(self) -> None:
+        if self._outage:
+            self._outage = False
+            logger.warning("the Redis budget store answers again; budgets are shared again")
+
+
+def _pack(*values: object) -> str:
+    """The scripts' arguments as one string (none contains '|')."""
+    return "|".join(map(str, values))
+
+
+def _default(bucket: str) -> str:
+    limit = default_limit(bucket)
+    return "" if limit is None else str(limit)
+
+
+def _now() -> float:
+    return time.monotonic()

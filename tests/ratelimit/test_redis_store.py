@@ -1,0 +1,236 @@
+"""RedisBudgetStore against a real redis-server (started by conftest) and the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+import redis.asyncio as aioredis
+
+from aioinstagram import InvalidArgumentError, RateLimitError, RedisBudgetStore
+
+from .helpers import connect, emulator
+from .redisproc import RedisProcess
+
+WINDOW = 60.0
+
+
+def store(url: str, **kw: object) -> RedisBudgetStore:
+    return RedisBudgetStore.from_url(url, **kw)  # type: ignore[arg-type]
+
+
+async def test_two_clients_on_one_token_share_one_budget(redis_url: str) -> None:
+    emu = emulator(rate_limit=8, rate_window=WINDOW)
+    ids = emu.sample_user_ids(16)
+    a_store, b_store = store(redis_url), store(redis_url)  # two connections, as two processes
+    try:
+        async with (
+            connect(
+                emu, "asgi", budget_store=a_store, rate_limit_window=WINDOW, retry_deadline=1
+            ) as a,
+            connect(
+                emu, "asgi", budget_store=b_store, rate_limit_window=WINDOW, retry_deadline=1
+            ) as b,
+        ):
+            results = await asyncio.gather(
+                *(a.users.get(uid) for uid in ids[:8]),
+                *(b.users.get(uid) for uid in ids[8:]),
+                return_exceptions=True,
+            )
+            states = a.rate_limits, b.rate_limits
+    finally:
+        await a_store.aclose()
+        await b_store.aclose()
+    done = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, RateLimitError)]
+    assert len(done) == 8 and len(refused) == 8  # one budget of 8 between the two clients
+    assert emu.stats.rate_limited == 0  # refused by the shared accounting, not by the server
+    assert all(e.bucket == "token" for e in refused)
+    assert states[0]["token"].limit == 8
+
+
+async def test_reserving_is_atomic_across_connections(redis_url: str) -> None:
+    stores = [store(redis_url) for _ in range(4)]
+    scope = stores[0].scope_for("token-under-test")
+    try:
+        first = await stores[0].reserve(scope, ("token",), window=WINDOW)
+        assert first.ticket is not None  # the probe
+        await stores[0].settle(
+            scope,
+            ("token",),
+            first.ticket,
+            window=WINDOW,
+            reached_server=True,
+            budget=(20, 19),
+        )
+
+        async def take(s: RedisBudgetStore) -> bool:
+            return (await s.reserve(scope, ("token",), window=WINDOW)).wait == 0
+
+        granted = await asyncio.gather(*(take(s) for s in stores for _ in range(30)))
+    finally:
+        for s in stores:
+            await s.aclose()
+    assert sum(granted) == 19  # 20 in the window, one of them the probe
+
+
+async def test_no_token_in_redis_and_every_key_expires(redis_url: str) -> None:
+    emu = emulator(rate_limit=50, rate_window=WINDOW)
+    token = emu.token(emu.demo_user_id)
+    s = store(redis_url, namespace="ci-test")
+    try:
+        async with connect(
+            emu, "asgi", budget_store=s, access_token=token, rate_limit_window=WINDOW
+        ) as client:
+            await asyncio.gather(*(client.users.get(u) for u in emu.sample_user_ids(5)))
+            await client.relationships.follow(emu.sample_user_ids(7)[6])
+    finally:
+        await s.aclose()
+    redis = aioredis.from_url(redis_url)
+    try:
+        keys = [k.decode() async for k in redis.scan_iter("*")]
+        assert keys and all(k.startswith("ci-test:") for k in keys)
+        secret_bits = {token}
+        for key in keys:
+            assert not any(bit in key for bit in secret_bits)
+            ttl = await redis.pttl(key)
+            assert 0 < ttl <= (WINDOW + 120.0) * 1000 + 1000
+            kind = (await redis.type(key)).decode()
+            if kind == "hash":
+                values = [v.decode() for v in (await redis.hgetall(key)).values()]
+            else:
+                values = [m.decode() for m in await redis.zrange(key, 0, -1)]
+            assert not any(bit in v for v in values for bit in secret_bits)
+    finally:
+        await redis.aclose()
+    assert any(k.endswith(":relationship.unsigned:log") for k in keys)
+
+
+async def test_a_429_is_written_back_so_every_worker_pauses(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    a, b = store(redis_url), store(redis_url)
+    scope = a.scope_for("shared")
+    try:
+        grant = await a.reserve(scope, ("token",), window=WINDOW)
+        assert grant.ticket is not None
+        settled = await a.settle(
+            scope,
+            ("token",),
+            grant.ticket,
+            window=WINDOW,
+            reached_server=True,
+            budget=(5000, 0),
+            limited=0,
+            retry_after=7.0,
+        )
+        assert settled.paused == pytest.approx(7.0)
+        seen = await b.reserve(scope, ("token",), window=WINDOW)
+        again = await b.reserve(scope, ("token",), window=WINDOW)
+    finally:
+        await a.aclose()
+        await b.aclose()
+    assert 6.0 < seen.wait <= 7.0
+    assert seen.paused is not None  # b announces the pause once ...
+    assert again.paused is None  # ... not at every look
+    assert b.state(scope, "token") is not None
+    assert b.state(scope, "token").paused  # type: ignore[union-attr]
+
+
+async def test_a_redis_restart_loses_only_what_was_in_flight(
+    own_redis_process: RedisProcess,
+) -> None:
+    emu = emulator(rate_limit=10, rate_window=WINDOW)
+    ids = emu.sample_user_ids(11)
+    s = store(own_redis_process.url)
+    try:
+        async with connect(
+            emu, "socket", budget_store=s, rate_limit_window=WINDOW, retry_deadline=1
+        ) as client:
+            for uid in ids[:6]:
+                await client.users.get(uid)
+            own_redis_process.restart()  # the log is gone; the server's headers re-teach it
+            for uid in ids[6:10]:
+                await client.users.get(uid)
+            with pytest.raises(RateLimitError):
+                await client.users.get(ids[10])
+    finally:
+        await s.aclose()
+    assert emu.stats.rate_limited == 0
+
+
+async def test_an_outage_pauses_requests_and_the_deadline_raises(
+    own_redis_process: RedisProcess, caplog: pytest.LogCaptureFixture
+) -> None:
+    emu = emulator()
+    s = store(own_redis_process.url, outage_retry=0.05)
+    own_redis_process.stop()
+    caplog.set_level(logging.WARNING, logger="aioinstagram")
+    try:
+        async with connect(emu, "asgi", budget_store=s, retry_deadline=0.5) as client:
+            with pytest.raises(RateLimitError) as info:
+                await client.users.get()
+    finally:
+        await s.aclose()
+    assert "unreachable" in str(info.value)
+    assert info.value.bucket == "token"
+    assert (
+        sum(
+            r.getMessage().startswith("the Redis budget store is unreachable")
+            for r in caplog.records
+        )
+        == 1
+    )
+    assert sum(emu.stats.requests.values()) == 0  # nothing was sent
+
+
+async def test_an_outage_spends_a_local_budget_when_asked(
+    own_redis_process: RedisProcess,
+) -> None:
+    emu = emulator(rate_limit=3, rate_window=WINDOW)
+    s = store(own_redis_process.url, on_outage="local")
+    own_redis_process.stop()
+    try:
+        async with connect(
+            emu, "asgi", budget_store=s, rate_limit_window=WINDOW, retry_deadline=0.5
+        ) as client:
+            for uid in emu.sample_user_ids(3):
+                await client.users.get(uid)
+            with pytest.raises(RateLimitError):  # the local budget is as strict
+                await client.users.get()
+            assert client.rate_limits["token"].limit == 3
+        own_redis_process.start()
+    finally:
+        await s.aclose()
+    assert emu.stats.rate_limited == 0
+
+
+def test_bad_arguments_are_invalid_argument_errors(redis_url: str) -> None:
+    with pytest.raises(InvalidArgumentError):
+        store(redis_url, on_outage="panic")
+    with pytest.raises(InvalidArgumentError):
+        store(redis_url, lease=0)
+
+
+async def test_the_client_accepts_a_url_and_closes_what_it_made(redis_url: str) -> None:
+    emu = emulator()
+    async with connect(emu, "asgi", budget_store=redis_url) as client:
+        assert isinstance(client._limiter.store, RedisBudgetStore)
+        await client.users.get()
+    with pytest.raises(InvalidArgumentError):
+        async with connect(emu, "asgi", budget_store="memcached://x"):
+            pass
+
+
+async def test_a_second_run_on_a_shared_store_meets_no_429(redis_url: str) -> None:
+    """The issue's stall with a shared store: the second run knows the first run's calls."""
+    window = 1.0
+    emu = emulator(rate_limit=5, rate_window=window)
+    ids = emu.sample_user_ids(10)
+    for part in (ids[:5], ids[5:]):
+        async with connect(
+            emu, "asgi", budget_store=redis_url, rate_limit_window=window, retry_deadline=None
+        ) as client:
+            await asyncio.gather(*(client.users.get(uid) for uid in part))
+    assert emu.stats.rate_limited == 0
