@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import itertools
 import json
 import math
 import zlib
@@ -14,6 +15,8 @@ from typing import Any
 import httpx
 import psutil
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aioinstagram import (
     InstagramClient,
@@ -294,3 +297,86 @@ async def test_the_fast_transport_bounds_an_attempt_through_a_proxy_too() -> Non
         with pytest.raises(RequestTimeoutError, match=r"attempt_timeout of 0\.5s"):
             await client.users.get("1")
     assert proxy.connections == 1
+
+
+# -- how the limits are classified, and the decoder under every split ----------------------------
+
+
+@pytest.mark.parametrize(("budget", "name"), [(True, "memory_budget"), (False, "max_body_size")])
+def test_a_refused_answer_maps_to_response_too_large(budget: bool, name: str) -> None:
+    from aioinstagram._protocol import Failure
+    from aioinstagram._transports import map_exception
+
+    mapped = map_exception(BodyLimitExceeded("too big", limit=10, budget=budget), "GET /x")
+    assert mapped is not None
+    failure, error = mapped
+    assert failure is Failure.PROTOCOL  # the server answered; the retry layer decides
+    assert isinstance(error, ResponseTooLargeError)
+    assert (error.limit, error.limit_name) == (10, name)
+
+
+async def test_an_answer_over_the_budget_is_retried(caplog: pytest.LogCaptureFixture) -> None:
+    # Two answers of 600 kB each cannot be read at once under a 1 MB budget: the one that
+    # crosses it fails and is retried once the other is done.
+    body = json.dumps({"meta": {"code": 200}, "data": USER, "pad": "x" * 600_000}).encode()
+
+    both_asked = asyncio.Event()
+    asked: set[bytes] = set()
+
+    async def big(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            user = head.split(b"/users/", 1)[1][:1]
+            if user != b"0":  # the two concurrent calls are answered together
+                asked.add(user)
+                if len(asked) == 2:
+                    both_asked.set()
+                await both_asked.wait()
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body))
+            for i in range(0, len(body), 50_000):
+                writer.write(body[i : i + 50_000])
+                await writer.drain()
+                await asyncio.sleep(0.005)
+
+    async with (
+        hostile.HostileServer(big) as server,
+        _client(
+            server.url, "fast", max_body_size=1_000_000, memory_budget=1_000_000, max_retries=5
+        ) as client,
+    ):
+        await client.users.get("0")  # the rate limiter's first call goes alone
+        assert server.connections == 1
+        users = await asyncio.gather(client.users.get("1"), client.users.get("2"))
+        assert client._memory_budget is not None
+        assert client._memory_budget.peak <= 1_000_000
+    assert [u.username for u in users] == ["one", "one"]
+    assert server.connections >= 2
+    assert "attempt 1 failed: protocol" in caplog.text  # refused by the budget, then retried
+
+
+@given(
+    data=st.binary(max_size=4000),
+    cuts=st.lists(st.integers(min_value=0, max_value=4000), max_size=8),
+    room=st.integers(min_value=0, max_value=5000),
+)
+def test_the_decoder_gives_the_same_bytes_under_any_split(
+    data: bytes, cuts: list[int], room: int
+) -> None:
+    compressed = gzip.compress(data * 3)
+    points = sorted({min(c, len(compressed)) for c in cuts} | {0, len(compressed)})
+    decoder = StreamDecoder.for_encoding("gzip")
+    assert decoder is not None
+    out = b""
+    for start, end in itertools.pairwise(points):
+        chunk = decoder.decode(compressed[start:end], room - len(out))
+        assert len(chunk) <= room - len(out) + 1  # never more than one byte past the room
+        out += chunk
+        if len(out) > room:
+            break
+    else:
+        out += decoder.flush()
+    expected = data * 3
+    if len(expected) <= room:
+        assert out == expected
+    else:
+        assert len(out) == room + 1 and expected.startswith(out)
