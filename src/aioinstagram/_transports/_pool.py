@@ -305,7 +305,7 @@ class _Connection(asyncio.Protocol):
             # The socket refused the bytes (e.g. EPIPE); connection_lost follows.
             self._write_failed = True
         elif self._paused:
-            await self._wait_drain(write_timeout)
+            await self._wait_drain(_clamp(write_timeout, deadline, self.loop))
         if (read_timeout is not None or deadline is not None) and self._parser is not None:
             now = self.loop.time()
             self._read_timeout = math.inf if read_timeout is None else read_timeout
@@ -356,6 +356,30 @@ class _Connection(asyncio.Protocol):
         self.eof = True
         if self.transport is not None:
             self.transport.close()
+
+
+def _clamp(
+    timeout: float | None, deadline: float | None, loop: asyncio.AbstractEventLoop
+) -> float | None:
+    """A phase's timeout, shortened to what is left before the attempt's deadline."""
+    if deadline is None:
+        return timeout
+    left = max(deadline - loop.time(), 0.0)
+    return left if timeout is None or timeout > left else timeout
+
+
+def _past(
+    deadline: float | None,
+    loop: asyncio.AbstractEventLoop,
+    exc: httpx.TimeoutException,
+    request: httpx.Request | None,
+) -> httpx.TimeoutException:
+    """``exc``, or :class:`AttemptDeadlineExceeded` when it fired at the attempt's deadline."""
+    if deadline is None or loop.time() < deadline - _DEADLINE_SLACK:
+        return exc
+    return AttemptDeadlineExceeded(
+        "The attempt's deadline passed before the whole answer arrived.", request=request
+    )
 
 
 def _expire(fut: asyncio.Future[Any], exc_type: type[Exception]) -> None:
@@ -474,43 +498,17 @@ class FastPool(httpx.AsyncBaseTransport):
         if self._is_closed:
             raise RuntimeError("Cannot send a request, as the FastPool has been closed.")
         loop = asyncio.get_running_loop()
-        if deadline is None:
-            return await self._exchange(origin, method, data, timeouts, request, loop, None)
-        left = deadline - loop.time()
-        clamped = {
-            phase: left if value is None or value > left else value
-            for phase, value in (
-                ("pool", timeouts.get("pool")),
-                ("connect", timeouts.get("connect")),
-                ("read", timeouts.get("read")),
-                ("write", timeouts.get("write")),
-            )
-        }
         try:
-            return await self._exchange(origin, method, data, clamped, request, loop, deadline)
-        except httpx.TimeoutException as exc:
-            if loop.time() < deadline - _DEADLINE_SLACK:
+            conn = await self._acquire(origin, timeouts.get("pool"), request, loop, deadline)
+        except httpx.PoolTimeout as exc:
+            past = _past(deadline, loop, exc, request)
+            if past is exc:
                 raise
-            raise AttemptDeadlineExceeded(
-                "The attempt's deadline passed before the whole answer arrived.",
-                request=request,
-            ) from exc
-
-    async def _exchange(
-        self,
-        origin: _Origin,
-        method: str,
-        data: bytes,
-        timeouts: Mapping[str, float | None],
-        request: httpx.Request | None,
-        loop: asyncio.AbstractEventLoop,
-        deadline: float | None,
-    ) -> Answer:
-        conn = await self._acquire(origin, timeouts.get("pool"), request, loop)
+            raise past from exc
         parser: ResponseParser | None = None
         try:
             if conn is None:
-                conn = await self._connect(origin, timeouts.get("connect"), request, loop)
+                conn = await self._connect(origin, timeouts.get("connect"), request, loop, deadline)
             # A connection keeps its httptools parser between answers (creating one costs
             # about as much as parsing an answer); h11 and HEAD get a new one.
             spare = conn.spare
@@ -541,7 +539,7 @@ class FastPool(httpx.AsyncBaseTransport):
                 conn.state = _DISCARDED  # keep its slot for the fresh connection
                 conn.abort()
                 conn = None
-                conn = await self._connect(origin, timeouts.get("connect"), request, loop)
+                conn = await self._connect(origin, timeouts.get("connect"), request, loop, deadline)
                 parser = new_parser(
                     head_request=method == "HEAD",
                     max_body_size=self._max_body,
@@ -559,6 +557,11 @@ class FastPool(httpx.AsyncBaseTransport):
             else:
                 self._free_slot()
             mapped = _map_exception(exc, request)
+            timed_out = mapped if mapped is not None else exc
+            if deadline is not None and isinstance(timed_out, httpx.TimeoutException):
+                past = _past(deadline, loop, timed_out, request)
+                if past is not timed_out:
+                    mapped = past
             if mapped is None:
                 raise
             raise mapped from _cause(exc)
@@ -624,6 +627,7 @@ class FastPool(httpx.AsyncBaseTransport):
         timeout: float | None,
         request: httpx.Request | None,
         loop: asyncio.AbstractEventLoop,
+        deadline: float | None = None,
     ) -> _Connection | None:
         """An idle connection to ``origin``, or None: a slot is reserved, open a connection."""
         idle = self._idle.get(origin)
@@ -648,6 +652,7 @@ class FastPool(httpx.AsyncBaseTransport):
         entry = (fut, origin)
         self._waiters.append(entry)
         handle = None
+        timeout = _clamp(timeout, deadline, loop)
         if timeout is not None:
             handle = loop.call_later(timeout, _expire, fut, _PoolTimeoutSignal)
         try:
@@ -684,6 +689,7 @@ class FastPool(httpx.AsyncBaseTransport):
         timeout: float | None,
         request: httpx.Request | None,
         loop: asyncio.AbstractEventLoop,
+        deadline: float | None = None,
     ) -> _Connection:
         if self._is_closed:
             raise RuntimeError("The FastPool was closed.")
@@ -703,6 +709,7 @@ class FastPool(httpx.AsyncBaseTransport):
             ssl=ssl_context,
             server_hostname=(sni or host) if ssl_context is not None else None,
         )
+        timeout = _clamp(timeout, deadline, loop)
         try:
             if timeout is None:
                 await coro
