@@ -141,6 +141,7 @@ class HostileServer:
     def __init__(self, behaviour: Behaviour) -> None:
         self.behaviour = behaviour
         self.connections = 0
+        self.open_now = 0  # connections the server still holds open
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.port = 0
@@ -151,6 +152,7 @@ class HostileServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        self.open_now += 1
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)  # type: ignore[arg-type]
@@ -159,6 +161,7 @@ class HostileServer:
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
         finally:
+            self.open_now -= 1
             self._tasks.discard(task)  # type: ignore[arg-type]
             writer.close()
             with contextlib.suppress(Exception):

@@ -12,6 +12,7 @@ import pickle
 import traceback
 from typing import Any
 
+import attrs
 import pytest
 
 from aioinstagram import (
@@ -23,6 +24,7 @@ from aioinstagram import (
 )
 
 from . import hostile
+from .rawserver import wait_until
 
 TOKEN = "HOSTILE-TOKEN-3f9a1c77e2"
 SECRET = "HOSTILE-SECRET-b81d4e09aa"
@@ -71,6 +73,8 @@ def assert_no_secret(error: BaseException) -> None:
     for view in views:
         assert TOKEN not in view
         assert SECRET not in view
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error) and str(copy) == str(error)
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
@@ -124,3 +128,19 @@ async def test_the_phase_timeout_alone_does_not_stop_a_drip(transport: str) -> N
             with pytest.raises(RequestTimeoutError) as info:
                 await client.users.get("1")
     assert "call_timeout of 1.5s" in str(info.value)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_timed_out_attempts_leave_no_connection_open(transport: str) -> None:
+    # Each attempt that ran out of time closed its connection (the server sees it go), and
+    # the retries did not pile up connections.
+    async with hostile.hostile(hostile.silent) as server:
+        client = _client(server.url, transport, attempt_timeout=0.3)
+        client._requester.policy = attrs.evolve(
+            client._requester.policy, max_retries=2, backoff_base=0.01
+        )
+        async with client:
+            with pytest.raises(RequestTimeoutError):
+                await client.users.get("1")
+            assert server.connections == 3
+            await wait_until(lambda: server.open_now == 0)
