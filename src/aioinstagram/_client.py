@@ -83,6 +83,17 @@ class InstagramClient:
     before sending, for the endpoints that needed a user's token. ``client.subscriptions`` uses
     ``client_id`` + ``client_secret``.
 
+    Time and memory are bounded (README "Reliability"). ``timeout`` keeps httpx's meaning:
+    seconds per phase (connect, each read, each write, pool wait), or an ``httpx.Timeout``.
+    ``attempt_timeout`` (default 30 s) bounds one attempt in all, from connecting to the last
+    byte of the answer; ``call_timeout`` (default None: no limit beyond the others) bounds the
+    whole call: rate-limit waits, attempts and backoff together. Each ends in
+    RequestTimeoutError naming the deadline (OutcomeUnknownError for a write that may have
+    been sent). ``max_body_size`` (default 64 MiB, after decompression) bounds one answer and
+    ``memory_budget`` (default 256 MiB; None: no budget) all the answers being read at once;
+    an answer over either is a ResponseTooLargeError. None turns a time limit off; NaN,
+    infinite, zero or negative values are refused.
+
     Use it as ``async with InstagramClient(...) as client:``, or call :meth:`aclose`.
     """
 
