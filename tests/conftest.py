@@ -1,10 +1,15 @@
 """Suite-wide: the tests talk only to servers they start on 127.0.0.1, so a proxy configured on
 the machine running them (``HTTP_PROXY`` and friends, read by the default transport) must not
-catch their requests. Tests of proxies set these variables themselves."""
+catch their requests. Tests of proxies set these variables themselves. And the secrets sweep
+(see ``tests/secrets_sweep.py``) watches every test."""
 
 from __future__ import annotations
 
 import pytest
+
+from .secrets_sweep import _secrets_sweep_session, pytest_runtest_makereport
+
+__all__ = ["_secrets_sweep_session", "pytest_runtest_makereport"]
 
 _PROXY_VARS = (
     "HTTP_PROXY",

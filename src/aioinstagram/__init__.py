@@ -9,10 +9,12 @@ async with InstagramClient(access_token="...") as client:
 """
 
 from ._budget import BucketState, BudgetStore, InMemoryBudgetStore
+from ._bulk import ProgressCallback
 from ._client import InstagramClient
 from ._errors import (
     AccessDeniedError,
     APIError,
+    BulkAbortedError,
     ClientClosedError,
     DecodeError,
     ForeignURLError,
@@ -36,6 +38,7 @@ from ._errors import (
     RequestTimeoutError,
     ResponseTooLargeError,
     ServerError,
+    ServerUnreachableError,
     SubscriptionError,
     TokenRequiredError,
     TransportError,
@@ -74,9 +77,11 @@ from ._oauth import (
     new_state,
     parse_redirect,
 )
+from ._options import CallOptions, NotGiven, Timeout
 from ._pagination import AsyncPaginator, Checkpoint, PaginatorState
 from ._protocol import sign, verify_hub_signature
-from ._ratelimit import RateLimitEvent
+from ._ratelimit import RateLimitEvent, RateLimitMode
+from ._raw import APIResponse
 from ._realtime import (
     RealtimeReceiver,
     Update,
@@ -89,17 +94,21 @@ from ._realtime import (
 from ._redis_budget import RedisBudgetStore
 from ._resources.oembed import OEmbed, shortcode_from_url
 from ._resources.subscriptions import Subscription
+from ._transport import RetryPolicy
 from ._transports import TransportName
 
 __version__ = "0.1.0"
 
 __all__ = [
     "APIError",
+    "APIResponse",
     "AccessDeniedError",
     "AsyncPaginator",
     "Authorization",
     "BucketState",
     "BudgetStore",
+    "BulkAbortedError",
+    "CallOptions",
     "CarouselItem",
     "Checkpoint",
     "ClientClosedError",
@@ -122,6 +131,7 @@ __all__ = [
     "NoAuthenticatedUserError",
     "NotAllowedError",
     "NotFoundError",
+    "NotGiven",
     "OAuthAccessTokenError",
     "OAuthClientError",
     "OAuthError",
@@ -138,19 +148,24 @@ __all__ = [
     "PaginationLoopError",
     "PaginatorState",
     "Position",
+    "ProgressCallback",
     "RateLimit",
     "RateLimitError",
     "RateLimitEvent",
+    "RateLimitMode",
     "RealtimeReceiver",
     "RedisBudgetStore",
     "Relationship",
     "RelationshipAction",
     "RequestTimeoutError",
     "ResponseTooLargeError",
+    "RetryPolicy",
     "ServerError",
+    "ServerUnreachableError",
     "Subscription",
     "SubscriptionError",
     "Tag",
+    "Timeout",
     "TokenRequiredError",
     "TransportError",
     "TransportName",

@@ -18,7 +18,10 @@ shares one store shares one budget per bucket. Rules (the same for every store):
    (``WAIT_FOR_CHANGE``), then follow as the window allows: no herd after a pause.
 3. The server's count wins when it is higher than ours (another program shares the token, or an
    earlier run spent it): the log is topped up with entries stamped "now", an *estimate* (they
-   leave a full window later than the real calls did). When an answer shows the server counting
+   leave a full window later than the real calls did). An answer's count is the server's when it
+   handled the request, which may be well before the answer arrives: it is compared with our log
+   *as of the request's send* (entries that left our window since then still count), so our own
+   calls are never mistaken for calls made elsewhere. When an answer shows the server counting
    fewer, top-ups are dropped to match. A bucket that is full only because of estimates does not
    wait a window for them: it pauses for the probe interval (``window / 60``) and sends one probe,
    whose answer corrects the estimate.
@@ -79,7 +82,8 @@ class BucketState:
     ``limit`` is None until the server said it (global buckets); ``used`` counts the calls in
     the current window, in flight included, as this client's store accounts them;
     ``server_remaining`` is the latest ``X-Ratelimit-Remaining`` (global buckets only);
-    ``resumes_at`` is set (an aware UTC datetime) while the bucket is paused, with ``reason``.
+    ``resumes_at`` is set (an aware UTC datetime) while the bucket is paused, with ``reason``;
+    ``in_flight`` counts the calls holding a slot now.
     """
 
     bucket: str
@@ -97,6 +101,7 @@ class BucketState:
 
     @property
     def paused(self) -> bool:
+        """True while the bucket is paused (``resumes_at`` is in the future)."""
         return self.resumes_at is not None and self.resumes_at > dt.datetime.now(dt.timezone.utc)
 
 
@@ -129,7 +134,13 @@ class BudgetStore(abc.ABC):
 
     @abc.abstractmethod
     async def reserve(self, scope: str, buckets: tuple[str, ...], *, window: float) -> Grant:
-        """Take a slot in every bucket, or say how long to wait (rules 1-3)."""
+        """Take a slot in every bucket, or say how long to wait (rules 1-3).
+
+        Args:
+            scope: The credential's scope (:meth:`scope_for`).
+            buckets: The buckets the request spends from, its global bucket first.
+            window: The rate-limit window in seconds.
+        """
 
     @abc.abstractmethod
     async def settle(
@@ -148,7 +159,19 @@ class BudgetStore(abc.ABC):
         """An attempt ended: give its slots back and write back what the server said.
         ``budget`` is the answer's ``(limit, remaining)`` (the global bucket's); ``limited`` the
         index in ``buckets`` of the bucket a 429 came from (rule 4), and ``limit_hint`` the limit
-        its message stated (a write bucket's, ``_buckets.limit_in_429``)."""
+        its message stated (a write bucket's, ``_buckets.limit_in_429``).
+
+        Args:
+            scope: The credential's scope.
+            buckets: The buckets given to :meth:`reserve`.
+            ticket: The grant's ticket.
+            window: The rate-limit window in seconds.
+            reached_server: Whether the attempt reached the server (it then spent its slot).
+            budget: The answer's ``(limit, remaining)``.
+            limited: The index of the bucket a 429 came from.
+            retry_after: The 429's ``Retry-After``, in seconds.
+            limit_hint: The limit the 429's message stated.
+        """
 
     @abc.abstractmethod
     async def wait_for_change(self, timeout: float) -> None:
@@ -156,7 +179,12 @@ class BudgetStore(abc.ABC):
 
     @abc.abstractmethod
     def state(self, scope: str, bucket: str) -> BucketState | None:
-        """The bucket as this process last saw it (no I/O), or None if never used."""
+        """The bucket as this process last saw it (no I/O), or None if never used.
+
+        Args:
+            scope: The credential's scope.
+            bucket: The bucket's name.
+        """
 
     @abc.abstractmethod
     def buckets(self, scope: str) -> list[str]:
@@ -185,6 +213,7 @@ class _Bucket:
         "needs_probe",
         "paused_until",
         "probe_ticket",
+        "purged",
         "reason",
         "server_remaining",
     )
@@ -195,6 +224,7 @@ class _Bucket:
         # Rule 3's top-ups, compactly: [time, count] pairs.
         self.extra: collections.deque[list[float]] = collections.deque()
         self.extra_total = 0
+        self.purged = 0  # entries (answers and top-ups) that ever left the window (rule 3)
         self.inflight = 0
         self.limit = default_limit(name)
         self.needs_probe = self.limit is None
@@ -206,11 +236,17 @@ class _Bucket:
     def purge(self, now: float, window: float) -> None:
         horizon = now - window
         log = self.log
-        while log and log[0] <= horizon:
-            log.popleft()
+        if log and log[0] <= horizon:
+            n = 0
+            while log and log[0] <= horizon:
+                log.popleft()
+                n += 1
+            self.purged += n
         extra = self.extra
         while extra and extra[0][0] <= horizon:
-            self.extra_total -= int(extra.popleft()[1])
+            count = int(extra.popleft()[1])
+            self.extra_total -= count
+            self.purged += count
 
     def used(self) -> int:
         return len(self.log) + self.extra_total + self.inflight
@@ -225,6 +261,8 @@ class InMemoryBudgetStore(BudgetStore):
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._tickets = itertools.count(1)
         self._changed: asyncio.Event | None = None
+        # ticket -> the global bucket's ``purged`` when the slots were taken (rule 3)
+        self._sent: dict[str, int] = {}
 
     def _bucket(self, scope: str, name: str) -> _Bucket:
         bucket = self._buckets.get((scope, name))
@@ -238,6 +276,8 @@ class InMemoryBudgetStore(BudgetStore):
         return self.reserve_now(scope, buckets, window=window)
 
     def reserve_now(self, scope: str, buckets: tuple[str, ...], *, window: float) -> Grant:
+        """:meth:`reserve` without awaiting (this store does no I/O): ``scope``, ``buckets``
+        and ``window`` as there."""
         now = self._clock()
         states = [self._bucket(scope, name) for name in buckets]
         wait_change: Grant | None = None
@@ -260,6 +300,9 @@ class InMemoryBudgetStore(BudgetStore):
         ticket = _new_ticket(self._tickets)
         for state in states:
             state.inflight += 1
+        first = states[0]
+        first.purge(now, window)
+        self._sent[ticket] = first.purged
         for state in probes:
             state.probe_ticket = ticket
         return Grant(0.0, ticket)
@@ -328,8 +371,12 @@ class InMemoryBudgetStore(BudgetStore):
         retry_after: float | None = None,
         limit_hint: int | None = None,
     ) -> Settled:
+        """:meth:`settle` without awaiting (this store does no I/O); ``scope``, ``buckets``,
+        ``ticket``, ``window``, ``reached_server``, ``budget``, ``limited``, ``retry_after`` and
+        ``limit_hint`` as there."""
         now = self._clock()
         settled = Settled()
+        sent = self._sent.pop(ticket, None)
         for index, name in enumerate(buckets):
             b = self._bucket(scope, name)
             b.inflight = max(0, b.inflight - 1)
@@ -339,7 +386,7 @@ class InMemoryBudgetStore(BudgetStore):
             if was_probe:
                 b.probe_ticket = None
             if index == 0 and budget is not None:
-                _learn(b, budget, now, window, rate_limited=limited is not None)
+                _learn(b, budget, now, window, rate_limited=limited is not None, sent=sent)
             if index == limited:
                 if index > 0 and limit_hint is not None and limit_hint > 0:
                     b.limit = limit_hint  # the 429 said this write bucket's real limit
@@ -385,6 +432,7 @@ class InMemoryBudgetStore(BudgetStore):
     # -- for tests and the limiter's synchronous views --------------------------------------
 
     def used(self, scope: str, bucket: str, *, window: float) -> int:
+        """Calls counted in ``bucket`` of ``scope`` over the last ``window`` seconds."""
         b = self._bucket(scope, bucket)
         b.purge(self._clock(), window)
         return b.used()
@@ -408,16 +456,25 @@ def _view(b: _Bucket, now: float, pause_left: float) -> BucketState:
 
 
 def _learn(
-    b: _Bucket, budget: tuple[int, int], now: float, window: float, *, rate_limited: bool
+    b: _Bucket,
+    budget: tuple[int, int],
+    now: float,
+    window: float,
+    *,
+    rate_limited: bool,
+    sent: int | None = None,
 ) -> None:
-    """What ``X-Ratelimit-Limit`` / ``-Remaining`` say about the global bucket (rule 3)."""
+    """What ``X-Ratelimit-Limit`` / ``-Remaining`` say about the global bucket (rule 3).
+    ``sent`` is ``b.purged`` when the request was sent: the server counted it then, so entries
+    that left our window since are still in the count it reports."""
     limit, remaining = budget
     b.limit = limit
     b.server_remaining = remaining
     if rate_limited:
         return  # a 429 pauses by itself (rule 4); its count includes the refused call
     b.purge(now, window)
-    surplus = (limit - remaining) - b.used()
+    left_since_sent = 0 if sent is None else b.purged - sent
+    surplus = (limit - remaining) - (b.used() + left_since_sent)
     if surplus > 0:
         b.extra.append([now, surplus])
         b.extra_total += surplus

@@ -11,6 +11,13 @@ distinct key in the de-duplication set, when it is on).
 * An InstagramError for one key (not found, not allowed, a retry budget spent) is that key's
   outcome; it does not stop the others. Any other exception is a bug or a cancellation: every
   worker is cancelled and it propagates.
+* An error that would fail every key (:func:`is_global_failure`: a revoked token, a missing
+  scope, the rate budget spent, the server unreachable past the deadline, or no usable answer
+  before the server ever answered one key) stops the call at once (issue 10): every worker is
+  cancelled and one BulkAbortedError is raised, saying how many keys were done and how many
+  have no outcome, instead of sending every request to get the same answer.
+* An outage is handled below too, by the transport's circuit breaker: workers pause together
+  while the server is away, and resume when it is back.
 * Rate limits are handled below, by the transport's shared limiter: a 429 pauses every worker.
 * Cancelling the consumer (or closing the iterator early) cancels every worker and waits for
   them, so no task and no connection is left behind.
@@ -19,12 +26,29 @@ distinct key in the de-duplication set, when it is on).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator
 from typing import TypeVar
 
-from ._errors import InstagramError, InvalidArgumentError
+from ._errors import (
+    BulkAbortedError,
+    ClientClosedError,
+    DecodeError,
+    InstagramError,
+    InvalidArgumentError,
+    NoAuthenticatedUserError,
+    OAuthAccessTokenError,
+    OAuthClientError,
+    OAuthError,
+    OAuthForbiddenError,
+    OAuthParameterError,
+    OAuthPermissionsError,
+    RateLimitError,
+    ResponseTooLargeError,
+    ServerUnreachableError,
+    TransportError,
+)
 
-__all__ = ["ProgressCallback", "iter_bounded"]
+__all__ = ["ProgressCallback", "is_global_failure", "iter_bounded"]
 
 K = TypeVar("K")
 R = TypeVar("R")
@@ -41,6 +65,33 @@ class _Crash:
         self.exc = exc
 
 
+#: Errors that say nothing about one key but about the whole session.
+_GLOBAL_ERRORS: tuple[type[InstagramError], ...] = (
+    OAuthParameterError,
+    OAuthAccessTokenError,
+    OAuthPermissionsError,
+    OAuthForbiddenError,
+    OAuthClientError,
+    OAuthError,
+    NoAuthenticatedUserError,
+    RateLimitError,  # still refused after the client waited and retried: the budget is spent
+    ClientClosedError,
+    ServerUnreachableError,  # an outage outlasted the retry deadline
+)
+
+
+def is_global_failure(error: InstagramError, *, answered: bool) -> bool:
+    """True when ``error`` would fail every key of a bulk call: a credential, scope or
+    rate-limit error, the server unreachable past the deadline, or no usable answer (no
+    connection, not the API's envelope) before the server ever answered one key (a wrong or
+    dead base URL)."""
+    if isinstance(error, _GLOBAL_ERRORS):
+        return True
+    if isinstance(error, ResponseTooLargeError):  # the server answered: one answer's size
+        return False
+    return not answered and isinstance(error, (TransportError, DecodeError))
+
+
 def _check_concurrency(concurrency: object) -> int:
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise InvalidArgumentError(f"concurrency must be a positive integer, not {concurrency!r}")
@@ -54,16 +105,28 @@ async def iter_bounded(
     concurrency: int,
     progress: ProgressCallback | None = None,
     total: int | None = None,
-) -> AsyncIterator[tuple[K, R | InstagramError]]:
-    """Yield ``(key, result or InstagramError)`` for each key, as each call completes."""
+    stop_early: bool = True,
+) -> AsyncGenerator[tuple[K, R | InstagramError], None]:
+    """Yield ``(key, result or InstagramError)`` for each key, as each call completes; raise
+    BulkAbortedError on a global failure (unless ``stop_early`` is False)."""
     _check_concurrency(concurrency)
-    source: Iterator[K] = iter(keys)
+    iterator: Iterator[K] = iter(keys)
     queue: asyncio.Queue[object] = asyncio.Queue(maxsize=concurrency)
     done = 0
+    pulled = 0
+    answered = False
+
+    def source() -> Iterator[K]:
+        nonlocal pulled
+        for key in iterator:
+            pulled += 1
+            yield key
+
+    shared = source()
 
     async def worker() -> None:
         try:
-            for key in source:  # next() on a shared iterator is atomic on one event loop
+            for key in shared:  # next() on a shared iterator is atomic on one event loop
                 outcome: R | InstagramError
                 try:
                     outcome = await call(key)
@@ -87,6 +150,18 @@ async def iter_bounded(
                 continue
             if isinstance(item, _Crash):
                 raise item.exc
+            outcome = item[1]  # type: ignore[index]
+            if not isinstance(outcome, InstagramError):
+                answered = True
+            elif stop_early and is_global_failure(outcome, answered=answered):
+                raise BulkAbortedError(
+                    outcome,
+                    done=done,
+                    without_outcome=None if total is None else total - done,
+                    not_tried=None if total is None else total - pulled,
+                )
+            elif not isinstance(outcome, (TransportError, DecodeError)):
+                answered = True
             done += 1
             if progress is not None:
                 progress(done, total)

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import re
 import ssl
 import types
 from collections.abc import Callable, Mapping
-from typing import Any, Final, Literal
-from urllib.parse import urlsplit
+from typing import Any, Final, Literal, TypeVar
 
+import attrs
 import httpx
+from typing_extensions import Unpack
 
 from ._budget import BucketState, BudgetStore, InMemoryBudgetStore
 from ._errors import ClientClosedError, InvalidArgumentError
 from ._logging import install_redaction, register_secrets
 from ._models import RateLimit
-from ._protocol import DEFAULT_BASE_URL, Credentials
+from ._options import NOT_GIVEN, CallOptions, check_timeout
+from ._options import NotGiven as _NotGiven
+from ._protocol import DEFAULT_BASE_URL, Credentials, validate_base_url, validate_credential
 from ._ratelimit import RateLimiter, RateLimitEvent, RateLimitMode
+from ._raw import WithRawResponse
+from ._resources._base import Resource
 from ._resources.comments import CommentsResource
 from ._resources.geographies import GeographiesResource
 from ._resources.likes import LikesResource
@@ -30,6 +36,7 @@ from ._resources.subscriptions import SubscriptionsResource
 from ._resources.tags import TagsResource
 from ._resources.users import UsersResource
 from ._transport import Requester, RetryPolicy
+from ._transport import _check as check_seconds
 from ._transports import (
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MEMORY_BUDGET,
@@ -43,58 +50,83 @@ __all__ = ["DEFAULT_TIMEOUT", "InstagramClient"]
 
 DEFAULT_TIMEOUT: Final = 10.0
 #: The most one attempt may take in all (connect + send + the whole answer), unless configured.
-DEFAULT_ATTEMPT_TIMEOUT: Final = 30.0
+_T = TypeVar("_T")
 DEFAULT_MAX_CONNECTIONS: Final = 100
-
-
-class _NotGiven:
-    """Sentinel for "not given", so that ``None`` can mean "no timeout"."""
-
-    def __repr__(self) -> str:
-        return "NOT_GIVEN"
-
-
-NOT_GIVEN: Final = _NotGiven()
 
 
 class InstagramClient:
     """An async client for the Instagram API v1.
 
-    ``access_token`` authenticates as a user (or pass ``client_id`` for the endpoints that
-    accept it). With ``client_secret`` every request is signed (``sig``). Rate limits are kept
-    per bucket (the token's budget, the application's, one per kind of write):
-    ``rate_limit_mode="wait"`` waits for a spent or paused bucket, at most
-    ``max_rate_limit_wait`` seconds and never past ``retry_deadline``, then raises
-    RateLimitError; ``"raise"`` raises at once. ``budget_store`` shares the budgets between
-    processes (``"redis://host/0"`` or a :class:`RedisBudgetStore`); ``on_rate_limit`` receives a
-    :class:`RateLimitEvent` for each pause and give-up. ``http_client`` may be any
-    ``httpx.AsyncClient`` (for example one with an ASGI or mock transport); it is then not
-    closed by this client. ``transport`` picks a built-in transport by name: ``"httpx"`` (the
-    default: httpx's own transport, HTTP/2 with the ``http2`` extra; respx and pytest-httpx
-    intercept it), ``"fast"`` (our asyncio pool on httptools, for many tokens at once),
-    ``"aiohttp"``, ``"http2"`` (``"httpcore"`` is ``"httpx"``, ``"native"`` the deprecated name
-    of ``"fast"``), or takes an ``httpx.AsyncBaseTransport``. ``proxy`` (a URL or
-    ``httpx.Proxy``), ``verify`` (True, False, a CA bundle path or an ``ssl.SSLContext``) and
-    ``trust_env`` (read ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` and
-    ``SSL_CERT_FILE``; default True) are passed to the built-in transports; they make no sense
-    with ``http_client`` or a transport object, which are configured already. ``client_ips``
-    (with ``client_secret``) signs writes with ``X-Insta-Forwarded-For`` (every call with
-    ``forwarded_for="all"``). A client with only a ``client_id`` raises TokenRequiredError,
-    before sending, for the endpoints that needed a user's token. ``client.subscriptions`` uses
-    ``client_id`` + ``client_secret``.
+    Use it as ``async with InstagramClient(...) as client:``, or call :meth:`aclose`. Bad
+    arguments raise :class:`InvalidArgumentError` at once. A client with only a ``client_id``
+    raises TokenRequiredError, before sending, for the endpoints that needed a user's token.
+    ``client.subscriptions`` uses ``client_id`` + ``client_secret``.
+    Every method also takes per-call ``timeout=``, ``extra_headers=`` and ``extra_params=``;
+    see :meth:`with_options` and :attr:`with_raw_response`.
 
-    Time and memory are bounded (README "Reliability"). ``timeout`` keeps httpx's meaning:
-    seconds per phase (connect, each read, each write, pool wait), or an ``httpx.Timeout``.
-    ``attempt_timeout`` (default 30 s) bounds one attempt in all, from connecting to the last
-    byte of the answer; ``call_timeout`` (default None: no limit beyond the others) bounds the
-    whole call: rate-limit waits, attempts and backoff together. Each ends in
-    RequestTimeoutError naming the deadline (OutcomeUnknownError for a write that may have
-    been sent). ``max_body_size`` (default 64 MiB, after decompression) bounds one answer and
-    ``memory_budget`` (default 256 MiB; None: no budget) all the answers being read at once;
-    an answer over either is a ResponseTooLargeError. None turns a time limit off; NaN,
-    infinite, zero or negative values are refused.
+    Time and memory are bounded (README "Reliability"): ``timeout`` per phase,
+    ``attempt_timeout`` per attempt, ``call_timeout`` per call, ``max_body_size`` per answer and
+    ``memory_budget`` for all the answers being read at once.
 
-    Use it as ``async with InstagramClient(...) as client:``, or call :meth:`aclose`.
+    Args:
+        access_token: Authenticates as a user (never shown in logs, reprs or errors).
+        client_id: For the endpoints that accept an application instead of a user.
+        client_secret: Sign every request with the ``sig`` parameter (HMAC-SHA256 over the
+            endpoint and the sorted parameters; api doc §6a).
+        base_url: The API root, ending in ``/v1`` (for example a served emulator's
+            ``http://127.0.0.1:8765/v1``).
+        timeout: Seconds to wait for each phase of an answer, as httpx means it (connect, each
+            read, each write, the pool): a float, an ``httpx.Timeout``, or None for no
+            timeout. Not given: 10 s (or the given ``http_client``'s own timeout). A read
+            timeout restarts with every byte: ``attempt_timeout`` bounds the whole answer.
+        max_retries: How many times a call is retried (reads, idempotent writes, and writes
+            that surely never reached the server) after a failure worth retrying.
+        retry_policy: A :class:`RetryPolicy` for the retries and deadlines; ``max_retries``,
+            ``retry_deadline``, ``max_rate_limit_wait``, ``attempt_timeout`` and
+            ``call_timeout``, when given, adjust it.
+        rate_limit_mode: Rate limits are kept per bucket (the token's budget, the
+            application's, one per kind of write). ``"wait"`` waits for a spent or paused
+            bucket, at most ``max_rate_limit_wait`` seconds and never past ``retry_deadline``,
+            then raises :class:`RateLimitError`; ``"raise"`` raises at once.
+        http_client: Any ``httpx.AsyncClient`` (for example one with an ASGI or mock
+            transport); this client then does not close it.
+        transport: A built-in transport by name: ``"httpx"`` (the default: httpx's own
+            transport, HTTP/2 with the ``http2`` extra; respx and pytest-httpx intercept it),
+            ``"fast"`` (our asyncio pool on httptools, for many tokens at once),
+            ``"aiohttp"``, ``"http2"`` (``"httpcore"`` is ``"httpx"``, ``"native"`` the
+            deprecated name of ``"fast"``); or an ``httpx.AsyncBaseTransport``. Not with
+            ``http_client``.
+        max_connections: Size of the connection pool (keep-alive included).
+        retry_deadline: Seconds after which a call stops retrying (None: no deadline).
+        rate_limit_window: Length of the API's rate-limit window in seconds (3600 for the
+            real API).
+        max_rate_limit_wait: The longest a call waits for a rate-limit bucket, in seconds
+            (None: no limit besides ``retry_deadline``).
+        budget_store: Shares the budgets between processes: ``"redis://host/0"`` or a
+            :class:`RedisBudgetStore` (None: this process only).
+        on_rate_limit: Receives a :class:`RateLimitEvent` for each pause and give-up.
+        client_ips: With ``client_secret``: the client IPs to sign into the
+            ``X-Insta-Forwarded-For`` header (api doc §6b).
+        forwarded_for: Which calls carry that header: ``"writes"`` (the default) or ``"all"``.
+        proxy: A proxy URL or ``httpx.Proxy`` for the built-in transports.
+        verify: TLS verification for the built-in transports: True, False, a CA bundle path
+            or an ``ssl.SSLContext``.
+        trust_env: Read ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` and
+            ``SSL_CERT_FILE`` (default True). ``proxy``, ``verify`` and ``trust_env`` make no
+            sense with ``http_client`` or a transport object, which are configured already.
+        attempt_timeout: Seconds one attempt may take in all, from connecting to the last
+            byte of the answer (default 30; None: no limit). A timed-out attempt is retried
+            like a read timeout; a write that may have been sent raises
+            :class:`OutcomeUnknownError`.
+        call_timeout: Seconds the whole call may take: rate-limit waits, attempts and backoff
+            together (default None: no limit beyond the others). It ends in
+            :class:`RequestTimeoutError` (:class:`OutcomeUnknownError` for a write that may
+            have been sent).
+        max_body_size: The largest answer read, in bytes after decompression (default 64
+            MiB); a larger one raises :class:`ResponseTooLargeError` and is not retried.
+        memory_budget: The bytes of all the answers this client reads at once (default 256
+            MiB; None: no budget); an answer that would go over it raises
+            :class:`ResponseTooLargeError` after its retries. At least ``max_body_size``.
     """
 
     def __init__(
@@ -105,14 +137,14 @@ class InstagramClient:
         client_secret: str | None = None,
         base_url: str = DEFAULT_BASE_URL,
         timeout: float | httpx.Timeout | _NotGiven | None = NOT_GIVEN,
-        max_retries: int = 3,
+        max_retries: int | _NotGiven = NOT_GIVEN,
         rate_limit_mode: RateLimitMode = "wait",
         http_client: httpx.AsyncClient | None = None,
         transport: TransportName | httpx.AsyncBaseTransport | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
-        retry_deadline: float | None = 60.0,
+        retry_deadline: float | _NotGiven | None = NOT_GIVEN,
         rate_limit_window: float = 3600.0,
-        max_rate_limit_wait: float | None = 3900.0,
+        max_rate_limit_wait: float | _NotGiven | None = NOT_GIVEN,
         budget_store: BudgetStore | str | None = None,
         on_rate_limit: Callable[[RateLimitEvent], object] | None = None,
         client_ips: str | None = None,
@@ -120,8 +152,9 @@ class InstagramClient:
         proxy: str | httpx.URL | httpx.Proxy | None = None,
         verify: ssl.SSLContext | str | os.PathLike[str] | bool | None = None,
         trust_env: bool | None = None,
-        attempt_timeout: float | None = DEFAULT_ATTEMPT_TIMEOUT,
-        call_timeout: float | None = None,
+        retry_policy: RetryPolicy | None = None,
+        attempt_timeout: float | _NotGiven | None = NOT_GIVEN,
+        call_timeout: float | _NotGiven | None = NOT_GIVEN,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         memory_budget: int | None = DEFAULT_MEMORY_BUDGET,
     ) -> None:
@@ -130,16 +163,9 @@ class InstagramClient:
             ("client_id", client_id),
             ("client_secret", client_secret),
         ):
-            if value is not None and (not isinstance(value, str) or not value.strip()):
-                raise InvalidArgumentError(f"{name} must be a non-empty string or None")
+            validate_credential(name, value)
         _check_base_url(base_url)
         _check_timeout(timeout)
-        for name, seconds in (
-            ("attempt_timeout", attempt_timeout),
-            ("call_timeout", call_timeout),
-            ("retry_deadline", retry_deadline),
-        ):
-            _check_seconds(name, seconds)
         _check_sizes(max_body_size, memory_budget)
         if isinstance(rate_limit_window, bool) or not isinstance(rate_limit_window, (int, float)):
             raise InvalidArgumentError(
@@ -149,16 +175,18 @@ class InstagramClient:
             raise InvalidArgumentError(
                 f"rate_limit_window must be positive, not {rate_limit_window!r}"
             )
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise InvalidArgumentError(f"max_retries must be an integer >= 0, not {max_retries!r}")
         if rate_limit_mode not in ("wait", "raise"):
             raise InvalidArgumentError(
                 f"rate_limit_mode must be 'wait' or 'raise', not {rate_limit_mode!r}"
             )
-        if max_rate_limit_wait is not None and (
-            isinstance(max_rate_limit_wait, bool)
-            or not isinstance(max_rate_limit_wait, (int, float))
-            or not max_rate_limit_wait >= 0
+        if (
+            not isinstance(max_rate_limit_wait, _NotGiven)
+            and max_rate_limit_wait is not None
+            and (
+                isinstance(max_rate_limit_wait, bool)
+                or not isinstance(max_rate_limit_wait, (int, float))
+                or not max_rate_limit_wait >= 0
+            )
         ):
             raise InvalidArgumentError(
                 "max_rate_limit_wait must be a number of seconds >= 0 or None, "
@@ -166,6 +194,14 @@ class InstagramClient:
             )
         if on_rate_limit is not None and not callable(on_rate_limit):
             raise InvalidArgumentError("on_rate_limit must be callable or None")
+        policy = _retry_policy(
+            retry_policy,
+            max_retries,
+            retry_deadline,
+            max_rate_limit_wait,
+            attempt_timeout=attempt_timeout,
+            call_timeout=call_timeout,
+        )
         store, self._owns_budget_store = _make_budget_store(budget_store)
         if (
             isinstance(max_connections, bool)
@@ -249,13 +285,7 @@ class InstagramClient:
             credentials=self._credentials,
             backend=backend,
             limiter=self._limiter,
-            policy=RetryPolicy(
-                max_retries=max_retries,
-                deadline=retry_deadline,
-                rate_limit_max_wait=max_rate_limit_wait,
-                attempt_timeout=attempt_timeout,
-                call_timeout=call_timeout,
-            ),
+            policy=policy,
             timeout=request_timeout,
         )
         self.relationships = RelationshipsResource(self._requester)
@@ -285,12 +315,86 @@ class InstagramClient:
         maxwidth: int | None = None,
         hidecaption: bool = False,
         omitscript: bool = False,
+        **options: Unpack[CallOptions],
     ) -> OEmbed:
         """The oEmbed answer for a media URL (``http://instagram.com/p/<shortcode>/``) or a
-        bare shortcode; sent without credentials, as the API allowed (api doc section 8)."""
+        bare shortcode; sent without credentials, as the API allowed (api doc section 8).
+
+        Args:
+            url: A media URL or a bare shortcode.
+            maxwidth: The widest embed wanted, in pixels (the server's default when None).
+            hidecaption: Leave the caption out of the embed.
+            omitscript: Leave the embed script out of ``html`` (load it once yourself).
+        """
         return await self._oembed(
-            url, maxwidth=maxwidth, hidecaption=hidecaption, omitscript=omitscript
+            url, maxwidth=maxwidth, hidecaption=hidecaption, omitscript=omitscript, **options
         )
+
+    # -- options, raw responses -----------------------------------------------------------------
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | _NotGiven | None = NOT_GIVEN,
+        max_retries: int | _NotGiven = NOT_GIVEN,
+        retry_deadline: float | _NotGiven | None = NOT_GIVEN,
+        retry_policy: RetryPolicy | _NotGiven = NOT_GIVEN,
+        rate_limit_mode: RateLimitMode | _NotGiven = NOT_GIVEN,
+        max_rate_limit_wait: float | _NotGiven | None = NOT_GIVEN,
+        attempt_timeout: float | _NotGiven | None = NOT_GIVEN,
+        call_timeout: float | _NotGiven | None = NOT_GIVEN,
+    ) -> InstagramClient:
+        """A light copy of this client with other options, sharing its connection pool, its
+        rate-limit budget and its credentials (nothing is opened)::
+
+            patient = client.with_options(timeout=60, max_retries=10)
+            await patient.users.get("self")
+
+        ``retry_policy`` replaces the policy; ``max_retries``, ``retry_deadline``,
+        ``max_rate_limit_wait``, ``attempt_timeout`` and ``call_timeout`` then adjust it.
+        ``rate_limit_mode``: "wait" or "raise" for the copy's calls (the budgets are still the
+        shared ones). Closing the copy closes neither the pool nor the budget store; closing
+        this client closes the copy too."""
+        base = self._requester.policy if isinstance(retry_policy, _NotGiven) else retry_policy
+        policy = _retry_policy(
+            base,
+            max_retries,
+            retry_deadline,
+            max_rate_limit_wait,
+            attempt_timeout=attempt_timeout,
+            call_timeout=call_timeout,
+        )
+        if not isinstance(rate_limit_mode, _NotGiven) and rate_limit_mode not in ("wait", "raise"):
+            raise InvalidArgumentError(
+                f"rate_limit_mode must be 'wait' or 'raise', not {rate_limit_mode!r}"
+            )
+        requester = self._requester.derive(
+            policy=policy,
+            timeout=check_timeout(_check_timeout(timeout)),
+            rate_limit_mode=None if isinstance(rate_limit_mode, _NotGiven) else rate_limit_mode,
+        )
+        clone = copy.copy(self)
+        clone._requester = requester
+        clone._owns_budget_store = False  # the original closes the budget store
+        for name, value in vars(self).items():  # every endpoint group, bound to the copy
+            if isinstance(value, Resource):
+                setattr(clone, name, type(value)(requester))
+        return clone
+
+    @property
+    def with_raw_response(self) -> WithRawResponse:
+        """The same endpoint groups, each method returning an :class:`APIResponse`: the parsed
+        result plus the HTTP status, headers and body, ``meta`` and the rate-limit budget::
+
+            response = await client.with_raw_response.relationships.get("1574083")
+            response.parsed.outgoing_status, response.status_code, response.rate_limit
+        """
+        return WithRawResponse(self)
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The :class:`RetryPolicy` this client's calls use."""
+        return self._requester.policy
 
     @property
     def _transport(self) -> Requester:
@@ -301,6 +405,7 @@ class InstagramClient:
 
     @property
     def base_url(self) -> str:
+        """The API root every request goes to."""
         return self._requester.base_url
 
     @property
@@ -318,6 +423,7 @@ class InstagramClient:
 
     @property
     def is_closed(self) -> bool:
+        """True once :meth:`aclose` was called (a closed client raises ClientClosedError)."""
         return self._requester.closed
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -368,17 +474,18 @@ def _check_seconds(name: str, value: object) -> None:
         )
 
 
-def _check_timeout(timeout: object) -> None:
+def _check_timeout(timeout: _T) -> _T:
     """``timeout`` as httpx takes it: seconds, None, or an ``httpx.Timeout`` whose every phase
     is seconds or None (httpx itself accepts NaN and negative values, which never time out or
     fail obscurely)."""
     if isinstance(timeout, _NotGiven):
-        return
+        return timeout
     if isinstance(timeout, httpx.Timeout):
         for phase, value in timeout.as_dict().items():
             _check_seconds(f"timeout.{phase}", value)
-        return
+        return timeout
     _check_seconds("timeout", timeout)
+    return timeout
 
 
 def _check_sizes(max_body_size: object, memory_budget: object) -> None:
@@ -414,17 +521,7 @@ def _check_forwarded_for(client_ips: object, client_secret: str | None, mode: ob
 
 
 def _check_base_url(base_url: object) -> None:
-    if not isinstance(base_url, str):
-        raise InvalidArgumentError(f"base_url must be an http(s) URL, not {base_url!r}")
-    try:
-        parts = urlsplit(base_url)
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:
-        port_ok = False
-    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
-        raise InvalidArgumentError(f"base_url must be an http(s) URL with a host, not {base_url!r}")
-    if parts.query or parts.fragment or "?" in base_url or "#" in base_url:
-        raise InvalidArgumentError("base_url must not carry a query or fragment")
+    validate_base_url(base_url)
 
 
 def _make_budget_store(store: BudgetStore | str | None) -> tuple[BudgetStore, bool]:
@@ -457,3 +554,34 @@ def _check_verify(verify: object) -> ssl.SSLContext | bool | None:
     raise InvalidArgumentError(
         f"verify must be True, False, a CA bundle path or an ssl.SSLContext, not {verify!r}"
     )
+
+
+def _retry_policy(
+    base: RetryPolicy | None,
+    max_retries: object,
+    retry_deadline: object,
+    max_rate_limit_wait: object = NOT_GIVEN,
+    *,
+    attempt_timeout: object = NOT_GIVEN,
+    call_timeout: object = NOT_GIVEN,
+) -> RetryPolicy:
+    """``retry_policy=`` (or the default policy) adjusted by ``max_retries=``,
+    ``retry_deadline=``, ``max_rate_limit_wait=``, ``attempt_timeout=`` and ``call_timeout=``
+    when they are given (RetryPolicy validates them)."""
+    if base is None:
+        base = RetryPolicy()
+    elif not isinstance(base, RetryPolicy):
+        raise InvalidArgumentError(f"retry_policy must be a RetryPolicy, not {base!r}")
+    changes: dict[str, Any] = {}
+    if not isinstance(max_retries, _NotGiven):
+        changes["max_retries"] = max_retries
+    if not isinstance(retry_deadline, _NotGiven):
+        check_seconds("retry_deadline", retry_deadline, none=True)  # named as the user wrote it
+        changes["deadline"] = retry_deadline
+    if not isinstance(max_rate_limit_wait, _NotGiven):
+        changes["rate_limit_max_wait"] = max_rate_limit_wait
+    if not isinstance(attempt_timeout, _NotGiven):
+        changes["attempt_timeout"] = attempt_timeout
+    if not isinstance(call_timeout, _NotGiven):
+        changes["call_timeout"] = call_timeout
+    return attrs.evolve(base, **changes) if changes else base

@@ -6,8 +6,10 @@
     ├── OAuthStateError             an OAuth redirect's ``state`` is not the one sent (CSRF)
     ├── ClientClosedError           (also RuntimeError) the client was used after aclose()
     ├── TransportError              the request did not get an HTTP answer; __cause__ is httpx's
-    │   └── RequestTimeoutError     a connect / read / write / pool timeout
+    │   ├── RequestTimeoutError     a connect / read / write / pool timeout
+    │   └── ServerUnreachableError  an outage outlasted the call's retry deadline
     ├── OutcomeUnknownError         a non-idempotent write failed ambiguously: it may have happened
+    ├── BulkAbortedError            a bulk call stopped on an error that would fail every id
     ├── DecodeError                 not the API's envelope; names the endpoint and field path
     │   └── ResponseTooLargeError   an answer over max_body_size, or over the memory_budget
     ├── PaginationError             the server's pagination cannot be followed safely
@@ -31,6 +33,10 @@
 
 Every message is built from what the server said and a redacted request description
 (method and path, never the query string): the access token and client secret never appear.
+What a server echoes back is scrubbed too (issue 11): every InstagramError's arguments pass
+through ``_redact.redact`` when it is made (query-style credentials, and the token and secret
+of every live client, whole or in fragments), as do an APIError's ``error_message`` and
+``meta``; the transport scrubs the foreign exceptions it chains as ``__cause__``.
 """
 
 from __future__ import annotations
@@ -39,9 +45,12 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from ._redact import redact
+
 __all__ = [
     "APIError",
     "AccessDeniedError",
+    "BulkAbortedError",
     "ClientClosedError",
     "DecodeError",
     "ForeignURLError",
@@ -65,6 +74,7 @@ __all__ = [
     "RequestTimeoutError",
     "ResponseTooLargeError",
     "ServerError",
+    "ServerUnreachableError",
     "SubscriptionError",
     "TokenRequiredError",
     "TransportError",
@@ -73,6 +83,9 @@ __all__ = [
 
 class InstagramError(Exception):
     """Base class of every error raised by aioinstagram."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact(a) if isinstance(a, str) else a for a in args))
 
 
 class InvalidArgumentError(InstagramError, ValueError):
@@ -111,6 +124,12 @@ class RequestTimeoutError(TransportError):
     """A connect, read, write or pool timeout."""
 
 
+class ServerUnreachableError(TransportError):
+    """The server stopped accepting connections (an outage: the client's circuit breaker is
+    open) and did not come back before the call's ``retry_deadline``. Nothing was sent for this
+    call after the outage began; it is safe to try again later."""
+
+
 class OutcomeUnknownError(InstagramError):
     """A non-idempotent write (such as creating a comment) failed after it may have reached
     the server, so it was not retried: it may or may not have taken effect. Check before
@@ -119,6 +138,47 @@ class OutcomeUnknownError(InstagramError):
     def __init__(self, message: str, *, request: str | None = None) -> None:
         super().__init__(message)
         self.request = request
+
+
+class BulkAbortedError(InstagramError):
+    """A bulk call (``get_many``, ``iter_many``) stopped early on an error that says nothing
+    about one id but about the whole session (a revoked token, a missing scope, the budget
+    spent, the server unreachable past the deadline), instead of sending every request to get
+    the same answer. ``error`` is that error (also ``__cause__``); ``done`` ids had their
+    outcome delivered before it; ``without_outcome`` ids have none (the failing one and those
+    cancelled in flight included); ``not_tried`` of them were never sent (None when the input's
+    length is unknown)."""
+
+    def __init__(
+        self,
+        error: InstagramError,
+        *,
+        done: int,
+        without_outcome: int | None,
+        not_tried: int | None,
+    ) -> None:
+        left = "an unknown number of" if without_outcome is None else str(without_outcome)
+        never = "" if not_tried is None else f", {not_tried} of them never sent"
+        super().__init__(
+            f"bulk call stopped: {error} ({done} ids done; {left} ids without an outcome{never})"
+        )
+        self.error = error
+        self.done = done
+        self.without_outcome = without_outcome
+        self.not_tried = not_tried
+        self.__cause__ = error
+
+    def __reduce__(self) -> Any:
+        return (
+            _rebuild_bulk_aborted,
+            (self.error, self.done, self.without_outcome, self.not_tried),
+        )
+
+
+def _rebuild_bulk_aborted(
+    error: InstagramError, done: int, without_outcome: int | None, not_tried: int | None
+) -> BulkAbortedError:
+    return BulkAbortedError(error, done=done, without_outcome=without_outcome, not_tried=not_tried)
 
 
 class DecodeError(InstagramError):
@@ -201,9 +261,9 @@ class APIError(InstagramError):
     ) -> None:
         self.code = code
         self.error_type = error_type
-        self.error_message = error_message
+        self.error_message = redact(error_message) if error_message is not None else None
         self.status_code = status_code if status_code is not None else code
-        self.meta: Mapping[str, Any] = meta if meta is not None else {}
+        self.meta: Mapping[str, Any] = _redact_meta(meta) if meta is not None else {}
         self.request = request
         super().__init__(self._describe())
 
@@ -229,6 +289,12 @@ class APIError(InstagramError):
         )
 
 
+def _redact_meta(meta: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``meta`` with its string values scrubbed (the server may echo a secret in any)."""
+    clean = {k: redact(v) if isinstance(v, str) else v for k, v in meta.items()}
+    return meta if clean == meta else clean
+
+
 def _rebuild_api_error(
     cls: type[APIError],
     code: int,
@@ -246,26 +312,42 @@ def _rebuild_api_error(
 
 
 class OAuthParameterError(APIError):
+    """No ``access_token``/``client_id``, or a token missing where one is required
+    (``OAuthParameterException``; api doc §4)."""
+
     error_types = ("OAuthParameterException",)
 
 
 class OAuthAccessTokenError(APIError):
+    """The access token is malformed, expired or revoked, or its client disabled
+    (``OAuthAccessTokenException``)."""
+
     error_types = ("OAuthAccessTokenException", "OAuthAccessTokenError")
 
 
 class OAuthPermissionsError(APIError):
+    """The token lacks the scope the endpoint needs (``OAuthPermissionsException``)."""
+
     error_types = ("OAuthPermissionsException",)
 
 
 class OAuthForbiddenError(APIError):
+    """A signed request's ``sig`` is missing or does not match (HTTP 403,
+    ``OAuthForbiddenException``)."""
+
     error_types = ("OAuthForbiddenException",)
 
 
 class OAuthClientError(APIError):
+    """The client id is invalid or disabled (``OAuthClientException``)."""
+
     error_types = ("OAuthClientException",)
 
 
 class OAuthError(APIError):
+    """An ``/oauth`` endpoint refused the request, such as a bad redirect URI or code
+    (``OAuthException``)."""
+
     error_types = ("OAuthException",)
 
 
@@ -339,26 +421,39 @@ class RateLimitError(APIError):
 
 
 class NotFoundError(APIError):
+    """Unknown user (or other object) id (``APINotFoundError``)."""
+
     error_types = ("APINotFoundError",)
 
 
 class NotAllowedError(APIError):
+    """A private user's lists or media, or another resource you may not see
+    (``APINotAllowedError``)."""
+
     error_types = ("APINotAllowedError",)
 
 
 class InvalidParametersError(APIError):
+    """The server refused a parameter's value (``APIInvalidParametersError``)."""
+
     error_types = ("APIInvalidParametersError",)
 
 
 class SubscriptionError(APIError):
+    """A real-time subscription could not be created or deleted (``APISubscriptionError``)."""
+
     error_types = ("APISubscriptionError",)
 
 
 class NoAuthenticatedUserError(APIError):
+    """``self`` used without a user's access token (``no authenticated user``)."""
+
     error_types = ("no authenticated user",)
 
 
 class ServerError(APIError):
+    """The server failed: a 5xx answer (often an nginx HTML body) or an ``APIError`` envelope."""
+
     error_types = ("APIError",)
 
 

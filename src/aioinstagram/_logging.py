@@ -1,65 +1,76 @@
-"""Logging with redaction built in.
+"""Logging with redaction built in, touching nobody else's records.
 
 The library logs to the ``aioinstagram`` logger, silent by default (a NullHandler; configure
 ``logging`` as usual to see it). Our own records never contain a query string: they name
-``METHOD /path`` only. httpx, however, logs every request at INFO as
-``HTTP Request: GET https://...?access_token=...`` (httpx issue #2760), so a filter is installed
-on the ``httpx`` and ``httpcore`` loggers (and ours, as a second line of defence) that scrubs
-``access_token``, ``client_secret``, ``client_id``, ``sig`` and ``code`` values, and any literal
-secret registered by a live client.
+``METHOD /path`` only, and a filter on our logger scrubs them again as a second line of defence.
+
+httpx, however, logs every request at INFO as ``HTTP Request: GET https://...?access_token=...``
+(httpx issue #2760), and the credential must be in the query (api doc section 1). The design:
+
+* The transport marks the context of each of our requests (:data:`IN_OUR_REQUEST`, a
+  ``ContextVar`` set for the duration of ``Transport.send``). httpx logs synchronously inside
+  that call, in the same task, so its record is emitted inside the mark; another application's
+  httpx client, even in the same process and the same event loop, logs outside it.
+* A :class:`RedactingFilter` sits on the ``httpx``/``httpcore`` loggers (logger filters do not
+  reach child loggers, so each is listed). It rewrites a record only when the record was
+  emitted inside our mark (or on our own logger): it scrubs ``access_token``, ``client_secret``,
+  ``client_id``, ``sig`` and ``code`` values and the literal secrets of live clients
+  (``_redact``). Every other record passes through untouched: the filter is process-wide in
+  place but inert for everyone else, and it never drops a record.
+
+The alternatives were worse: a filter that scrubs every httpx record edits other applications'
+logs (the behaviour this replaces); keeping the token out of the URL httpx sees needs a
+transport wrapper that cannot be applied to a user's own ``http_client``; and a log record
+factory is global to every logger of the process.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
-import weakref
 from collections.abc import Iterable
 
-from ._protocol import redact
+from ._redact import SecretBox, redact
+from ._redact import register_secrets as _register
 
-__all__ = ["RedactingFilter", "install_redaction", "logger", "register_secrets"]
+__all__ = [
+    "IN_OUR_REQUEST",
+    "RedactingFilter",
+    "install_redaction",
+    "logger",
+    "register_secrets",
+]
 
 logger = logging.getLogger("aioinstagram")
 logger.addHandler(logging.NullHandler())
 
+#: True while one of our requests is being sent, in the task sending it.
+IN_OUR_REQUEST: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "aioinstagram_in_request", default=False
+)
+
 _lock = threading.Lock()
-# Literal secrets of live clients, so that a secret appearing outside a query is scrubbed too.
-_secrets: weakref.WeakValueDictionary[int, _SecretBox] = weakref.WeakValueDictionary()
 
 
-class _SecretBox:
-    """Holds a client's secrets; dropped from the registry when the client is collected."""
-
-    __slots__ = ("__weakref__", "values")
-
-    def __init__(self, values: tuple[str, ...]) -> None:
-        self.values = values
-
-
-def register_secrets(values: Iterable[str]) -> _SecretBox:
-    """Register literal secrets for scrubbing; keep the returned box alive as long as needed."""
-    box = _SecretBox(tuple(v for v in values if v))
-    with _lock:
-        _secrets[id(box)] = box
-    return box
-
-
-def _all_secrets() -> list[str]:
-    with _lock:
-        boxes = list(_secrets.values())
-    return [value for box in boxes for value in box.values]
+def register_secrets(values: Iterable[str | None]) -> SecretBox:
+    """Register a client's literal secrets for scrubbing; they are forgotten when the returned
+    box is collected (the client holds it)."""
+    return _register(values)
 
 
 class RedactingFilter(logging.Filter):
-    """Rewrites a record's message with credentials scrubbed (never drops the record)."""
+    """Scrubs credentials from records of our requests and our logger; never drops a record,
+    never touches another application's."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if not (IN_OUR_REQUEST.get() or record.name.startswith("aioinstagram")):
+            return True
         try:
             message = record.getMessage()
         except Exception:
             return True
-        clean = redact(message, _all_secrets())
+        clean = redact(message)
         if clean != message:
             record.msg = clean
             record.args = None

@@ -53,7 +53,13 @@ class MediaType(OpenEnum):
 
 @attrs.frozen(slots=True, weakref_slot=False)
 class Image:
-    """One image rendition (``images.low_resolution`` ...): a URL and its size in pixels."""
+    """One image rendition (``images.low_resolution`` ...).
+
+    Attributes:
+        url: The image's URL.
+        width: Its width in pixels.
+        height: Its height in pixels.
+    """
 
     url: str
     width: int | None = None
@@ -62,7 +68,14 @@ class Image:
 
 @attrs.frozen(slots=True, weakref_slot=False)
 class Video:
-    """One video rendition (``videos.standard_resolution`` ...)."""
+    """One video rendition (``videos.standard_resolution`` ...).
+
+    Attributes:
+        url: The video's URL.
+        width: Its width in pixels.
+        height: Its height in pixels.
+        id: The rendition's id, when the answer has one.
+    """
 
     url: str
     width: int | None = None
@@ -72,7 +85,13 @@ class Video:
 
 @attrs.frozen(slots=True, weakref_slot=False)
 class Images:
-    """``images``: 150 px thumbnail, 306/320 px low and 612/640 px standard resolution."""
+    """``images``: 150 px thumbnail, 306/320 px low and 612/640 px standard resolution.
+
+    Attributes:
+        low_resolution: The 306/320 px rendition.
+        thumbnail: The 150 px rendition.
+        standard_resolution: The 612/640 px rendition.
+    """
 
     low_resolution: Image | None = None
     thumbnail: Image | None = None
@@ -81,7 +100,13 @@ class Images:
 
 @attrs.frozen(slots=True, weakref_slot=False)
 class Videos:
-    """``videos`` (video media only); ``low_bandwidth`` came later."""
+    """``videos`` (video media only).
+
+    Attributes:
+        low_resolution: The low-resolution rendition.
+        standard_resolution: The standard-resolution rendition.
+        low_bandwidth: The low-bandwidth rendition (later answers only).
+    """
 
     low_resolution: Video | None = None
     standard_resolution: Video | None = None
@@ -92,7 +117,12 @@ class Videos:
 class Comment:
     """A comment, or a media's caption (api doc section 3 "Comment object").
 
-    ``from_user`` is the JSON key ``from``."""
+    Attributes:
+        id: The comment's id.
+        text: Its text.
+        created_time: When it was written (an aware UTC datetime).
+        from_user: Its author (the JSON key ``from``).
+    """
 
     id: str
     text: str | None = None
@@ -102,7 +132,12 @@ class Comment:
 
 @attrs.frozen(slots=True, weakref_slot=False)
 class MediaComments:
-    """``comments``: the total ``count`` and an inline sample (``data``, None when absent)."""
+    """``comments`` of a media.
+
+    Attributes:
+        count: The total number of comments.
+        data: An inline sample of comments (None when absent).
+    """
 
     count: int | None = None
     data: tuple[Comment, ...] | None = None
@@ -110,7 +145,12 @@ class MediaComments:
 
 @attrs.frozen(slots=True, weakref_slot=False)
 class MediaLikes:
-    """``likes``: the total ``count`` and an inline sample of likers (None when absent)."""
+    """``likes`` of a media.
+
+    Attributes:
+        count: The total number of likes.
+        data: An inline sample of likers (None when absent).
+    """
 
     count: int | None = None
     data: tuple[User, ...] | None = None
@@ -126,7 +166,12 @@ class Position:
 
 @attrs.frozen(slots=True, weakref_slot=False)
 class UserInPhoto:
-    """One entry of ``users_in_photo``."""
+    """One entry of ``users_in_photo``.
+
+    Attributes:
+        user: The tagged user.
+        position: Where they are in the picture.
+    """
 
     user: User
     position: Position | None = None
@@ -134,8 +179,15 @@ class UserInPhoto:
 
 @attrs.frozen(slots=True, weakref_slot=False)
 class Location:
-    """A place (api doc section 3): a bare point has ``id`` and ``name`` None; ids may arrive
-    as integers and become strings."""
+    """A place (api doc section 3): a bare point has ``id`` and ``name`` None.
+
+    Attributes:
+        id: The location id (integers in answers become strings).
+        name: The place's name.
+        latitude: Its latitude in degrees.
+        longitude: Its longitude in degrees.
+        street_address: Its street address, when known.
+    """
 
     id: str | None = None
     name: str | None = None
@@ -146,7 +198,12 @@ class Location:
 
 @attrs.frozen(slots=True, weakref_slot=False)
 class Tag:
-    """A hashtag without its ``#``, with the number of media carrying it."""
+    """A hashtag.
+
+    Attributes:
+        name: The tag, without its ``#``.
+        media_count: How many media carry it.
+    """
 
     name: str
     media_count: int | None = None
@@ -154,7 +211,15 @@ class Tag:
 
 @attrs.frozen(slots=True, weakref_slot=False)
 class CarouselItem:
-    """One item of ``carousel_media`` (2017 era)."""
+    """One item of ``carousel_media`` (2017 era).
+
+    Attributes:
+        type: ``image`` or ``video``.
+        images: The item's image renditions.
+        videos: The item's video renditions (videos only).
+        users_in_photo: The users tagged in the item.
+        id: The item's id, when the answer has one.
+    """
 
     type: MediaType | None = None
     images: Images | None = None
@@ -167,8 +232,26 @@ class CarouselItem:
 class Media:
     """A photo, video or carousel (api doc section 3 "Media object").
 
-    ``id`` is ``"<media pk>_<owner id>"`` in production. ``user_has_liked`` only comes with a
-    user token; ``distance`` (metres) only on ``/media/search`` results."""
+    Attributes:
+        id: ``"<media pk>_<owner id>"`` in production.
+        type: ``image``, ``video`` or ``carousel`` (other values are kept).
+        created_time: When it was posted (an aware UTC datetime).
+        link: Its page, ``http://instagram.com/p/<shortcode>/``.
+        filter: The filter's name.
+        tags: Its hashtags, without ``#``.
+        user: The owner.
+        caption: The caption, as a comment.
+        images: The image renditions.
+        videos: The video renditions (videos only).
+        likes: The like count and a sample of likers.
+        comments: The comment count and a sample of comments.
+        users_in_photo: The users tagged in it.
+        location: Where it was taken.
+        user_has_liked: Whether the token's user liked it (only with a user token).
+        attribution: The app it was posted from, as sent.
+        carousel_media: The items of a carousel.
+        distance: Metres from the searched point (only on ``/media/search`` results).
+    """
 
     id: str
     type: MediaType | None = None
@@ -207,8 +290,10 @@ class Media:
 
     @property
     def like_count(self) -> int | None:
+        """``likes.count``, or None."""
         return None if self.likes is None else self.likes.count
 
     @property
     def comment_count(self) -> int | None:
+        """``comments.count``, or None."""
         return None if self.comments is None else self.comments.count

@@ -89,7 +89,13 @@ class RelationshipAction(OpenEnum):
 
 @attrs.frozen(slots=True)
 class UserCounts:
-    """``counts`` of a full user object (only ``GET /users/{id}`` carries it)."""
+    """``counts`` of a full user object (only ``GET /users/{id}`` carries it).
+
+    Attributes:
+        media: How many media the user posted.
+        follows: How many users the user follows.
+        followed_by: How many users follow the user.
+    """
 
     media: int | None = None
     follows: int | None = None
@@ -101,8 +107,20 @@ class UserCounts:
 @attrs.frozen(slots=True, weakref_slot=False)
 class User:
     """A user, short (lists) or full (``GET /users/{id}``): every field but ``id`` and
-    ``username`` may be absent. Early captures carry ``first_name``/``last_name`` instead of
-    ``full_name``."""
+    ``username`` may be absent.
+
+    Attributes:
+        id: The user id (always a string, even where early captures sent an integer).
+        username: The user name.
+        full_name: The display name.
+        profile_picture: URL of the profile picture.
+        bio: The profile text (full users only).
+        website: The profile's link (full users only).
+        first_name: Early captures' name parts, instead of ``full_name``.
+        last_name: Early captures' name parts, instead of ``full_name``.
+        counts: Media, follows and followers counts (full users only).
+        type: The object type, when the answer names it (``"user"``).
+    """
 
     id: str
     username: str
@@ -121,6 +139,13 @@ class Relationship:
     """The relationship between the token's user and a target user.
 
     A ``POST`` answer often carries only ``outgoing_status``: the other fields are then None.
+
+    Attributes:
+        outgoing_status: Your relationship to them (``follows``, ``requested``, ``none``; an
+            unknown value is kept).
+        incoming_status: Theirs to you (``followed_by``, ``requested_by``,
+            ``blocked_by_you``, ``none``).
+        target_user_is_private: Whether their account is private.
     """
 
     outgoing_status: OutgoingStatus | None = None
@@ -142,9 +167,12 @@ class Relationship:
 class Page(Generic[T]):
     """One page of a paginated list.
 
-    ``cursor`` is the cursor that fetched this page (None for the first page): resuming from it
-    fetches this page again. ``next_cursor`` / ``next_url`` lead to the next page; both None on
-    the last page.
+    Attributes:
+        items: The page's items (only those not yet yielded, when a walk stopped part-way).
+        cursor: The cursor that fetched this page (None for the first page): resuming from it
+            fetches this page again.
+        next_cursor: The cursor of the next page; None on the last page.
+        next_url: The server's URL of the next page (not in the repr: it embeds the token).
     """
 
     items: Sequence[T]
@@ -154,6 +182,7 @@ class Page(Generic[T]):
 
     @property
     def has_next(self) -> bool:
+        """True unless this is the last page."""
         return self.next_cursor is not None or self.next_url is not None
 
     def __len__(self) -> int:
@@ -164,7 +193,10 @@ class Page(Generic[T]):
 class RateLimit:
     """The latest rate-limit budget the server reported (``X-Ratelimit-*`` headers).
 
-    ``observed_at`` is an aware UTC datetime.
+    Attributes:
+        limit: Calls allowed per window (``X-Ratelimit-Limit``).
+        remaining: Calls left in the window (``X-Ratelimit-Remaining``).
+        observed_at: When the answer carrying them arrived (an aware UTC datetime).
     """
 
     limit: int
@@ -173,4 +205,5 @@ class RateLimit:
 
     @property
     def used(self) -> int:
+        """Calls spent in the window: ``limit - remaining``."""
         return self.limit - self.remaining

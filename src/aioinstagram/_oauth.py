@@ -147,7 +147,16 @@ def authorize_url(
     """The URL to send the user to (api doc section 1): explicit flow with
     ``response_type="code"``, implicit with ``"token"``. ``scopes`` are joined with spaces
     (``scope=likes+comments``) and left out when empty (``basic`` is the default; an empty
-    ``scope=`` was invalid). ``state`` is required: see :func:`new_state`."""
+    ``scope=`` was invalid). ``state`` is required: see :func:`new_state`.
+
+    Args:
+        client_id: Your application's client id.
+        redirect_uri: One of your application's registered redirect URIs.
+        state: An unguessable value, checked by :func:`parse_redirect`.
+        scopes: The scopes to ask for.
+        response_type: ``"code"`` (explicit flow) or ``"token"`` (implicit).
+        base_url: The OAuth root (``https://api.instagram.com``, or an emulator's).
+    """
     client_id = _text("client_id", client_id)
     redirect_uri = _redirect_uri(redirect_uri)
     state = _text("state", state)
@@ -175,6 +184,10 @@ def parse_redirect(url: str, expected_state: str) -> Authorization:
     ``error=access_denied`` raises :class:`~aioinstagram.AccessDeniedError` (any other ``error``
     :class:`~aioinstagram.OAuthError`); otherwise the ``code`` (query) or ``access_token``
     (fragment, implicit flow) is returned.
+
+    Args:
+        url: The full URL the browser was redirected to.
+        expected_state: The ``state`` given to :func:`authorize_url`.
     """
     url = _text("url", url)
     expected_state = _text("expected_state", expected_state)
@@ -268,6 +281,15 @@ async def exchange_code(
     ``redirect_uri`` must be the one used in :func:`authorize_url`. ``base_url`` is the OAuth
     root (``https://api.instagram.com``; an API base ending in ``/v1`` is accepted too).
     ``http_client`` is used when given (and not closed). Not retried: a code works once.
+
+    Args:
+        code: The code from :func:`parse_redirect`.
+        client_id: Your application's client id.
+        client_secret: Your application's client secret.
+        redirect_uri: The redirect URI given to :func:`authorize_url`.
+        base_url: The OAuth root.
+        http_client: An ``httpx.AsyncClient`` to send with.
+        timeout: Seconds to wait for the answer (without ``http_client``).
     """
     form = exchange_form(
         code, client_id=client_id, client_secret=client_secret, redirect_uri=redirect_uri

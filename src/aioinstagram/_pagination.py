@@ -33,6 +33,12 @@ Rules:
    ``collect(limit)`` reads ahead only when the limit needs another page; a walk abandoned
    part-way has spent at most one extra request, and :meth:`AsyncPaginator.aclose` cancels
    it. A cursor already fetched is never read ahead (rule 5 decides there).
+9. Nothing taken is lost (issue 11): ``collect()`` moves items from the page in hand into a
+   list the paginator owns (``_held``, in segments that remember the page and offset of their
+   first item), and hands it over only when it returns. A ``collect()`` cancelled or timed out
+   part-way therefore leaves what it took in ``_held``: the next consumer (``async for``,
+   ``collect()``, ``pages()``) delivers those items first, and :meth:`checkpoint` points at the
+   first of them. Taking and holding is synchronous, so no cancellation lands between them.
 
 States (h11-style table; any other transition is a bug and raises):
 
@@ -49,7 +55,8 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+import types
+from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
@@ -79,10 +86,26 @@ MAX_TAG_ID = CursorStyle("max_tag_id", "next_max_tag_id")
 MAX_LIKE_ID = CursorStyle("max_like_id", "next_max_like_id")
 
 
+@attrs.define(slots=True)
+class _Held:
+    """Items taken from one page by an interrupted ``collect()`` and not yet delivered:
+    ``items`` start at item ``offset`` of the page fetched with ``cursor`` (rule 9)."""
+
+    cursor: str | None
+    offset: int
+    items: list[Any]
+    next_cursor: str | None
+    next_url: str | None
+
+
 @attrs.frozen(slots=True)
 class Checkpoint:
-    """Where a walk stands: re-fetch the page at ``cursor`` (None: the first page) and skip its
-    first ``offset`` items. Pass it as ``cursor=`` to resume."""
+    """Where a walk stands; pass it as ``cursor=`` to resume exactly there.
+
+    Attributes:
+        cursor: The page to fetch again (None: the first page).
+        offset: How many of that page's first items were already yielded (skipped on resume).
+    """
 
     cursor: str | None
     offset: int = 0
@@ -93,6 +116,10 @@ class Checkpoint:
 
 
 class PaginatorState(enum.Enum):
+    """Where a paginator is (transitions in the module's rules): not started, fetching a
+    page, holding the cursor of the next page, exhausted (the list ended), or failed (the
+    last fetch raised; iterating again retries it)."""
+
     NOT_STARTED = "not_started"
     FETCHING = "fetching"
     HAS_CURSOR = "has_cursor"
@@ -141,7 +168,20 @@ Fetcher = Callable[[str | None, str | None], Coroutine[Any, Any, Envelope]]
 
 class AsyncPaginator(Generic[T]):
     """Iterate items across pages (``async for item in paginator``), or pages
-    (``async for page in paginator.pages()``), or ``await paginator.collect(limit)``."""
+    (``async for page in paginator.pages()``), or ``await paginator.collect(limit)``.
+    ``async with paginator:`` cancels the page read ahead on the way out (:meth:`aclose`).
+
+    The resources build paginators (``client.relationships.followed_by(...)``); nothing is
+    fetched until it is iterated.
+
+    Args:
+        fetch: Fetches one page: ``fetch(cursor, next_url)`` returns its envelope.
+        item_type: The model of the items.
+        style: Which request parameter carries the cursor.
+        endpoint: The endpoint's name, for errors and the repr.
+        cursor: A page cursor or a :class:`Checkpoint` to start from.
+        prefetch: Read the next page ahead while the caller works through this one.
+    """
 
     def __init__(
         self,
@@ -173,11 +213,13 @@ class AsyncPaginator(Generic[T]):
         self._state = PaginatorState.NOT_STARTED
         self._buffer: Sequence[T] = ()
         self._index = 0
+        self._held: list[_Held] = []  # taken by collect() and not yet delivered (rule 9)
 
     # -- state ----------------------------------------------------------------------------
 
     @property
     def state(self) -> PaginatorState:
+        """The paginator's current state."""
         return self._state
 
     @property
@@ -186,7 +228,11 @@ class AsyncPaginator(Generic[T]):
         return None if self._state is PaginatorState.EXHAUSTED else self._cursor
 
     def checkpoint(self) -> Checkpoint:
-        """Where an item walk stands (rule 7); None cursor and offset 0 means the beginning."""
+        """Where an item walk stands (rules 7 and 9); None cursor and offset 0 means the
+        beginning."""
+        if self._held:
+            first = self._held[0]
+            return Checkpoint(first.cursor, first.offset)
         if self._index < len(self._buffer) or self._state is PaginatorState.EXHAUSTED:
             return Checkpoint(self._page_cursor, self._yielded_in_page)
         return Checkpoint(self._cursor, self._skip)
@@ -261,6 +307,17 @@ class AsyncPaginator(Generic[T]):
             ahead.cancel()
             await asyncio.wait((ahead,))  # never raises the page's own outcome
 
+    async def __aenter__(self) -> AsyncPaginator[T]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: types.TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
     # -- iteration ------------------------------------------------------------------------
     # Item iteration keeps only the page in progress (rule 6); breaking out of ``async for``
     # and iterating again continues with the next item, as does resuming from checkpoint().
@@ -269,6 +326,8 @@ class AsyncPaginator(Generic[T]):
         return self
 
     async def __anext__(self) -> T:
+        if self._held:
+            return self._pop_held()
         while self._index >= len(self._buffer):
             if not await self._refill():
                 raise StopAsyncIteration
@@ -290,9 +349,67 @@ class AsyncPaginator(Generic[T]):
         await self._start_read_ahead()
         return True
 
-    async def pages(self) -> AsyncIterator[Page[T]]:
-        """Yield each page (only the items not yet yielded, when an item walk or a checkpoint
-        left a page part-way)."""
+    def _pop_held(self) -> T:
+        first = self._held[0]
+        item: T = first.items.pop(0)
+        first.offset += 1
+        if not first.items:
+            del self._held[0]
+        return item
+
+    def _take(self, count: int | None) -> None:
+        """Move up to ``count`` items (None: all) of the page in hand into ``_held``."""
+        index, buffer = self._index, self._buffer
+        end = len(buffer) if count is None else min(len(buffer), index + count)
+        if end <= index:
+            return
+        held = self._held
+        last = held[-1] if held else None
+        if (
+            last is not None
+            and last.cursor == self._page_cursor
+            and last.offset + len(last.items) == self._yielded_in_page
+        ):
+            last.items.extend(buffer[index:end])
+        else:
+            held.append(
+                _Held(
+                    self._page_cursor,
+                    self._yielded_in_page,
+                    list(buffer[index:end]),
+                    self._cursor,
+                    self._next_url,
+                )
+            )
+        self._index = end
+        self._yielded_in_page += end - index
+
+    def _held_count(self) -> int:
+        return sum(len(h.items) for h in self._held)
+
+    def _deliver_held(self, limit: int | None) -> list[T]:
+        """Hand over the first ``limit`` held items (None: all) and forget them."""
+        out: list[T] = []
+        held = self._held
+        while held and (limit is None or len(out) < limit):
+            first = held[0]
+            want = len(first.items) if limit is None else limit - len(out)
+            if want >= len(first.items):
+                out.extend(first.items)
+                del held[0]
+            else:
+                out.extend(first.items[:want])
+                del first.items[:want]
+                first.offset += want
+        return out
+
+    async def pages(self) -> AsyncGenerator[Page[T], None]:
+        """Yield each page (only the items not yet yielded, when an item walk, an interrupted
+        ``collect()`` or a checkpoint left a page part-way). An async generator: close it early
+        with ``aclose()`` or ``contextlib.aclosing``."""
+        while self._held:
+            first = self._held.pop(0)
+            yield Page(first.items, first.cursor, first.next_cursor, first.next_url)
         if self._index < len(self._buffer):
             rest = self._buffer[self._index :]
             self._buffer, self._index = (), 0
@@ -309,27 +426,31 @@ class AsyncPaginator(Generic[T]):
             yield page
 
     async def collect(self, limit: int | None = None) -> list[T]:
-        """All items (or the first ``limit``) as a list. With a limit, the paginator can be
-        resumed afterwards from :meth:`checkpoint`."""
+        """All items, or the first ``limit``, as a list.
+
+        With a limit, the walk can be resumed afterwards from :meth:`checkpoint`.
+
+        Args:
+            limit: At most this many items (None: all of them).
+        """
         if limit is not None and (isinstance(limit, bool) or limit < 0):
             raise InvalidArgumentError(f"limit must be a non-negative integer, not {limit!r}")
-        out: list[T] = []
-        while limit is None or len(out) < limit:
-            index, buffer = self._index, self._buffer
-            if index < len(buffer):
-                end = len(buffer) if limit is None else min(len(buffer), index + limit - len(out))
-                out.extend(buffer[index:end])
-                self._index = end
-                self._yielded_in_page += end - index
+        # Items are taken into ``_held`` and handed over only on return (rule 9): a
+        # cancellation at any await below leaves them there for the next consumer.
+        have = self._held_count()
+        while limit is None or have < limit:
+            if self._index < len(self._buffer):
+                self._take(None if limit is None else limit - have)
+                have = self._held_count()
                 continue
-            self._wanted = None if limit is None else limit - len(out)
+            self._wanted = None if limit is None else limit - have
             try:
                 more = await self._refill()
             finally:
                 self._wanted = None
             if not more:
                 break
-        return out
+        return self._deliver_held(limit)
 
     def __repr__(self) -> str:
         return f"<AsyncPaginator {self._endpoint} state={self._state.value}>"

@@ -50,6 +50,7 @@ from ._errors import (
     ServerError,
     TokenRequiredError,
 )
+from ._redact import REDACTED, redact
 
 # JSON decoding: msgspec (the ``speed`` extra), else orjson, else json. msgspec first: it is as
 # fast as orjson and keeps integers beyond 64 bits exact, where orjson turns them into floats.
@@ -80,6 +81,16 @@ RATELIMIT_REMAINING_HEADER: Final = "x-ratelimit-remaining"
 CREDENTIAL_PARAMS: Final = frozenset({"access_token", "client_id", "client_secret", "sig"})
 
 _USER_ID_RE: Final = re.compile(r"\A(?:self|[0-9]{1,40})\Z")
+
+#: Length limits on what a caller passes (issue 11): generous for any real value, small
+#: enough that no argument turns into a megabyte request line. Servers refuse request lines
+#: and headers past about 8 KiB (nginx's default buffers), so nothing is lost by refusing
+#: earlier with a clear message.
+MAX_CREDENTIAL_LENGTH: Final = 1024
+MAX_CURSOR_LENGTH: Final = 1024
+MAX_PARAM_LENGTH: Final = 2048
+MAX_PARAMS_LENGTH: Final = 8192  # all parameters of one request together (keys and values)
+MAX_BASE_URL_LENGTH: Final = 2048
 _PATH_RE: Final = re.compile(r"\A(?:/[A-Za-z0-9_.%~\-]+)+/?\Z")
 
 
@@ -121,9 +132,92 @@ def validate_cursor(cursor: object, name: str = "cursor") -> str | None:
         raise InvalidArgumentError(f"{name} must be a string, not {cursor!r}")
     if isinstance(cursor, int):
         return str(cursor)
+    if isinstance(cursor, str) and len(cursor) > MAX_CURSOR_LENGTH:
+        raise InvalidArgumentError(
+            f"{name} is {len(cursor)} characters long; at most {MAX_CURSOR_LENGTH} are accepted"
+        )
     if isinstance(cursor, str) and cursor and not any(c in cursor for c in "\r\n\x00"):
+        check_encodable(cursor, name)
         return cursor
-    raise InvalidArgumentError(f"{name} must be a non-empty string, not {cursor!r}")
+    raise InvalidArgumentError(f"{name} must be a non-empty string, not {_short(cursor)}")
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """``repr(value)``, cut for an error message (a 1 MB argument is not echoed back)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def check_encodable(value: str, name: str) -> None:
+    """Refuse a string that cannot be sent: a lone surrogate has no UTF-8 encoding."""
+    if value.isascii():
+        return
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidArgumentError(
+            f"{name} cannot be sent: it is not valid text: {exc.reason} at position {exc.start}"
+        ) from None
+
+
+def validate_credential(name: str, value: object) -> str | None:
+    """An access token, client id or client secret: None, or a non-empty printable ASCII
+    string of at most :data:`MAX_CREDENTIAL_LENGTH` characters (the message never quotes it)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidArgumentError(f"{name} must be a non-empty string or None")
+    if len(value) > MAX_CREDENTIAL_LENGTH:
+        raise InvalidArgumentError(
+            f"{name} is {len(value)} characters long; at most {MAX_CREDENTIAL_LENGTH} are accepted"
+        )
+    if not value.isascii() or not value.isprintable() or value != value.strip():
+        raise InvalidArgumentError(
+            f"{name} must be printable ASCII without spaces around it (check what was pasted)"
+        )
+    return value
+
+
+def validate_base_url(base_url: object) -> str:
+    """``base_url`` checked strictly (api doc section 1): ``http(s)://host[:port]/.../v1``,
+    printable ASCII, no user info, query or fragment. Returns it without a trailing slash."""
+    if not isinstance(base_url, str):
+        raise InvalidArgumentError(f"base_url must be an http(s) URL, not {_short(base_url)}")
+    if len(base_url) > MAX_BASE_URL_LENGTH:
+        raise InvalidArgumentError(
+            f"base_url is {len(base_url)} characters long; at most {MAX_BASE_URL_LENGTH}"
+        )
+    for index, char in enumerate(base_url):
+        if not char.isascii() or not char.isprintable() or char.isspace():
+            raise InvalidArgumentError(
+                f"base_url has {char!r} at position {index}: spaces, control characters and "
+                "non-ASCII are refused (percent-encode a path, punycode a host name)"
+            )
+    try:
+        parts = urlsplit(base_url)
+        port = parts.port
+    except ValueError as exc:  # "Invalid IPv6 URL", a port out of range or not a number
+        raise InvalidArgumentError(f"base_url {base_url!r} is not a valid URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidArgumentError(f"base_url must be an http(s) URL with a host, not {base_url!r}")
+    if port == 0:
+        raise InvalidArgumentError(f"base_url has port 0: {base_url!r}")
+    if parts.query or parts.fragment or "?" in base_url or "#" in base_url:
+        raise InvalidArgumentError("base_url must not carry a query or fragment")
+    if "@" in parts.netloc:
+        raise InvalidArgumentError(
+            "base_url must not carry a user name or password (they would be shown in logs)"
+        )
+    path = parts.path.rstrip("/")
+    if _has_dot_segment(path) or "//" in path:
+        raise InvalidArgumentError(f"base_url has an unusual path {parts.path!r}")
+    if not path.endswith("/v1"):
+        hint = f"{base_url.rstrip('/')}/v1"
+        raise InvalidArgumentError(
+            f"base_url must end with the API version /v1, as in {DEFAULT_BASE_URL}; every "
+            f"request would be a 404 without it. Did you mean {hint!r}?"
+        )
+    return base_url.rstrip("/")
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,7 +235,14 @@ def signing_endpoint(path: str) -> str:
 
 def sign(endpoint: str, params: Mapping[str, str] | Iterable[tuple[str, str]], secret: str) -> str:
     """``sig`` for a request: hex HMAC-SHA256 keyed with the client secret over
-    ``endpoint|k1=v1|k2=v2...`` with the parameters sorted by key and ``sig`` left out."""
+    ``endpoint|k1=v1|k2=v2...`` with the parameters sorted by key and ``sig`` left out
+    (api doc section 6a).
+
+    Args:
+        endpoint: The path under ``/v1``, such as ``/users/self``.
+        params: The request's parameters (the access token included).
+        secret: The client secret.
+    """
     items = params.items() if isinstance(params, Mapping) else params
     pairs = sorted((k, v) for k, v in items if k != "sig")
     message = endpoint + "".join(f"|{k}={v}" for k, v in pairs)
@@ -156,7 +257,13 @@ def sign_forwarded_for(ips: str, secret: str) -> str:
 
 def verify_hub_signature(body: bytes, signature: str, secret: str) -> bool:
     """Check a real-time update's ``X-Hub-Signature`` (hex HMAC-SHA1 of the raw body, no
-    ``sha1=`` prefix; api doc section 7), in constant time."""
+    ``sha1=`` prefix; api doc section 7), in constant time.
+
+    Args:
+        body: The raw request body, as received.
+        signature: The ``X-Hub-Signature`` header's value.
+        secret: The client secret.
+    """
     expected = hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
     given = signature.strip().lower()
     if not given.isascii():  # compare_digest refuses non-ASCII str; anyone can send this header
@@ -191,14 +298,24 @@ class Credentials:
         return tuple(s for s in (self.access_token, self.client_secret) if s)
 
 
+# Scrubbing lives in ``_redact`` (errors use it too); ``redact`` is re-exported here.
+
+
+def _redacted_pairs(pairs: tuple[tuple[str, str], ...] | None) -> str:
+    """The repr of a RequestSpec's query or form: credential values never shown."""
+    if pairs is None:
+        return "None"
+    return repr(tuple((k, REDACTED if k in CREDENTIAL_PARAMS else redact(v)) for k, v in pairs))
+
+
 @attrs.frozen(slots=True)
 class RequestSpec:
     """A request ready to send: ``path`` is relative to ``base_url`` (``/users/self``)."""
 
     method: str
     path: str
-    query: tuple[tuple[str, str], ...]
-    form: tuple[tuple[str, str], ...] | None = None
+    query: tuple[tuple[str, str], ...] = attrs.field(repr=_redacted_pairs)
+    form: tuple[tuple[str, str], ...] | None = attrs.field(default=None, repr=_redacted_pairs)
     idempotent: bool = True
     headers: tuple[tuple[str, str], ...] = ()
 
@@ -229,12 +346,27 @@ def _clean_params(
         return []
     items = params.items() if isinstance(params, Mapping) else params
     out: list[tuple[str, str]] = []
+    total = 0
     for key, value in items:
         if value is None:
             continue
         if isinstance(value, bool):
             value = "true" if value else "false"
-        out.append((key, str(value)))
+        text = str(value)
+        if len(text) > MAX_PARAM_LENGTH:
+            raise InvalidArgumentError(
+                f"parameter {key!r} is {len(text)} characters long; at most "
+                f"{MAX_PARAM_LENGTH} are accepted"
+            )
+        if not text.isascii():
+            check_encodable(text, f"parameter {key!r}")
+        total += len(key) + len(text) + 2
+        out.append((key, text))
+    if total > MAX_PARAMS_LENGTH:
+        raise InvalidArgumentError(
+            f"the parameters add up to {total} characters; at most {MAX_PARAMS_LENGTH} "
+            "fit in one request"
+        )
     return out
 
 
@@ -436,6 +568,8 @@ def read_response(
         envelope = fast(body)
         if envelope is not None:
             return envelope
+    if 300 <= status < 400:  # never a success, whatever its body says (issue 11)
+        raise redirect_error(status, headers, request=request)
     try:
         doc = _loads(body) if body else None
     except _JSON_ERRORS:
@@ -459,6 +593,25 @@ def read_response(
                     )
                 return Envelope(meta, doc["data"], pagination)
     raise classify_error(status, headers, doc, request=request, now=now)
+
+
+def redirect_error(status: int, headers: Mapping[str, str], *, request: str) -> APIError:
+    """A 3xx answer: the API does not redirect (api doc section 1), and following one would
+    send the token elsewhere, so it is an error naming where it pointed (no query)."""
+    location = _header(headers, "location")
+    where = ""
+    if location:
+        parts = urlsplit(location.strip())
+        target = f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.netloc else parts.path
+        where = f" to {redact(target)[:200]!r}"
+    return APIError(
+        status,
+        None,
+        f"HTTP {status} redirect{where}, not followed: the API does not redirect, so "
+        "base_url is probably wrong (a proxy, or http:// for https://)",
+        status_code=status,
+        request=request,
+    )
 
 
 class _NotJSON:
@@ -690,18 +843,3 @@ def failure_for_status(status: int) -> Failure | None:
 
 # --------------------------------------------------------------------------------------------
 # Redaction
-
-
-_SECRET_QUERY_RE: Final = re.compile(
-    r"(?i)((?:access_token|client_secret|client_id|sig|code)=)([^&\s\"'#]+)"
-)
-
-
-def redact(text: str, secrets: Sequence[str] = ()) -> str:
-    """Scrub credentials from text: ``access_token=...`` style query values and any literal
-    secret given."""
-    text = _SECRET_QUERY_RE.sub(r"\1[REDACTED]", text)
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "[REDACTED]")
-    return text

@@ -64,8 +64,9 @@ class RateLimitEvent:
     """What ``on_rate_limit`` receives: a bucket paused (``kind="paused"``) or a call gave up
     because its wait would outlast its deadline or the mode is "raise" (``kind="raised"``).
 
-    ``wait`` is in seconds and ``resumes_at`` an aware UTC datetime; ``request`` is
-    ``METHOD /path`` (never a query string or a token)."""
+    ``bucket`` names the bucket and ``reason`` says why it paused; ``wait`` is in seconds and
+    ``resumes_at`` an aware UTC datetime; ``request`` is ``METHOD /path`` (never a query string
+    or a token)."""
 
     kind: Literal["paused", "raised"]
     bucket: str
@@ -170,8 +171,12 @@ class RateLimiter:
         *,
         request: str | None = None,
         deadline: float | None = None,
+        mode: RateLimitMode | None = None,
     ) -> Slot:
-        """Take a slot in every bucket of the request, waiting as the rules allow (rule 2)."""
+        """Take a slot in every bucket of the request, waiting as the rules allow (rule 2).
+        ``mode`` overrides the limiter's for this call (a ``with_options`` copy that shares
+        the budget)."""
+        mode = mode or self.mode
         buckets = self.buckets_for(method, path)
         memory = self._memory
         while True:
@@ -188,8 +193,8 @@ class RateLimiter:
             if wait == WAIT_FOR_CHANGE:  # a probe or every slot is in flight: wait for an answer
                 await self.store.wait_for_change(_CHANGE_POLL)
                 continue
-            if self.mode == "raise" or (deadline is not None and self._clock() + wait > deadline):
-                raise self._give_up(grant, buckets, request)
+            if mode == "raise" or (deadline is not None and self._clock() + wait > deadline):
+                raise self._give_up(grant, buckets, request, mode)
             logger.debug(
                 "%s waits %.2fs for the %s bucket", request or "a request", wait, grant.bucket
             )
@@ -275,13 +280,17 @@ class RateLimiter:
         self._emit(RateLimitEvent("paused", bucket, reason, wait, resumes_at, request))
 
     def _give_up(
-        self, grant: Grant, buckets: tuple[str, ...], request: str | None
+        self,
+        grant: Grant,
+        buckets: tuple[str, ...],
+        request: str | None,
+        mode: RateLimitMode | None = None,
     ) -> RateLimitError:
         bucket = grant.bucket or buckets[0]
         state = self.state(bucket)
         why = (
             "this client is in 'raise' mode"
-            if self.mode == "raise"
+            if (mode or self.mode) == "raise"
             else "that is past the call's deadline (retry_deadline / max_rate_limit_wait)"
         )
         reason = grant.reason or "the window is full"

@@ -58,7 +58,11 @@ SIGNATURE_HEADER: Final = "x-hub-signature"
 
 @attrs.frozen(slots=True)
 class UpdateData:
-    """``data`` of an update: the new media's id when the sender gives it."""
+    """``data`` of an update.
+
+    Attributes:
+        media_id: The new media's id, when the sender gives it.
+    """
 
     media_id: str | None = None
 
@@ -66,7 +70,16 @@ class UpdateData:
 @attrs.frozen(slots=True)
 class Update:
     """One item of a real-time notification (api doc section 7). Updates carry no media: fetch
-    it (``data.media_id`` when given, else the object's recent media)."""
+    it (``data.media_id`` when given, else the object's recent media).
+
+    Attributes:
+        subscription_id: The subscription that matched.
+        object: ``user``, ``tag``, ``location`` or ``geography``.
+        object_id: The user id, tag name, location id or geography id.
+        changed_aspect: What changed: ``media``.
+        time: When, in seconds since the epoch.
+        data: Details, when the sender gives them.
+    """
 
     subscription_id: str
     object: str
@@ -77,6 +90,7 @@ class Update:
 
     @property
     def media_id(self) -> str | None:
+        """``data.media_id``, or None."""
         return self.data.media_id if self.data is not None else None
 
 
@@ -109,7 +123,12 @@ def parse_updates(body: bytes) -> list[Update]:
 
 def answer_challenge(query: Mapping[str, str], verify_token: str) -> tuple[int, str]:
     """(status, body) for the subscription challenge GET: 200 with ``hub.challenge`` when
-    ``hub.mode`` is ``subscribe`` and ``hub.verify_token`` matches (constant time), else 403."""
+    ``hub.mode`` is ``subscribe`` and ``hub.verify_token`` matches (constant time), else 403.
+
+    Args:
+        query: The GET's query parameters.
+        verify_token: The token you gave when subscribing.
+    """
     challenge = query.get("hub.challenge")
     token = query.get("hub.verify_token", "")
     if query.get("hub.mode") != "subscribe" or not challenge:
@@ -127,7 +146,16 @@ async def handle_notification(
     callback: UpdateCallback,
     max_body: int = DEFAULT_MAX_BODY,
 ) -> tuple[int, str]:
-    """(status, body) for a notification POST (see the module docstring)."""
+    """(status, body) for a notification POST (see the module docstring).
+
+    Args:
+        body: The raw request body.
+        signature: The ``X-Hub-Signature`` header (None when absent: refused).
+        client_secret: Your application's client secret.
+        callback: Receives the list of updates; an exception answers 500, so the sender
+            retries.
+        max_body: Larger bodies are refused with 413.
+    """
     if len(body) > max_body:
         return 413, "body too large"
     if not verify_signature(body, signature, client_secret):
@@ -162,6 +190,12 @@ class RealtimeReceiver:
     Framework-free: ``status, text = receiver.challenge(query)`` for the GET and
     ``status, text = await receiver.notify(body, headers)`` for the POST. Or mount
     ``receiver.asgi()`` (Starlette) in your ASGI server.
+
+    Attributes:
+        client_secret: Your application's client secret (checks ``X-Hub-Signature``).
+        verify_token: The token you gave when subscribing (checked on the challenge).
+        callback: An async function receiving each batch of updates.
+        max_body: Larger notification bodies are refused with 413.
     """
 
     client_secret: str = attrs.field(repr=False)
@@ -180,9 +214,20 @@ class RealtimeReceiver:
             raise InvalidArgumentError("max_body must be positive")
 
     def challenge(self, query: Mapping[str, str]) -> tuple[int, str]:
+        """(status, body) for the subscription challenge GET.
+
+        Args:
+            query: The GET's query parameters.
+        """
         return answer_challenge(query, self.verify_token)
 
     async def notify(self, body: bytes, headers: Mapping[str, str]) -> tuple[int, str]:
+        """(status, body) for a notification POST; the callback runs before the answer.
+
+        Args:
+            body: The raw request body.
+            headers: The request headers (``X-Hub-Signature`` is read from them).
+        """
         signature = headers.get(SIGNATURE_HEADER) or headers.get("X-Hub-Signature")
         return await handle_notification(
             body,

@@ -11,8 +11,11 @@ Lua scripts, so that
 
 1. reserving a slot in every bucket of a request is one round trip (``EVALSHA``), atomic across
    processes, on the Redis server's clock (``TIME``: workers on several hosts agree);
-2. settling is one more round trip that writes back what the server said (``Remaining``, a 429
-   with or without ``Retry-After``): every worker learns it at its next reserve;
+2. settling writes back what the server said (``Remaining``, a 429 with or without
+   ``Retry-After``): every worker learns it at its next reserve. A settle after a 429 is its own
+   round trip (its pause is announced); any other settle is not awaited but folded into this
+   process's next reserve (the reserve script runs it first, atomically), or sent alone a loop
+   turn later: one script call per request;
 3. every key expires by itself (``PEXPIRE`` window + lease), and a call whose process died is
    logged when its lease ends (stamped then, conservatively), so it never leaks a slot;
 4. the scope is an HMAC-SHA256 of the credential with a per-deployment ``hash_key`` (by default
@@ -63,6 +66,7 @@ if TYPE_CHECKING:
 try:  # the optional extra aioinstagram[redis]; checked when a store is made
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import NoScriptError
+    from redis.exceptions import ResponseError as RedisResponseError
     from redis.exceptions import TimeoutError as RedisTimeoutError
 
     _OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
@@ -75,6 +79,7 @@ try:  # the optional extra aioinstagram[redis]; checked when a store is made
 except ImportError:  # pragma: no cover - the extra is not installed
     _OUTAGE_ERRORS = (ConnectionError, OSError)
     NoScriptError = Exception  # type: ignore[misc,assignment]
+    RedisResponseError = Exception  # type: ignore[misc,assignment]
     _HAVE_REDIS = False
 
 _NEED_REDIS = "RedisBudgetStore needs redis-py: pip install 'aioinstagram[redis]'"
@@ -97,20 +102,30 @@ local REASON_FULL = {json.dumps(REASON_429 + ": the window is full")}
 local REASON_PROBE = {json.dumps(REASON_429 + "; one probe will re-check")}
 """
     + r"""
--- The arguments come as one '|'-separated string (fewer to encode per call than ~12).
-local PACKED = ARGV[1]
-local ARGV = {}
-for field in string.gmatch(PACKED .. '|', '([^|]*)|') do ARGV[#ARGV + 1] = field end
+-- Each operation's arguments come as one '|'-separated string (fewer to encode than ~12); its
+-- keys are KEYS[BASE + 1 ..]. One script call may run several operations (settles folded into a
+-- reserve): each sets the context below with begin().
+local function unpack_args(packed)
+  local out = {}
+  for field in string.gmatch(packed .. '|', '([^|]*)|') do out[#out + 1] = field end
+  return out
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local window = tonumber(ARGV[1])
-local lease = tonumber(ARGV[2])
-local pi = tonumber(ARGV[3])
-local ticket = ARGV[4]
-local ttl = math.ceil((window + lease) * 1000) + 1000
+local ARGV_ALL = ARGV
+local ARGV, BASE, window, lease, pi, ticket, ttl = {}, 0, 0, 0, 0, '', 0
+local function begin(packed, base)
+  ARGV = unpack_args(packed)
+  BASE = base
+  window = tonumber(ARGV[1])
+  lease = tonumber(ARGV[2])
+  pi = tonumber(ARGV[3])
+  ticket = ARGV[4]
+  ttl = math.ceil((window + lease) * 1000) + 1000
+end
 
 local SUFFIX = {'log', 'fly', 'x', 'm'}
-local function k(i, part) return KEYS[i] .. SUFFIX[part] end
+local function k(i, part) return KEYS[BASE + i] .. SUFFIX[part] end
 
 local function purge(i)
   local log, fly, x, m = k(i, 1), k(i, 2), k(i, 3), k(i, 4)
@@ -120,14 +135,21 @@ local function purge(i)
     redis.call('ZADD', log, dead[j + 1], dead[j])
     redis.call('ZREM', fly, dead[j])
   end
-  redis.call('ZREMRANGEBYSCORE', log, '-inf', horizon)
+  local gone = redis.call('ZREMRANGEBYSCORE', log, '-inf', horizon)
   local xt = tonumber(redis.call('HGET', m, 'xt') or '0')
   local old = redis.call('ZRANGEBYSCORE', x, '-inf', horizon)
   if #old > 0 then
-    for _, e in ipairs(old) do xt = xt - tonumber(string.match(e, ':(%d+)$')) end
+    for _, e in ipairs(old) do
+      local count = tonumber(string.match(e, ':(%d+)$'))
+      xt = xt - count
+      gone = gone + count
+    end
     redis.call('ZREMRANGEBYSCORE', x, '-inf', horizon)
     redis.call('HSET', m, 'xt', xt)
   end
+  -- 'pc' counts the entries that ever left the window: settle compares the server's count with
+  -- our log as of the request's send (rule 3 of _budget)
+  if gone > 0 then redis.call('HINCRBY', m, 'pc', gone) end
   return redis.call('ZCARD', log) + redis.call('ZCARD', fly) + xt, xt
 end
 
@@ -155,15 +177,116 @@ end
 """
 )
 
-# ARGV: window, lease, probe interval, ticket, then one default limit per bucket ('' if none).
-# Returns {wait, blocking bucket index, paused_until-now of that bucket, reason, views...}.
+# A settle, run standalone (_SETTLE) or folded ahead of a reserve (_RESERVE). ARGV: window,
+# lease, probe interval, ticket, reached (0/1), limit, remaining, limited index (0 = none),
+# retry_after ('' if none), the limit the 429's message stated ('' if none), the first bucket's
+# 'pc' when the slots were taken ('' if unknown), then one default limit per bucket. Returns
+# {paused seconds or '', bucket index, reason, views...}.
+_SETTLE_OP = r"""
+local function settle_op(n)
+  local reached = ARGV[5] == '1'
+  local L, R = tonumber(ARGV[6]), tonumber(ARGV[7])
+  local limited = tonumber(ARGV[8])
+  local ra = tonumber(ARGV[9])
+  local sent = tonumber(ARGV[11])
+  local out = {'', '0', ''}
+  for i = 1, n do
+    local log, fly, x, m = k(i, 1), k(i, 2), k(i, 3), k(i, 4)
+    redis.call('ZREM', fly, ticket)
+    if reached then redis.call('ZADD', log, now, ticket) end
+    local was_probe = redis.call('HGET', m, 'pt') == ticket
+    if was_probe then redis.call('HDEL', m, 'pt', 'pexp') end
+    if i == 1 and L ~= nil then
+      redis.call('HSET', m, 'limit', L, 'srem', R)
+      if limited == 0 then
+        local used, xt = purge(i)
+        if sent ~= nil then
+          used = used + math.max(0, tonumber(redis.call('HGET', m, 'pc') or '0') - sent)
+        end
+        local surplus = (L - R) - used
+        if surplus > 0 then
+          local seq = redis.call('HINCRBY', m, 'xseq', 1)
+          redis.call('ZADD', x, now, seq .. ':' .. surplus)
+          redis.call('HINCRBY', m, 'xt', surplus)
+        elseif xt > 0 then
+          local excess = (redis.call('ZCARD', log) + xt) - (L - R)
+          while excess > 0 do
+            local newest = redis.call('ZRANGE', x, -1, -1, 'WITHSCORES')
+            if #newest == 0 then break end
+            local seq, count = string.match(newest[1], '^(%d+):(%d+)$')
+            count = tonumber(count)
+            local take = math.min(excess, count)
+            redis.call('ZREM', x, newest[1])
+            if count > take then
+              redis.call('ZADD', x, newest[2], seq .. ':' .. (count - take))
+            end
+            redis.call('HINCRBY', m, 'xt', -take)
+            excess = excess - take
+          end
+        end
+      end
+    end
+    if i == limited then
+      if i > 1 and tonumber(ARGV[10]) ~= nil then redis.call('HSET', m, 'limit', ARGV[10]) end
+      local pause, reason
+      if ra ~= nil then
+        pause = math.min(math.max(ra, 0), window)
+        reason = REASON_RETRY_AFTER
+        local keep_until = now + pause - window
+        redis.call('ZREMRANGEBYSCORE', log, '(' .. keep_until, '+inf')
+        local newer = redis.call('ZRANGEBYSCORE', x, '(' .. keep_until, '+inf')
+        for _, e in ipairs(newer) do
+          redis.call('HINCRBY', m, 'xt', -tonumber(string.match(e, ':(%d+)$')))
+        end
+        redis.call('ZREMRANGEBYSCORE', x, '(' .. keep_until, '+inf')
+      else
+        purge(i)
+        local limit = limit_of(i, ARGV[11 + i])
+        local logged = redis.call('ZCARD', log)
+        if limit ~= nil and logged > 0 and logged + redis.call('ZCARD', fly) >= limit then
+          local first = redis.call('ZRANGE', log, 0, 0, 'WITHSCORES')
+          pause = math.min(tonumber(first[2]) + window - now, window)
+          reason = REASON_FULL
+        else
+          pause = pi
+          reason = REASON_PROBE
+        end
+      end
+      local pu = tonumber(redis.call('HGET', m, 'pu') or '0')
+      redis.call('HSET', m, 'pu', tostring(math.max(pu, now + pause)), 'np', '1', 'reason', reason)
+      if pu <= now then out = {tostring(pause), tostring(i), reason} end
+    elseif was_probe then
+      redis.call('HSET', m, 'np', '0')
+    end
+    touch(i)
+  end
+  for i = 1, n do view(i, out, ARGV[11 + i]) end
+  return out
+end
+"""
+
+# ARGV[1]: the reserve (first field: its number of keys), then window, lease, probe interval,
+# ticket, then one default limit per bucket ('' if none); ARGV[2..]: settles folded in, run
+# first (as in _SETTLE), their keys after the reserve's.
+# Returns {wait, blocking bucket index, paused_until-now of that bucket, reason, the first
+# bucket's 'pc' when the slots were taken ('' otherwise), views...}.
 _RESERVE = (
     _COMMON
+    + _SETTLE_OP
     + r"""
-local n = #KEYS
+local n = tonumber(string.match(ARGV_ALL[1], '^(%d+)|'))
+local base = n
+for j = 2, #ARGV_ALL do
+  local nk = tonumber(string.match(ARGV_ALL[j], '^(%d+)|'))
+  begin(string.sub(ARGV_ALL[j], #tostring(nk) + 2), base)
+  settle_op(nk)
+  base = base + nk
+end
+begin(string.sub(ARGV_ALL[1], #tostring(n) + 2), 0)
 local longest, longest_i, longest_reason, longest_pause = nil, 0, '', ''
 local change_i = 0
 local probes = {}
+local purged1 = false
 for i = 1, n do
   local m = k(i, 4)
   local meta = redis.call('HMGET', m, 'pu', 'np', 'pt', 'pexp', 'reason')
@@ -181,6 +304,7 @@ for i = 1, n do
     end
   elseif limit ~= nil then
     local used, xt = purge(i)
+    if i == 1 then purged1 = true end
     if used >= limit then
       local real, est = math.huge, math.huge
       local first = redis.call('ZRANGE', k(i, 1), 0, 0, 'WITHSCORES')
@@ -207,10 +331,11 @@ for i = 1, n do
 end
 local out
 if longest ~= nil then
-  out = {tostring(longest), tostring(longest_i), longest_pause, longest_reason}
+  out = {tostring(longest), tostring(longest_i), longest_pause, longest_reason, ''}
 elseif change_i > 0 then
-  out = {'-1', tostring(change_i), '', ''}
+  out = {'-1', tostring(change_i), '', '', ''}
 else
+  if not purged1 then purge(1) end
   for i = 1, n do
     redis.call('ZADD', k(i, 2), now + lease, ticket)
     touch(i)
@@ -218,7 +343,7 @@ else
   for _, i in ipairs(probes) do
     redis.call('HSET', k(i, 4), 'pt', ticket, 'pexp', tostring(now + lease))
   end
-  out = {'0', '0', '', ''}
+  out = {'0', '0', '', '', redis.call('HGET', k(1, 4), 'pc') or '0'}
 end
 for i = 1, n do view(i, out, ARGV[4 + i]) end
 return table.concat(out, '|')
@@ -226,85 +351,22 @@ return table.concat(out, '|')
 )
 
 # ARGV: window, lease, probe interval, ticket, reached (0/1), limit, remaining, limited index
-# (0 = none), retry_after ('' if none), the limit the 429's message stated ('' if none), then
-# one default limit per bucket. Returns {paused seconds or '', bucket index, reason, views...}.
+# (0 = none), retry_after ('' if none), the limit the 429's message stated ('' if none), the
+# first bucket's 'pc' when the slots were taken ('' if unknown), then one default limit per
+# bucket. Returns {paused seconds or '', bucket index, reason, views...}.
 _SETTLE = (
     _COMMON
+    + _SETTLE_OP
     + r"""
-local n = #KEYS
-local reached = ARGV[5] == '1'
-local L, R = tonumber(ARGV[6]), tonumber(ARGV[7])
-local limited = tonumber(ARGV[8])
-local ra = tonumber(ARGV[9])
-local out = {'', '0', ''}
-for i = 1, n do
-  local log, fly, x, m = k(i, 1), k(i, 2), k(i, 3), k(i, 4)
-  redis.call('ZREM', fly, ticket)
-  if reached then redis.call('ZADD', log, now, ticket) end
-  local was_probe = redis.call('HGET', m, 'pt') == ticket
-  if was_probe then redis.call('HDEL', m, 'pt', 'pexp') end
-  if i == 1 and L ~= nil then
-    redis.call('HSET', m, 'limit', L, 'srem', R)
-    if limited == 0 then
-      local used, xt = purge(i)
-      local surplus = (L - R) - used
-      if surplus > 0 then
-        local seq = redis.call('HINCRBY', m, 'xseq', 1)
-        redis.call('ZADD', x, now, seq .. ':' .. surplus)
-        redis.call('HINCRBY', m, 'xt', surplus)
-      elseif xt > 0 then
-        local excess = (redis.call('ZCARD', log) + xt) - (L - R)
-        while excess > 0 do
-          local newest = redis.call('ZRANGE', x, -1, -1, 'WITHSCORES')
-          if #newest == 0 then break end
-          local seq, count = string.match(newest[1], '^(%d+):(%d+)$')
-          count = tonumber(count)
-          local take = math.min(excess, count)
-          redis.call('ZREM', x, newest[1])
-          if count > take then
-            redis.call('ZADD', x, newest[2], seq .. ':' .. (count - take))
-          end
-          redis.call('HINCRBY', m, 'xt', -take)
-          excess = excess - take
-        end
-      end
-    end
-  end
-  if i == limited then
-    if i > 1 and tonumber(ARGV[10]) ~= nil then redis.call('HSET', m, 'limit', ARGV[10]) end
-    local pause, reason
-    if ra ~= nil then
-      pause = math.min(math.max(ra, 0), window)
-      reason = REASON_RETRY_AFTER
-      local keep_until = now + pause - window
-      redis.call('ZREMRANGEBYSCORE', log, '(' .. keep_until, '+inf')
-      local newer = redis.call('ZRANGEBYSCORE', x, '(' .. keep_until, '+inf')
-      for _, e in ipairs(newer) do
-        redis.call('HINCRBY', m, 'xt', -tonumber(string.match(e, ':(%d+)$')))
-      end
-      redis.call('ZREMRANGEBYSCORE', x, '(' .. keep_until, '+inf')
-    else
-      purge(i)
-      local limit = limit_of(i, ARGV[10 + i])
-      local logged = redis.call('ZCARD', log)
-      if limit ~= nil and logged > 0 and logged + redis.call('ZCARD', fly) >= limit then
-        local first = redis.call('ZRANGE', log, 0, 0, 'WITHSCORES')
-        pause = math.min(tonumber(first[2]) + window - now, window)
-        reason = REASON_FULL
-      else
-        pause = pi
-        reason = REASON_PROBE
-      end
-    end
-    local pu = tonumber(redis.call('HGET', m, 'pu') or '0')
-    redis.call('HSET', m, 'pu', tostring(math.max(pu, now + pause)), 'np', '1', 'reason', reason)
-    if pu <= now then out = {tostring(pause), tostring(i), reason} end
-  elseif was_probe then
-    redis.call('HSET', m, 'np', '0')
-  end
-  touch(i)
+-- ARGV: one packed settle per operation, its first field the number of its keys.
+local out, base = nil, 0
+for j = 1, #ARGV_ALL do
+  local nk = tonumber(string.match(ARGV_ALL[j], '^(%d+)|'))
+  begin(string.sub(ARGV_ALL[j], #tostring(nk) + 2), base)
+  local o = settle_op(nk)
+  if j == 1 then out = o end
+  base = base + nk
 end
-for i = 1, n do view(i, out, ARGV[10 + i]) end
 return table.concat(out, '|')
 """
 )
@@ -323,7 +385,8 @@ class RedisBudgetStore(BudgetStore):
     deployment; by default it is derived from the namespace). ``lease`` is how long a call in
     flight holds its slot if its process dies. ``on_outage`` says what a request does while Redis
     is unreachable: ``"pause"`` (wait, bounded by the call's deadline) or ``"local"`` (spend from
-    an in-memory budget of this process until Redis is back)."""
+    an in-memory budget of this process until Redis is back), retrying Redis every
+    ``outage_retry`` seconds. ``owns_redis``: :meth:`aclose` closes the Redis client too."""
 
     def __init__(
         self,
@@ -356,8 +419,13 @@ class RedisBudgetStore(BudgetStore):
         self._settle = redis.register_script(_SETTLE)
         self._states: dict[tuple[str, str], tuple[list[str], float]] = {}
         self._batch: list[tuple[Any, list[str], list[Any], asyncio.Future[Any]]] = []
+        self._pending: list[tuple[list[str], str]] = []  # settles to fold into a reserve
+        self._scheduled = False
+        self._waited = False
         self._flushes: set[asyncio.Future[None]] = set()
         self._seen_pause: dict[tuple[str, str], float] = {}
+        # ticket -> the global bucket's count of entries that left the window when it was sent
+        self._sent: dict[str, str] = {}
         self._local = InMemoryBudgetStore()
         self._outage = False
         self._next_try = 0.0  # during an outage, Redis is tried again after outage_retry
@@ -401,15 +469,20 @@ class RedisBudgetStore(BudgetStore):
             raw = await self._call(
                 self._reserve,
                 keys=self._keys(scope, buckets),
-                args=[_pack(window, self.lease, probe_interval(window), ticket, *defaults)],
+                args=[
+                    _pack(
+                        len(buckets), window, self.lease, probe_interval(window), ticket, *defaults
+                    )
+                ],
             )
         except _OUTAGE_ERRORS as exc:
             return self._outage_grant(scope, buckets, window, exc)
         self._back_online()
         raw = _text(raw).split("|")
         wait = float(raw[0])
-        self._remember(scope, buckets, raw[4:])
+        self._remember(scope, buckets, raw[5:])
         if wait == 0:
+            self._sent[ticket] = raw[4]
             return Grant(0.0, ticket)
         index = int(raw[1]) - 1
         bucket = buckets[index]
@@ -447,7 +520,10 @@ class RedisBudgetStore(BudgetStore):
                 retry_after=retry_after,
                 limit_hint=limit_hint,
             )
+        sent = self._sent.pop(ticket, "")
+        keys = self._keys(scope, buckets)
         args: list[Any] = [
+            len(buckets),
             window,
             self.lease,
             probe_interval(window),
@@ -458,12 +534,18 @@ class RedisBudgetStore(BudgetStore):
             0 if limited is None else limited + 1,
             "" if retry_after is None else retry_after,
             "" if limit_hint is None else limit_hint,
+            sent,
             *[_default(b) for b in buckets],
         ]
+        if limited is None and not self._outage:
+            # No 429: this settle starts no pause, so nobody needs its answer. It rides along
+            # with the next reserve of this loop turn or the next (one round trip, one script
+            # call per request), or goes by itself then.
+            self._pending.append((keys, _pack(*args)))
+            self._schedule()
+            return Settled()
         try:
-            raw = await self._call(
-                self._settle, keys=self._keys(scope, buckets), args=[_pack(*args)]
-            )
+            raw = await self._call(self._settle, keys=keys, args=[_pack(*args)])
         except _OUTAGE_ERRORS as exc:
             # The slot's lease frees it; what the server said is lost with this answer only.
             self._went_offline(exc)
@@ -509,6 +591,13 @@ class RedisBudgetStore(BudgetStore):
         return sorted(names | set(self._local.buckets(scope)))
 
     async def aclose(self) -> None:
+        for _ in range(100):  # settles not sent yet go first (a few loop turns at most)
+            if not (self._scheduled or self._flushes):
+                break
+            if self._flushes:
+                await asyncio.gather(*self._flushes, return_exceptions=True)
+            else:
+                await asyncio.sleep(0)
         if self._owns_redis:
             self._owns_redis = False
             await self.redis.aclose()
@@ -520,12 +609,36 @@ class RedisBudgetStore(BudgetStore):
         trip and far less client CPU than one command each)."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._batch.append((script, keys, args, future))
-        if len(self._batch) == 1:
-            asyncio.get_running_loop().call_soon(self._flush_soon)
+        self._schedule()
         return await future
 
+    def _schedule(self) -> None:
+        if not self._scheduled:
+            self._scheduled = True
+            self._waited = False
+            asyncio.get_running_loop().call_soon(self._flush_soon)
+
     def _flush_soon(self) -> None:
+        loop = asyncio.get_running_loop()
+        if not self._batch and not self._waited:
+            # Only settles: the requests they freed slots for reserve in the next loop turn.
+            self._waited = True
+            loop.call_soon(self._flush_soon)
+            return
+        self._scheduled = False
         batch, self._batch = self._batch, []
+        pending, self._pending = self._pending, []
+        if pending:
+            keys = [key for ks, _ in pending for key in ks]
+            packed = [p for _, p in pending]
+            for i, (script, k, a, future) in enumerate(batch):
+                if script is self._reserve:  # its script runs the settles first
+                    batch[i] = (script, k + keys, a + packed, future)
+                    break
+            else:
+                alone: asyncio.Future[Any] = loop.create_future()
+                alone.add_done_callback(_nobody_waits)
+                batch.append((self._settle, keys, packed, alone))
         task = asyncio.ensure_future(self._flush(batch))
         self._flushes.add(task)
         task.add_done_callback(self._flushes.discard)
@@ -557,6 +670,12 @@ class RedisBudgetStore(BudgetStore):
     async def _pipeline(
         self, batch: list[tuple[Any, list[str], list[Any], asyncio.Future[Any]]]
     ) -> list[Any]:
+        if len(batch) == 1:  # the usual case: no pipeline object to build
+            script, keys, args, _ = batch[0]
+            try:
+                return [await self.redis.evalsha(script.sha, len(keys), *keys, *args)]
+            except RedisResponseError as exc:  # NOSCRIPT and script errors, as a pipeline's
+                return [exc]
         async with self.redis.pipeline(transaction=False) as pipe:
             for script, keys, args, _ in batch:
                 pipe.evalsha(script.sha, len(keys), *keys, *args)
@@ -615,6 +734,13 @@ class RedisBudgetStore(BudgetStore):
         if self._outage:
             self._outage = False
             logger.warning("the Redis budget store answers again; budgets are shared again")
+
+
+def _nobody_waits(future: asyncio.Future[Any]) -> None:
+    """Settles sent by themselves: an error loses only what those answers said (the lease frees
+    their slots)."""
+    if not future.cancelled():
+        future.exception()
 
 
 def _pack(*values: object) -> str:

@@ -53,6 +53,7 @@ attempt (``Failure.PROTOCOL``), retried with backoff (see ``_transports/_limits.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import sys
 import time
@@ -63,19 +64,24 @@ import attrs
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
+from ._breaker import CircuitBreaker
 from ._buckets import limit_in_429
 from ._errors import (
     ClientClosedError,
     DecodeError,
     InstagramError,
+    InvalidArgumentError,
     OutcomeUnknownError,
     RateLimitError,
     RequestTimeoutError,
     ResponseTooLargeError,
     ServerError,
+    ServerUnreachableError,
 )
 from ._fastdecode import FastDecoder, fast_decoder
+from ._logging import IN_OUR_REQUEST
 from ._logging import logger as _root_logger
+from ._options import EMPTY, NOT_GIVEN, RequestOptions
 from ._protocol import (
     Credentials,
     Decision,
@@ -91,7 +97,7 @@ from ._protocol import (
     read_response,
     resolve_next_url,
 )
-from ._ratelimit import RateLimiter
+from ._ratelimit import RateLimiter, RateLimitMode
 from ._transports._base import (
     DEFAULT_HEADERS,
     REQUEST_HEADERS,
@@ -116,17 +122,65 @@ _FORM_HEADERS: Final = [*DEFAULT_HEADERS, ("Content-Type", "application/x-www-fo
 
 @attrs.frozen(slots=True)
 class RetryPolicy:
-    """How failed attempts are retried (see the module docstring)."""
+    """How failed attempts are retried (see the module docstring), public and configurable:
+    ``InstagramClient(..., retry_policy=RetryPolicy(backoff_base=0))`` retries at once (for
+    tests), ``client.with_options(retry_policy=...)`` changes it for a copy.
 
-    max_retries: int = 3
-    backoff_base: float = 0.5
-    backoff_cap: float = 30.0
-    deadline: float | None = 60.0
-    rate_limit_max_wait: float | None = 3900.0
-    #: Seconds one attempt may take in all (connect + send + the whole answer); None: no limit.
-    attempt_timeout: float | None = None
-    #: Seconds the whole call may take (attempts, backoff, rate-limit waits); None: no limit.
-    call_timeout: float | None = None
+    ``max_retries``: retries after the first attempt. ``backoff_base`` / ``backoff_cap``:
+    the exponential wait (full jitter) in seconds; a ``Retry-After`` wins. ``deadline``: no
+    attempt starts after this many seconds of retrying (None: no deadline).
+    ``rate_limit_max_wait``: how long one call may wait for a rate limit in "wait" mode.
+    ``attempt_timeout``: seconds one attempt may take in all, from connecting to the last byte
+    of the answer (None: no limit beyond the per-phase ``timeout``). ``call_timeout``: seconds
+    the whole call may take, rate-limit waits, attempts and backoff together (None: no limit).
+    Both end in RequestTimeoutError (README "Reliability"); they must be finite and > 0.
+    """
+
+    max_retries: int = attrs.field(default=3, validator=lambda i, a, v: _check_count(a.name, v))
+    backoff_base: float = attrs.field(default=0.5, validator=lambda i, a, v: _check(a.name, v))
+    backoff_cap: float = attrs.field(default=30.0, validator=lambda i, a, v: _check(a.name, v))
+    deadline: float | None = attrs.field(
+        default=60.0, validator=lambda i, a, v: _check(a.name, v, none=True)
+    )
+    rate_limit_max_wait: float | None = attrs.field(
+        default=3900.0, validator=lambda i, a, v: _check(a.name, v, none=True)
+    )
+    attempt_timeout: float | None = attrs.field(
+        default=30.0, validator=lambda i, a, v: _check_limit(a.name, v)
+    )
+    call_timeout: float | None = attrs.field(
+        default=None, validator=lambda i, a, v: _check_limit(a.name, v)
+    )
+
+
+def _check_count(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidArgumentError(f"{name} must be an integer >= 0, not {value!r}")
+
+
+def _check(name: str, value: object, *, none: bool = False) -> None:
+    if value is None and none:
+        return
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        what = "a number of seconds >= 0" + (" or None" if none else "")
+        raise InvalidArgumentError(f"{name} must be {what}, not {value!r}")
+
+
+def _check_limit(name: str, value: object) -> None:
+    """A time limit: None (no limit) or a finite number of seconds > 0."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidArgumentError(f"{name} must be a number of seconds or None, not {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise InvalidArgumentError(
+            f"{name} must be a finite number of seconds > 0 (None: no limit), not {value!r}"
+        )
 
 
 def _expired(scope: Any) -> bool:
@@ -174,18 +228,45 @@ class Requester:
         self._bounds_attempts = bool(getattr(backend, "bounds_attempts", False))
         self._closed = False
         self._random = random.Random()
+        self.breaker = CircuitBreaker()  # shared by every call: outages pause them all
+        self._parent: Requester | None = None  # set on a with_options() copy
+        self.rate_limit_mode: RateLimitMode | None = None  # None: the limiter's own mode
+
+    def derive(
+        self,
+        *,
+        policy: RetryPolicy | None = None,
+        timeout: Any = NOT_GIVEN,
+        rate_limit_mode: RateLimitMode | None = None,
+    ) -> Requester:
+        """A light copy for ``client.with_options``: the same backend (connection pool),
+        limiter (rate budget) and credentials; its own policy, timeout and rate-limit mode.
+        Closing it does not close the backend; closing this requester closes it too."""
+        copy = Requester(
+            base_url=self.base_url,
+            credentials=self.credentials,
+            backend=self.backend,
+            limiter=self.limiter,
+            policy=self.policy if policy is None else policy,
+            timeout=self._timeout if timeout is NOT_GIVEN else timeout,
+        )
+        copy._random = self._random
+        copy._parent = self._parent or self
+        copy.rate_limit_mode = rate_limit_mode or self.rate_limit_mode
+        return copy
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     @property
     def closed(self) -> bool:
-        return self._closed
+        return self._closed or (self._parent is not None and self._parent.closed)
 
     async def aclose(self) -> None:
         if self._closed:
             return
         self._closed = True
-        await self.backend.aclose()
+        if self._parent is None:  # a with_options() copy leaves the shared pool open
+            await self.backend.aclose()
 
     # -- public entry points ------------------------------------------------------------------
 
@@ -197,25 +278,35 @@ class Requester:
         *,
         idempotent: bool | None = None,
         data_type: Any = None,
+        options: RequestOptions = EMPTY,
     ) -> Envelope:
         """Send one request (with retries). ``data_type`` is what the caller will structure
         ``data`` into: when ``_fastdecode`` has a decoder for it, a 200 answer comes back with
-        ``data`` already structured (``Envelope.structured``)."""
+        ``data`` already structured (``Envelope.structured``). ``options``: the per-call
+        options (``_options``); extra parameters are signed like the others."""
+        if options.params:
+            params = options.merge_params(params)
         spec = build_request(
             method, path, params, credentials=self.credentials, idempotent=idempotent
         )
-        return await self.send(spec, data_type=data_type)
+        return await self.send(spec, data_type=data_type, options=options)
 
-    async def get_next(self, next_url: str, *, data_type: Any = None) -> Envelope:
+    async def get_next(
+        self, next_url: str, *, data_type: Any = None, options: RequestOptions = EMPTY
+    ) -> Envelope:
         """GET a server-given ``next_url`` (validated against base_url, re-signed)."""
         path, params = resolve_next_url(next_url, self.base_url)
-        return await self.request("GET", path, params, data_type=data_type)
+        return await self.request("GET", path, params, data_type=data_type, options=options)
 
-    async def send_plain(self, method: str, url: str, description: str) -> RawResponse:
+    async def send_plain(
+        self, method: str, url: str, description: str, *, options: RequestOptions = EMPTY
+    ) -> RawResponse:
         """One request to an absolute URL outside the API's envelope (oEmbed): no credentials,
         no retries, no rate limit; the backend's errors mapped as for any call."""
-        if self._closed:
+        if self.closed:
             raise ClientClosedError("the client is closed; create a new InstagramClient")
+        headers = [*_GET_HEADERS, *options.headers] if options.headers else _GET_HEADERS
+        timeout = self._timeout if options.timeout is NOT_GIVEN else options.timeout
         # One attempt: bounded by the shorter of the two deadlines.
         limits = [
             (seconds, name)
@@ -228,14 +319,11 @@ class Requester:
         scope = None
         try:
             if not limits:
-                return await self.backend.send(
-                    method, url, _GET_HEADERS, None, timeout=self._timeout
-                )
-            scope = _deadline(min(limits)[0])
-            async with scope:
-                return await self.backend.send(
-                    method, url, _GET_HEADERS, None, timeout=self._timeout
-                )
+                raw = await self.backend.send(method, url, headers, None, timeout=timeout)
+            else:
+                scope = _deadline(min(limits)[0])
+                async with scope:
+                    raw = await self.backend.send(method, url, headers, None, timeout=timeout)
         except BaseException as exc:
             if scope is not None and isinstance(exc, asyncio.TimeoutError) and _expired(scope):
                 seconds, name = min(limits)
@@ -246,30 +334,43 @@ class Requester:
             mapped = map_exception(exc, description)
             if mapped is None:
                 raise
-            raise mapped[1] from mapped[1].__cause__  # None when it would show a secret
+            raise mapped[1] from mapped[1].__cause__  # scrubbed by map_exception
+        if options.on_response is not None:
+            options.on_response(raw, None)
+        return raw
 
-    async def send(self, spec: RequestSpec, *, data_type: Any = None) -> Envelope:
-        if self._closed:
+    async def send(
+        self, spec: RequestSpec, *, data_type: Any = None, options: RequestOptions = EMPTY
+    ) -> Envelope:
+        if self.closed:
             raise ClientClosedError("the client is closed; create a new InstagramClient")
+        if options.headers:
+            spec = attrs.evolve(spec, headers=(*spec.headers, *options.headers))
         fast = None if data_type is None else fast_decoder(data_type)
         deadline = self._rate_limit_deadline()
+        limit = self.policy.deadline
+        outage = None if limit is None else time.monotonic() + limit  # the breaker's bound
         call_timeout = self.policy.call_timeout
-        if call_timeout is None:
-            try:
-                return await self._attempt(spec, fast, deadline)
-            except _Retryable as first:
-                return await self._retry(spec, first, fast, deadline)
-        scope = _deadline(call_timeout)
+        mark = IN_OUR_REQUEST.set(True)  # httpx's log lines of this call get scrubbed
         try:
-            async with scope:
+            if call_timeout is None:
                 try:
-                    return await self._attempt(spec, fast, deadline)
+                    return await self._attempt(spec, fast, deadline, options, outage)
                 except _Retryable as first:
-                    return await self._retry(spec, first, fast, deadline)
-        except asyncio.TimeoutError:  # TimeoutError from 3.11; async_timeout's before
-            if not _expired(scope):
-                raise
-        raise self._call_timed_out(spec, call_timeout)
+                    return await self._retry(spec, first, fast, deadline, options, outage)
+            scope = _deadline(call_timeout)
+            try:
+                async with scope:
+                    try:
+                        return await self._attempt(spec, fast, deadline, options, outage)
+                    except _Retryable as first:
+                        return await self._retry(spec, first, fast, deadline, options, outage)
+            except asyncio.TimeoutError:  # TimeoutError from 3.11; async_timeout's before
+                if not _expired(scope):
+                    raise
+            raise self._call_timed_out(spec, call_timeout)
+        finally:
+            IN_OUR_REQUEST.reset(mark)
 
     def _call_timed_out(self, spec: RequestSpec, call_timeout: float) -> InstagramError:
         timed_out = RequestTimeoutError(
@@ -302,24 +403,44 @@ class Requester:
     # -- one attempt ---------------------------------------------------------------------------
 
     async def _attempt(
-        self, spec: RequestSpec, fast: FastDecoder | None = None, deadline: float | None = None
+        self,
+        spec: RequestSpec,
+        fast: FastDecoder | None = None,
+        deadline: float | None = None,
+        options: RequestOptions = EMPTY,
+        outage: float | None = None,
     ) -> Envelope:
+        breaker = self.breaker
+        probe = await breaker.admit(outage)  # waits while an outage is declared (_breaker)
+        if probe is None:
+            raise ServerUnreachableError(
+                f"{spec.description}: the server has refused connections since an outage "
+                "began, past this call's retry deadline; nothing was sent",
+                request=spec.description,
+            )
         limiter = self.limiter
-        slot = await limiter.acquire(
-            spec.method, spec.path, request=spec.description, deadline=deadline
-        )
+        mode = self.rate_limit_mode or limiter.mode
+        try:
+            slot = await limiter.acquire(
+                spec.method, spec.path, request=spec.description, deadline=deadline, mode=mode
+            )
+        except BaseException:
+            if probe:
+                breaker.on_probe_abandoned()
+            raise
         attempt_timeout = self.policy.attempt_timeout
+        timeout = options.timeout
         scope = None
         try:
             if attempt_timeout is None:
-                status, headers, body = await self._send_once(spec)
+                status, headers, body = await self._send_once(spec, timeout)
             elif self._bounds_attempts:
                 ends = asyncio.get_running_loop().time() + attempt_timeout
-                status, headers, body = await self._send_once(spec, ends)
+                status, headers, body = await self._send_once(spec, timeout, ends)
             else:
                 scope = _deadline(attempt_timeout)
                 async with scope:
-                    status, headers, body = await self._send_once(spec)
+                    status, headers, body = await self._send_once(spec, timeout)
         except BaseException as exc:
             if isinstance(exc, AttemptDeadlineExceeded) or (
                 scope is not None and isinstance(exc, asyncio.TimeoutError) and _expired(scope)
@@ -336,16 +457,25 @@ class Requester:
                 mapped = map_exception(exc, spec.description)
             if mapped is None:  # cancelled mid-flight (or a bug): it may have reached the server
                 limiter.release_soon(slot, reached_server=True)
+                if probe:
+                    breaker.on_probe_abandoned()
                 raise
-            failure, error = mapped
+            failure, error = mapped  # its __cause__: exc, scrubbed of any echoed secret
             if failure is None:  # the request cannot be sent: nothing to retry
+                if probe:
+                    breaker.on_probe_abandoned()
                 await limiter.release(slot, reached_server=False)
                 raise error from error.__cause__
+            if failure is Failure.CONNECT:
+                breaker.on_connect_failure(probe=probe)
+            elif probe:
+                breaker.on_probe_abandoned()
             await limiter.release(slot, reached_server=failure is not Failure.CONNECT)
             if isinstance(error, ResponseTooLargeError) and error.limit_name == "max_body_size":
                 raise error from error.__cause__  # the same answer would be too large again
-            # error.__cause__: exc, or None when exc would show a secret (map_exception)
+            # error.__cause__: exc scrubbed of secrets (map_exception), None for a deadline
             raise self._fail(spec, failure, error) from error.__cause__
+        breaker.on_success()
         rate_limited = status in (429, 420) or (status == 400 and b"OAuthRateLimit" in body)
         limited_bucket = await limiter.release(
             slot,
@@ -360,7 +490,7 @@ class Requester:
             envelope = read_response(status, headers, body, request=spec.description, fast=fast)
         except RateLimitError as exc:
             exc.bucket = exc.bucket or limited_bucket
-            if limiter.mode == "raise":
+            if mode == "raise":
                 raise
             raise _Retryable(Failure.RATE_LIMITED, exc) from exc
         except ServerError as exc:
@@ -372,11 +502,15 @@ class Requester:
             if exc.body_not_json:
                 raise self._fail(spec, Failure.PROTOCOL, exc) from exc
             raise
+        if options.on_response is not None:
+            options.on_response(RawResponse(status, headers, body), envelope)
         return envelope
 
     def _send_once(
-        self, spec: RequestSpec, deadline: float | None = None
+        self, spec: RequestSpec, timeout: Any = NOT_GIVEN, deadline: float | None = None
     ) -> Awaitable[RawResponse]:
+        if timeout is NOT_GIVEN:
+            timeout = self._timeout
         url = self.base_url + spec.path
         if spec.query:
             url += "?" + encode_query(spec.query)
@@ -387,10 +521,10 @@ class Requester:
             body = None
             headers = [*_GET_HEADERS, *spec.headers] if spec.headers else _GET_HEADERS
         if deadline is None:
-            return self.backend.send(spec.method, url, headers, body, timeout=self._timeout)
+            return self.backend.send(spec.method, url, headers, body, timeout=timeout)
         # A backend with bounds_attempts takes deadline= (not part of the Backend protocol).
         send: Callable[..., Awaitable[RawResponse]] = self.backend.send
-        return send(spec.method, url, headers, body, timeout=self._timeout, deadline=deadline)
+        return send(spec.method, url, headers, body, timeout=timeout, deadline=deadline)
 
     def _fail(
         self,
@@ -418,6 +552,8 @@ class Requester:
         first: _Retryable,
         fast: FastDecoder | None = None,
         deadline: float | None = None,
+        options: RequestOptions = EMPTY,
+        outage: float | None = None,
     ) -> Envelope:
         policy = self.policy
         started = time.monotonic()
@@ -428,6 +564,8 @@ class Requester:
             exc = rs.outcome.exception() if rs.outcome else None
             if isinstance(exc, _Retryable) and exc.failure is Failure.RATE_LIMITED:
                 return 0.0  # the limiter does the waiting (the bucket's pause, bounded)
+            if _in_outage(exc):
+                return 0.0  # the breaker's gate does the waiting (and probing), for every caller
             retry_after = exc.retry_after if isinstance(exc, _Retryable) else None
             return backoff_delay(
                 counted["failures"] + 1,
@@ -443,6 +581,8 @@ class Requester:
             if isinstance(exc, _Retryable) and exc.failure is Failure.RATE_LIMITED:
                 limit = policy.rate_limit_max_wait
                 return limit is not None and elapsed > limit
+            if _in_outage(exc):  # not one of max_retries: bounded by the deadline alone
+                return outage is not None and time.monotonic() >= outage
             counted["failures"] += 1
             if counted["failures"] > policy.max_retries:
                 return True
@@ -451,6 +591,13 @@ class Requester:
                 return True
             call_timeout = policy.call_timeout  # do not sleep into the call's deadline
             return call_timeout is not None and elapsed + rs.upcoming_sleep >= call_timeout
+
+        def _in_outage(exc: BaseException | None) -> bool:
+            return (
+                isinstance(exc, _Retryable)
+                and exc.failure is Failure.CONNECT
+                and self.breaker.outage
+            )
 
         def before_sleep(rs: RetryCallState) -> None:
             exc = rs.outcome.exception() if rs.outcome else None
@@ -477,7 +624,7 @@ class Requester:
                 with attempt:
                     if pending:
                         raise pending.pop()  # replay the inline attempt's failure
-                    return await self._attempt(spec, fast, deadline)
+                    return await self._attempt(spec, fast, deadline, options, outage)
         except _Retryable as last:  # retries spent (ambiguous writes never got here: _fail)
             raise last.error from last.error.__cause__
         raise AssertionError("unreachable")  # pragma: no cover

@@ -19,7 +19,6 @@ record writer); the commands here only parse options and report.
 
 from __future__ import annotations
 
-import asyncio
 import shlex
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -30,11 +29,17 @@ import click
 from click.core import ParameterSource
 from rich.console import Console
 
-from . import __version__
+from . import __version__, _runner
 from ._cli import jobs
 from ._cli.display import ProgressDisplay, demo_summary, lookup_summary, make_console
 from ._cli.login import load_stored, login
-from ._cli.records import JsonLinesWriter, NullWriter, RecordWriter, parse_checkpoint, read_ids
+from ._cli.records import (
+    JsonLinesWriter,
+    NullWriter,
+    RecordWriter,
+    parse_checkpoint,
+    read_id_lines,
+)
 from ._cli.session import Connection, Settings, build_emulator, connect
 from ._errors import InstagramError, InvalidArgumentError
 from ._models import RelationshipAction, User
@@ -125,7 +130,7 @@ class App:
         status: Status = "done"
         error: BaseException | None = None
         try:
-            asyncio.run(run())
+            _runner.run(run())  # Ctrl-C cancels the job cleanly on every Python
         except KeyboardInterrupt:
             status = "interrupted"
         except BrokenPipeError:
@@ -498,7 +503,7 @@ def relationship(app: App, user_ids: tuple[str, ...], concurrency: int) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@click.argument("file", type=click.File("rb"), default="-")
 @_concurrency_option
 @_no_progress_option
 @click.option("--no-summary", is_flag=True, help="No summary table on stderr at the end.")
@@ -516,7 +521,7 @@ def relationship(app: App, user_ids: tuple[str, ...], concurrency: int) -> None:
 @click.pass_obj
 def lookup(
     app: App,
-    file: IO[str],
+    file: IO[bytes],
     concurrency: int,
     no_progress: bool,
     no_summary: bool,
@@ -530,14 +535,25 @@ def lookup(
     duplicates looked up once. Each result is printed as it arrives (a relationship, or an
     error record for that id: exit code 0 all the same); a credential or connection failure
     stops everything (exit 1). A summary table goes to stderr at the end, or when interrupted.
+    A line that is not an id (not UTF-8, over 1,024 bytes) is reported as a record with its
+    line number (never echoed), the other ids are looked up, and the exit code is 2.
     """
     if file.isatty():
         app.say("reading ids from the terminal, one per line; end with Ctrl-D")
-    ids, duplicates = read_ids(file)
+    ids, duplicates, bad_lines = read_id_lines(file)
     if workers is not None or redis_url is not None:
+        if bad_lines:
+            out = _writer(app)
+            for record in bad_lines:
+                out.write(record)
         _lookup_with_workers(app, ids, workers or 1, redis_url, job_name, concurrency)
+        if bad_lines:
+            app.say(f"error: {len(bad_lines):,} input lines were not ids (see their records)")
+            _exit(EXIT_USAGE)
         return
     out = _writer(app)
+    for record in bad_lines:
+        out.write(record)
     stats = jobs.LookupStats(duplicates=duplicates)
 
     async def job(connection: Connection) -> None:
@@ -556,6 +572,9 @@ def lookup(
             app.say(f"interrupted after {stats.done:,} of {len(ids):,} lookups")
 
     app.execute(job, finish, bulk=True)
+    if bad_lines:
+        app.say(f"error: {len(bad_lines):,} input lines were not ids (see their records)")
+        _exit(EXIT_USAGE)
 
 
 def _lookup_with_workers(
@@ -567,7 +586,7 @@ def _lookup_with_workers(
     from ._cli.workers import lookup_with_workers
 
     settings = app.settings
-    lines = asyncio.run(
+    lines = _runner.run(
         lookup_with_workers(
             base_url=settings.base_url,
             token=settings.token,

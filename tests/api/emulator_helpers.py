@@ -9,8 +9,7 @@ from typing import Any
 
 import httpx
 
-from aioinstagram import InstagramClient
-from aioinstagram._transport import RetryPolicy
+from aioinstagram import InstagramClient, RetryPolicy
 from aioinstagram.emulator import Emulator, EmulatorConfig, serve
 
 MODES = ["asgi", "socket"]
@@ -34,7 +33,9 @@ async def connect(
 ) -> AsyncIterator[InstagramClient]:
     if "client_id" not in kw:
         kw["access_token"] = token or emu.token(user_id or emu.demo_user_id)
-    fast = RetryPolicy(max_retries=kw.pop("max_retries", 4), backoff_base=0.001, backoff_cap=0.01)
+    kw["retry_policy"] = RetryPolicy(
+        max_retries=kw.pop("max_retries", 4), backoff_base=0.001, backoff_cap=0.01
+    )
     if mode == "asgi":
         http = httpx.AsyncClient(transport=httpx.ASGITransport(app=emu.app))
         async with (
@@ -43,11 +44,9 @@ async def connect(
                 base_url="http://emulator.invalid/v1", http_client=http, **kw
             ) as client,
         ):
-            client._transport.policy = fast
             yield client
     else:
         async with serve(emu) as base_url, InstagramClient(base_url=base_url, **kw) as client:
-            client._transport.policy = fast
             yield client
 
 

@@ -8,8 +8,7 @@ from typing import Any
 
 import httpx
 
-from aioinstagram import InstagramClient
-from aioinstagram._transport import RetryPolicy
+from aioinstagram import InstagramClient, RetryPolicy
 
 BASE = "https://api.instagram.com/v1"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "instagram-v1"
@@ -68,6 +67,5 @@ def media(pk: int, owner: int = 1) -> dict[str, Any]:
 def make_client(**kwargs: Any) -> InstagramClient:
     kwargs.setdefault("access_token", TOKEN)
     kwargs.setdefault("transport", "httpcore")  # the transport respx's default mocker patches
-    client = InstagramClient(**kwargs)
-    client._transport.policy = FAST_POLICY
-    return client
+    kwargs.setdefault("retry_policy", FAST_POLICY)
+    return InstagramClient(**kwargs)

@@ -44,7 +44,7 @@ def test_media_records_are_in_the_api_shape() -> None:
     assert result.exit_code == 0, result.stderr
     for record in records(result):
         assert isinstance(record["created_time"], str)
-        assert "sunset" in record["tags"]  # type: ignore[operator]
+        assert "sunset" in record["tags"]
         assert {"id", "images", "user", "likes", "comments", "link"} <= set(record)
     assert "2 media" in result.stderr
 
@@ -59,7 +59,7 @@ def test_comments_likes_and_liked() -> None:
     likes = invoke(*EMU, "likes", media_id, "--no-progress")
     assert likes.exit_code == 0, likes.stderr
     assert all("username" in r for r in records(likes))
-    count = first["likes"]["count"]  # type: ignore[index]
+    count = first["likes"]["count"]
     assert len(records(likes)) == count
     if count > 1:
         part = invoke(*EMU, "likes", media_id, "--limit", "1", "--no-progress")

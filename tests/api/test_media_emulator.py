@@ -4,6 +4,8 @@ privacy, scopes, write buckets, the big tag, and the admin API."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -149,7 +151,8 @@ async def test_signed_writes_get_the_higher_hourly_bucket(mode: str, which: str)
 
     async def write(client: InstagramClient, mid: str) -> object:
         if which == "likes":
-            return await client.likes.like(mid)
+            await client.likes.like(mid)
+            return None
         return await client.comments.create(mid, "nice")
 
     async with connect(emu, mode, rate_limit_mode="raise", max_retries=0, **signed) as client:
@@ -399,7 +402,7 @@ async def test_media_posted_at_a_point_is_found_by_its_geography_and_search() ->
     emu = Emulator(media_config())
     author = public_user_with_media(emu)
     geo = emu.add_geography(10.0, 20.0, 1_000)
-    seen = []
+    seen: list[Any] = []
     emu.on_media_created(seen.append)
     posted = await emu.post_media(author, lat=10.001, lng=20.001, tags=["sunset"])
     async with connect(emu, "asgi") as client:

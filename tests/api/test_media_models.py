@@ -72,7 +72,9 @@ def test_unlike_capture_has_null_data() -> None:
 
 
 def test_production_shortcode_capture_in_detail() -> None:
-    m = structure(capture("media_shortcode__python-instagram.json")["data"], Media, endpoint="t")
+    m: Media = structure(
+        capture("media_shortcode__python-instagram.json")["data"], Media, endpoint="t"
+    )
     assert m.id == "733194846952938437_26669533"
     assert m.type is MediaType.IMAGE
     assert m.created_time == dt.datetime(2014, 6, 1, 11, 54, 18, tzinfo=dt.timezone.utc)
@@ -97,7 +99,7 @@ def test_production_shortcode_capture_in_detail() -> None:
 
 
 def test_video_capture_has_renditions_and_a_bare_point_location() -> None:
-    items = structure(
+    items: list[Media] = structure(
         capture("users_media_recent__python-instagram.json")["data"], list[Media], endpoint="t"
     )
     video = items[1]
@@ -111,7 +113,7 @@ def test_video_capture_has_renditions_and_a_bare_point_location() -> None:
 
 
 def test_likes_without_sample_keep_data_none() -> None:
-    items = structure(
+    items: list[Media] = structure(
         capture("media_popular__python-instagram.json")["data"], list[Media], endpoint="t"
     )
     assert items[0].likes is not None
@@ -120,7 +122,7 @@ def test_likes_without_sample_keep_data_none() -> None:
 
 
 def test_unknown_media_type_and_keys_are_kept_or_ignored() -> None:
-    m = structure(
+    m: Media = structure(
         {
             "id": "1_2",
             "type": "reel",
@@ -165,7 +167,9 @@ def test_bad_media_raises_decode_error_naming_the_path(data: dict[str, Any], pat
 
 
 def test_models_are_frozen_and_hashable() -> None:
-    m = structure(capture("media_shortcode__python-instagram.json")["data"], Media, endpoint="t")
+    m: Media = structure(
+        capture("media_shortcode__python-instagram.json")["data"], Media, endpoint="t"
+    )
     with pytest.raises(AttributeError):
         m.id = "x"  # type: ignore[misc]
     assert hash(m.caption) == hash(m.caption)

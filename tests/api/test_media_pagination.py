@@ -13,8 +13,7 @@ import httpx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aioinstagram import AsyncPaginator, InstagramClient, Media
-from aioinstagram._transport import RetryPolicy
+from aioinstagram import AsyncPaginator, InstagramClient, Media, RetryPolicy
 
 from .helpers import RATE_HEADERS, media
 
@@ -99,8 +98,12 @@ def test_every_family_walks_every_item_once(
     async def walk() -> list[str]:
         handler = server(path, param, key, total, page, with_url, int_cursor)
         http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-        async with http, InstagramClient(access_token="t0ken", http_client=http) as client:
-            client._transport.policy = RetryPolicy(max_retries=0)
+        async with (
+            http,
+            InstagramClient(
+                access_token="t0ken", http_client=http, retry_policy=RetryPolicy(max_retries=0)
+            ) as client,
+        ):
             seen: list[str] = []
             checkpoint = None
             for stop in sorted(stops):

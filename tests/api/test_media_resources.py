@@ -184,7 +184,7 @@ async def test_comments_list_create_delete(api: respx.MockRouter, client: Instag
     assert made.text == "o_hai"
     assert await client.comments.create("5_1", "nice") is None  # data: null (2015+)
     assert form(create.calls[0].request)["text"] == "o_hai"
-    assert await client.comments.delete("5_1", 9) is None
+    assert await client.comments.delete("5_1", 9) is None  # type: ignore[func-returns-value]
     assert delete.call_count == 1
 
 

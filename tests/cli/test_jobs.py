@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from aioinstagram import InstagramClient, OAuthAccessTokenError, TransportError
+from aioinstagram import BulkAbortedError, InstagramClient, OAuthAccessTokenError
 from aioinstagram._cli import jobs
 from aioinstagram._cli.records import parse_checkpoint
 from aioinstagram._cli.session import Connection, Settings, build_emulator, connect
@@ -142,17 +142,10 @@ async def test_lookup_stops_on_a_bad_token(emulator: Emulator) -> None:
     settings = Settings(emulator=True, users=500, token="emulator-nobody")
     out = ListWriter()
     async with connect(settings, emulator) as conn:
-        with pytest.raises(OAuthAccessTokenError):
+        with pytest.raises(BulkAbortedError) as info:
             await jobs.lookup(conn.client, emulator.sample_user_ids(100), out)
+    assert isinstance(info.value.error, OAuthAccessTokenError)
     assert out.records == []
-
-
-def test_global_failures() -> None:
-    bad_token = OAuthAccessTokenError(400, "OAuthAccessTokenException", "invalid")
-    assert jobs.is_global_failure(bad_token, answered=True)
-    down = TransportError("refused")
-    assert jobs.is_global_failure(down, answered=False)
-    assert not jobs.is_global_failure(down, answered=True)  # one id's bad luck, after retries
 
 
 async def test_show_relationships_keeps_input_order(

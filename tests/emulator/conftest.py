@@ -8,9 +8,10 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from emulator_helpers import asgi_client, small_config
 
 from aioinstagram.emulator import Emulator
+
+from .emulator_helpers import asgi_client, small_config
 
 
 @pytest.fixture

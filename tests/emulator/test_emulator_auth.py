@@ -6,11 +6,12 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from emulator_helpers import as_user, asgi_client, error_of, load_fixture
 
 from aioinstagram._protocol import sign, signing_endpoint
 from aioinstagram.emulator import TOKEN_PREFIX, Emulator
 from aioinstagram.emulator._auth import ALL_SCOPES, check_signature, make_token, parse_token
+
+from .emulator_helpers import as_user, asgi_client, error_of, load_fixture
 
 DOC_TOKEN = "fb2e77d.47a0479900504cb3ab4a1f626d174d2d"
 DOC_SECRET = "6dc1787668c64c939929c17683d7cb74"

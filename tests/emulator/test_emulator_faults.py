@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
-from emulator_helpers import as_user, asgi_client
 
 from aioinstagram.emulator import ConnectionDropped, Emulator, FaultConfig, serve
+
+from .emulator_helpers import as_user, asgi_client
 
 
 def target_of(emu: Emulator) -> int:
@@ -90,7 +92,8 @@ async def test_faulted_post_has_no_effect(make_emu: Callable[..., Emulator]) -> 
 async def test_faults_after_apply_write_happens(
     make_emu: Callable[..., Emulator], kind: str
 ) -> None:
-    emu = make_emu(faults=FaultConfig(**{kind: 1.0}, faults_after_apply=True))
+    rates: dict[str, Any] = {kind: 1.0}
+    emu = make_emu(faults=FaultConfig(**rates, faults_after_apply=True))
     t = target_of(emu)
     async with asgi_client(emu) as client:
         try:
@@ -126,7 +129,7 @@ async def test_latency_is_added(
     async def fake_sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    monkeypatch.setattr(faults_mod.asyncio, "sleep", fake_sleep)
+    monkeypatch.setattr(faults_mod.asyncio, "sleep", fake_sleep)  # type: ignore[attr-defined]
     emu = make_emu(faults=FaultConfig(latency=0.25))
     async with asgi_client(emu) as client:
         assert (await as_user(client, emu, 1).get("/users/self")).status_code == 200

@@ -8,12 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
-from emulator_helpers import as_user, asgi_client, error_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aioinstagram.emulator import Emulator
 from aioinstagram.emulator._graph import AUDIENCE_BASE
+
+from .emulator_helpers import as_user, asgi_client, error_of
 
 
 def expected_followers(emu: Emulator, uid: int) -> set[str]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -58,3 +62,32 @@ async def test_client_fixture_talks_to_the_emulator(
     followers = [u async for u in instagram_client.relationships.followed_by("self")]
     assert len(followers) == emu.graph.followers_count(int(emu.demo_user_id))
     assert emu.stats.requests["GET /users/{user_id}/followed-by"] >= 1
+
+
+def test_instagram_client_without_pytest_asyncio_fails_saying_why(tmp_path: Path) -> None:
+    # A user's test suite in an environment where pytest-asyncio cannot be imported.
+    (tmp_path / "test_bot.py").write_text(
+        "def test_bot(instagram_client):\n    pass\n\n"
+        "def test_emulator(instagram_emulator):\n    assert instagram_emulator.demo_user_id\n"
+    )
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    code = (
+        "import sys; sys.modules['pytest_asyncio'] = None\n"
+        "import pytest\n"
+        "sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', '-p', PLUGIN]))"
+    ).replace("PLUGIN", repr("aioinstagram.emulator.pytest_plugin"))
+    # Entry-point plugins off (pytest-asyncio's would fail to load); ours named explicitly.
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "1 passed, 1 error" in proc.stdout, proc.stdout
+    assert "instagram_client fixture needs pytest-asyncio" in proc.stdout
+    assert "pip install 'aioinstagram[pytest]'" in proc.stdout

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from emulator_helpers import FakeClock, as_user, asgi_client, error_of
 
 from aioinstagram._protocol import sign, signing_endpoint
 from aioinstagram.emulator import Emulator
 from aioinstagram.emulator._ratelimit import SlidingWindowLimiter
+
+from .emulator_helpers import FakeClock, as_user, asgi_client, error_of
 
 RATE_MESSAGE = "The maximum number of requests per hour has been exceeded."
 

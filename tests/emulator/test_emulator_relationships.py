@@ -11,10 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
-from emulator_helpers import Api, as_user, asgi_client, error_of
 
 from aioinstagram.emulator import Emulator
 from aioinstagram.emulator._graph import Graph
+
+from .emulator_helpers import Api, as_user, asgi_client, error_of
 
 
 def reset_pair(g: Graph, a: int, b: int) -> None:

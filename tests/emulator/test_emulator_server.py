@@ -99,3 +99,87 @@ def test_bound_socket_is_tcp_so_asyncio_disables_nagle() -> None:
         assert sock.proto == socket.IPPROTO_TCP
     finally:
         sock.close()
+
+
+def _start_emulator_command(*extra: str) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "aioinstagram.emulator", "--host", "127.0.0.1",
+         "--users", "200", "--celebrity-followers", "0", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )  # fmt: skip
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_cli_stops_on_sigterm_with_status_0() -> None:
+    proc = _start_emulator_command("--port", "0")
+    guard = threading.Timer(60, proc.kill)  # never hang the test run
+    guard.start()
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if "Ctrl-C" in line:
+                break
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, err
+        assert "emulator stopped" in out
+        assert "Traceback" not in err
+    finally:
+        guard.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_cli_on_a_busy_port_prints_one_line() -> None:
+    from aioinstagram.emulator._server import bind_socket
+
+    busy = bind_socket("127.0.0.1", 0)
+    try:
+        port = busy.getsockname()[1]
+        proc = _start_emulator_command("--port", str(port))
+        _, err = proc.communicate(timeout=60)
+    finally:
+        busy.close()
+    assert proc.returncode == 1
+    assert err.splitlines() == [
+        f"error: cannot listen on 127.0.0.1 port {port}: " + err.split(": ")[-1].strip()
+    ]
+    assert "Address already in use" in err or "in use" in err.lower()
+    assert "Traceback" not in err
+
+
+def test_cli_without_uvicorn_prints_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from aioinstagram.emulator.__main__ import main
+
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # import uvicorn raises ImportError
+    assert main(["--port", "0", "--users", "50", "--celebrity-followers", "0"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert (
+        err
+        == "error: the emulator needs the 'emulator' extra: pip install 'aioinstagram[emulator]'\n"
+    )
+
+
+def test_cli_help_describes_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    from aioinstagram.emulator.__main__ import _parser, main
+
+    undocumented = [a.dest for a in _parser()._actions if not a.help]
+    assert undocumented == []
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for text in ("--era", "only the token owner's", "--scopes", "follower_list", "--drop-rate",
+                 "without an answer", "Retry-After", "SIGTERM"):  # fmt: skip
+        assert text in out, text

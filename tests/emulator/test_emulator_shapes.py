@@ -7,9 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from emulator_helpers import as_user, error_of, load_fixture
 
 from aioinstagram.emulator import Emulator
+
+from .emulator_helpers import as_user, error_of, load_fixture
 
 SHORT_USER_KEYS = {"id", "username", "profile_picture", "full_name"}
 

@@ -24,8 +24,8 @@ from aioinstagram import (
     OutgoingStatus,
     RateLimitError,
     Relationship,
+    RetryPolicy,
 )
-from aioinstagram._transport import RetryPolicy
 from aioinstagram.emulator import Emulator, EmulatorConfig, FaultConfig, serve
 
 MODES = ["asgi", "socket"]
@@ -43,7 +43,9 @@ async def connect(
     emu: Emulator, mode: str, *, user_id: str | None = None, token: str | None = None, **kw: Any
 ) -> AsyncIterator[InstagramClient]:
     token = token or emu.token(user_id or emu.demo_user_id)
-    fast = RetryPolicy(max_retries=kw.pop("max_retries", 4), backoff_base=0.001, backoff_cap=0.01)
+    kw["retry_policy"] = RetryPolicy(
+        max_retries=kw.pop("max_retries", 4), backoff_base=0.001, backoff_cap=0.01
+    )
     if mode == "asgi":
         http = httpx.AsyncClient(transport=httpx.ASGITransport(app=emu.app))
         async with (
@@ -52,14 +54,12 @@ async def connect(
                 access_token=token, base_url="http://emulator.invalid/v1", http_client=http, **kw
             ) as client,
         ):
-            client._requester.policy = fast
             yield client
     else:
         async with (
             serve(emu) as base_url,
             InstagramClient(access_token=token, base_url=base_url, **kw) as client,
         ):
-            client._requester.policy = fast
             yield client
 
 

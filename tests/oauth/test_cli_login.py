@@ -174,7 +174,7 @@ def test_cli_login_with_a_browser_against_a_served_emulator(
     served_emulator: str, config_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     browser = Browser()
-    monkeypatch.setattr(login_mod.webbrowser, "open", lambda url: browser.visit_later(url))
+    monkeypatch.setattr(login_mod.webbrowser, "open", lambda url: browser.visit_later(url))  # type: ignore[attr-defined]
     browser.visit_later = lambda url: threading.Thread(  # type: ignore[attr-defined]
         target=browser.visit, args=(url,)
     ).start()

@@ -4,6 +4,7 @@ tokens carrying exactly the granted scopes, and the failures the API gave."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -77,7 +78,7 @@ async def test_explicit_flow_issues_a_token_with_exactly_the_granted_scopes(mode
             http_client=http,
         )
         assert token.user.id == emu.demo_user_id
-        kw = {"http_client": http} if mode == "asgi" else {}
+        kw: dict[str, Any] = {"http_client": http} if mode == "asgi" else {}
         async with InstagramClient(token.access_token, base_url=base + "/v1", **kw) as client:
             assert (await client.users.get("self")).id == emu.demo_user_id
             target = emu.sample_user_ids(3)[-1]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import pytest
 
@@ -83,12 +84,23 @@ async def test_a_second_run_on_a_spent_budget_waits_once_and_sends_no_herd(
     mode: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The first run spends the budget; the second meets one 429, waits for the window as the
-    server's Retry-After says, then one probe goes first and the rest follow the window."""
+    server's Retry-After says, then one probe goes first and the rest follow the window.
+
+    The first run is one burst: the server's clock stands still while it runs, so its calls all
+    leave the server's window at the instant the (whole-second, rounded up) Retry-After names,
+    however slowly this machine serves them. Otherwise, a burst that the server counted over more
+    than that rounding leaves calls in its window after the resume: a correct, different pause
+    ("calls made elsewhere"), which would make the count below depend on the machine's speed."""
     window = 2.0
-    emu = emulator(rate_limit=10, rate_window=window, rate_limit_retry_after=True)
+    server_clock = _StoppableClock()
+    emu = emulator(
+        rate_limit=10, rate_window=window, rate_limit_retry_after=True, clock=server_clock
+    )
     ids = emu.sample_user_ids(30)
     async with connect(emu, mode, rate_limit_window=window) as first:
+        server_clock.stop()
         await asyncio.gather(*(first.users.get(uid) for uid in ids[:10]))
+        server_clock.start()
     assert emu.stats.rate_limited == 0
     caplog.set_level(logging.WARNING, logger="aioinstagram")
     async with connect(emu, mode, rate_limit_window=window) as second:
@@ -98,3 +110,25 @@ async def test_a_second_run_on_a_spent_budget_waits_once_and_sends_no_herd(
     pauses = [r for r in caplog.records if "paused" in r.getMessage()]
     assert len(pauses) == 1
     assert "token bucket" in pauses[0].getMessage()
+    assert "Retry-After" in pauses[0].getMessage()
+
+
+class _StoppableClock:
+    """A monotonic clock that can stand still (``stop``) and then run on from where it stood."""
+
+    def __init__(self) -> None:
+        self._offset = 0.0
+        self._stopped_at: float | None = None
+
+    def __call__(self) -> float:
+        if self._stopped_at is not None:
+            return self._stopped_at
+        return time.monotonic() - self._offset
+
+    def stop(self) -> None:
+        self._stopped_at = self()
+
+    def start(self) -> None:
+        if self._stopped_at is not None:
+            self._offset = time.monotonic() - self._stopped_at
+            self._stopped_at = None

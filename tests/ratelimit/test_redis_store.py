@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import cast
 
 import pytest
 import redis.asyncio as aioredis
@@ -17,7 +18,7 @@ WINDOW = 60.0
 
 
 def store(url: str, **kw: object) -> RedisBudgetStore:
-    return RedisBudgetStore.from_url(url, **kw)  # type: ignore[arg-type]
+    return RedisBudgetStore.from_url(url, **kw)
 
 
 async def test_two_clients_on_one_token_share_one_budget(redis_url: str) -> None:
@@ -75,6 +76,87 @@ async def test_reserving_is_atomic_across_connections(redis_url: str) -> None:
     assert sum(granted) == 19  # 20 in the window, one of them the probe
 
 
+async def test_an_answer_counting_a_call_that_left_our_window_since_is_no_top_up(
+    redis_url: str,
+) -> None:
+    """The server's ``Remaining`` is its count when it handled the request; a call of ours that
+    left our window between that send and the answer is still ours, not a call made elsewhere
+    (rule 3 of _budget). The window's passing is simulated by purging the log the way the
+    scripts do, so nothing depends on timing."""
+    s = store(redis_url, namespace="late-answer")
+    scope = s.scope_for("token-under-test")
+    prefix = f"late-answer:{scope}:token:"
+    try:
+        first = await s.reserve(scope, ("token",), window=WINDOW)
+        assert first.ticket is not None
+        await s.settle(
+            scope, ("token",), first.ticket, window=WINDOW, reached_server=True, budget=(3, 2)
+        )
+        slow = await s.reserve(scope, ("token",), window=WINDOW)
+        assert slow.ticket is not None
+        # the first answer leaves the window while the slow request is out
+        assert await s.redis.zrem(prefix + "log", first.ticket) == 1
+        await s.redis.hincrby(prefix + "m", "pc", 1)
+        # the server counted both (remaining 1)
+        await s.settle(
+            scope, ("token",), slow.ticket, window=WINDOW, reached_server=True, budget=(3, 1)
+        )
+        # that settle rides along with the next reserve (one script call)
+        third = await s.reserve(scope, ("token",), window=WINDOW)
+        xt = await s.redis.hget(prefix + "m", "xt")
+        state = s.state(scope, "token")
+    finally:
+        await s.aclose()
+    assert third.wait == 0  # with a top-up, the bucket would be full (3 of 3)
+    assert int(xt or 0) == 0  # no top-up
+    assert state is not None and (state.used, state.in_flight) == (2, 1)
+
+
+async def test_a_settle_folded_into_the_next_reserve_or_sent_alone_is_never_lost(
+    redis_url: str,
+) -> None:
+    """A plain answer's settle is not awaited: it runs ahead of the next reserve in one script
+    call, or by itself a loop turn later, or at ``aclose``; either way the slot moves from in
+    flight to the log exactly once."""
+    s = store(redis_url, namespace="folded")
+    scope = s.scope_for("token-under-test")
+    prefix = f"folded:{scope}:token:"
+    check = aioredis.from_url(redis_url)
+    try:
+        tickets = []
+        for _ in range(3):
+            grant = await s.reserve(scope, ("token",), window=WINDOW)
+            assert grant.ticket is not None
+            tickets.append(grant.ticket)
+            await s.settle(
+                scope, ("token",), grant.ticket, window=WINDOW, reached_server=True, budget=(9, 8)
+            )
+        # the first two rode along with the next reserve; the last one waits for a reserve
+        for _ in range(3):  # ... and goes by itself a loop turn later
+            await asyncio.sleep(0)
+        await asyncio.gather(*s._flushes)
+        logged = {
+            t.decode() for t in cast("list[bytes]", await check.zrange(prefix + "log", 0, -1))
+        }
+        flying = await check.zcard(prefix + "fly")
+        last = await s.reserve(scope, ("token",), window=WINDOW)
+        assert last.ticket is not None
+        await s.settle(
+            scope, ("token",), last.ticket, window=WINDOW, reached_server=True, budget=(9, 5)
+        )
+    finally:
+        await s.aclose()  # sends the settle still pending
+    try:
+        closed = {
+            t.decode() for t in cast("list[bytes]", await check.zrange(prefix + "log", 0, -1))
+        }
+        closed_flying = await check.zcard(prefix + "fly")
+    finally:
+        await check.aclose()
+    assert logged == set(tickets) and flying == 0
+    assert closed == {*tickets, last.ticket} and closed_flying == 0
+
+
 async def test_no_token_in_redis_and_every_key_expires(redis_url: str) -> None:
     emu = emulator(rate_limit=50, rate_window=WINDOW)
     token = emu.token(emu.demo_user_id)
@@ -96,11 +178,11 @@ async def test_no_token_in_redis_and_every_key_expires(redis_url: str) -> None:
             assert not any(bit in key for bit in secret_bits)
             ttl = await redis.pttl(key)
             assert 0 < ttl <= (WINDOW + 120.0) * 1000 + 1000
-            kind = (await redis.type(key)).decode()
+            kind = cast(bytes, await redis.type(key)).decode()
             if kind == "hash":
-                values = [v.decode() for v in (await redis.hgetall(key)).values()]
+                values = [cast(bytes, v).decode() for v in (await redis.hgetall(key)).values()]
             else:
-                values = [m.decode() for m in await redis.zrange(key, 0, -1)]
+                values = [cast(bytes, m).decode() for m in await redis.zrange(key, 0, -1)]
             assert not any(bit in v for v in values for bit in secret_bits)
     finally:
         await redis.aclose()

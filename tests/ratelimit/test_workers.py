@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import redis.asyncio as aioredis
 
@@ -26,7 +27,7 @@ async def test_ids_claimed_by_a_dead_worker_come_back_and_each_gets_one_outcome(
     try:
         assert await workers.enqueue(redis, keys, ids) == len(ids)
         # worker "dead" claims 20 ids and dies: never looks them up, never acknowledges
-        claimed = await redis.xreadgroup(workers.GROUP, "dead", {keys.stream: ">"}, count=20)
+        claimed: Any = await redis.xreadgroup(workers.GROUP, "dead", {keys.stream: ">"}, count=20)
         assert len(claimed[0][1]) == 20
         async with connect(emu, "asgi", budget_store=store) as client:
             recorded = await workers.work(client, redis, keys, consumer="alive", lease=0.05)

@@ -351,7 +351,7 @@ async def test_media_posted_by_any_path_reach_subscriptions_once() -> None:
         )  # no running loop in that thread: sent at the next drain()
         via_admin = await emu.post_media(17)
         await emu.realtime.drain()
-        assert sorted(u.media_id for u in inbox.updates) == sorted([direct.id, via_admin.id])
+        assert sorted(str(u.media_id) for u in inbox.updates) == sorted([direct.id, via_admin.id])
         assert len(emu.realtime.deliveries) == 2
         with pytest.raises(ValueError, match="location 833 does not exist"):
             await emu.post_media(17, location_id=833)

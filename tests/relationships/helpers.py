@@ -10,8 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from aioinstagram import InstagramClient
-from aioinstagram._transport import RetryPolicy
+from aioinstagram import InstagramClient, RetryPolicy
 
 BASE = "https://api.instagram.com/v1"
 HEADERS = {"X-Ratelimit-Limit": "1000000", "X-Ratelimit-Remaining": "999999"}
@@ -75,9 +74,6 @@ class Tracker:
 
 def make_client(handler: Callable[[httpx.Request], Any], **kwargs: Any) -> InstagramClient:
     http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    client = InstagramClient(access_token="test.token.0123456789", http_client=http, **kwargs)
     # Tiny backoff: the tests exercise the retry logic, not the clock.
-    client._requester.policy = RetryPolicy(
-        max_retries=kwargs.get("max_retries", 3), backoff_base=0.0005, backoff_cap=0.002
-    )
-    return client
+    kwargs.setdefault("retry_policy", RetryPolicy(backoff_base=0.0005, backoff_cap=0.002))
+    return InstagramClient(access_token="test.token.0123456789", http_client=http, **kwargs)

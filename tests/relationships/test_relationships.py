@@ -20,6 +20,7 @@ from aioinstagram import (
     OutgoingStatus,
     Relationship,
     RelationshipAction,
+    TransportName,
 )
 
 from .helpers import Tracker, envelope, error, json_response, make_client
@@ -153,6 +154,7 @@ async def test_get_many_10000_ids_mixed_answers_every_id_one_right_outcome() -> 
             assert isinstance(outcome, NotFoundError), uid
         else:
             assert isinstance(outcome, Relationship), (uid, outcome)
+            assert outcome.outgoing_status is not None
             assert outcome.outgoing_status.value == ["follows", "requested", "none"][n % 3]
     assert tracker.peak <= 64
     assert tracker.peak > 1  # concurrency really happened
@@ -224,7 +226,9 @@ def open_connections(client: Any) -> int:
 
 
 @pytest.mark.parametrize("transport", ["fast", "httpx"])
-async def test_cancelling_the_caller_cancels_everything_and_leaks_nothing(transport: str) -> None:
+async def test_cancelling_the_caller_cancels_everything_and_leaks_nothing(
+    transport: TransportName,
+) -> None:
     """Over a real loopback socket: no pending task and no open connection afterwards."""
     started = asyncio.Event()
     server_connections: set[Any] = set()
@@ -278,7 +282,11 @@ async def test_cancelling_the_caller_cancels_everything_and_leaks_nothing(transp
         await job
     await asyncio.sleep(0)
     leftover = asyncio.all_tasks() - tasks_before - {asyncio.current_task()} - server_tasks
-    assert not [t for t in leftover if not t.done()]
+    # A handler task the server created for a connection but has not started yet is the test
+    # server's, not the client's: it is not in server_tasks until its first line runs.
+    assert not [
+        t for t in leftover if not t.done() and getattr(t.get_coro(), "__name__", "") != "serve"
+    ]
     assert busy_connections(client) == 0
     await client.aclose()
     assert open_connections(client) == 0

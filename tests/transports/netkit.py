@@ -18,10 +18,17 @@ from .rawserver import RawRequest, ServerConnection, response_bytes
 ENVELOPE = {"meta": {"code": 200}, "data": {"outgoing_status": "follows"}}
 ENVELOPE_BYTES = json.dumps(ENVELOPE).encode()
 
+
+def _raw_deflate(data: bytes) -> bytes:
+    # zlib.compress(data, wbits=...) exists only from Python 3.11; compressobj has it on 3.10.
+    packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    return packer.compress(data) + packer.flush()
+
+
 ENCODERS: dict[str, Callable[[bytes], bytes]] = {
     "gzip": gzip.compress,
     "deflate": zlib.compress,  # RFC 9110: the zlib format
-    "raw-deflate": lambda data: zlib.compress(data, wbits=-zlib.MAX_WBITS),
+    "raw-deflate": lambda data: _raw_deflate(data),
 }
 
 
@@ -52,7 +59,7 @@ class CA:
     def __init__(self) -> None:
         self.ca = trustme.CA()
 
-    def server_context(self, *names: str):  # type: ignore[no-untyped-def]
+    def server_context(self, *names: str):
         import ssl
 
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -90,7 +97,7 @@ class Proxy:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._tasks.add(task)  # type: ignore[arg-type]
+        self._tasks.add(task)
         upstream: asyncio.StreamWriter | None = None
         try:
             head = await reader.readuntil(b"\r\n\r\n")
@@ -111,7 +118,7 @@ class Proxy:
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
         finally:
-            self._tasks.discard(task)  # type: ignore[arg-type]
+            self._tasks.discard(task)
             for w in (writer, upstream):
                 if w is not None:
                     w.close()

@@ -13,19 +13,19 @@ import zlib
 from typing import Any
 
 import httpx
-import psutil
+import psutil  # type: ignore[import-untyped,unused-ignore]
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from aioinstagram import (
     InstagramClient,
-    InstagramError,
     InvalidArgumentError,
     OutcomeUnknownError,
     RateLimitError,
     RequestTimeoutError,
     ResponseTooLargeError,
+    RetryPolicy,
 )
 from aioinstagram._transports._limits import BodyLimitExceeded, MemoryBudget, StreamDecoder
 
@@ -60,8 +60,34 @@ def _answer(status: int, payload: object, headers: str = "") -> bytes:
 @pytest.mark.parametrize("name", ["timeout", "attempt_timeout", "call_timeout", "retry_deadline"])
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, -1.0, 0, "5", True])
 def test_a_time_limit_that_means_nothing_is_refused(name: str, value: object) -> None:
+    if name == "retry_deadline" and type(value) is int and value == 0:
+        value = -0.5  # retry_deadline=0 means "never retry" (RetryPolicy allows deadline=0)
+    kwargs: dict[str, Any] = {name: value}
     with pytest.raises(InvalidArgumentError, match=name):
-        InstagramClient(TOKEN, **{name: value})
+        InstagramClient(TOKEN, **kwargs)
+
+
+@pytest.mark.parametrize("name", ["attempt_timeout", "call_timeout"])
+@pytest.mark.parametrize("value", [math.nan, math.inf, -1.0, 0, "5", True])
+def test_a_deadline_that_means_nothing_is_refused_everywhere(name: str, value: object) -> None:
+    kwargs: dict[str, Any] = {name: value}
+    with pytest.raises(InvalidArgumentError, match=name):
+        RetryPolicy(**kwargs)
+    with pytest.raises(InvalidArgumentError, match=name):
+        InstagramClient(TOKEN).with_options(**kwargs)
+
+
+def test_the_deadlines_adjust_the_retry_policy_only_when_given() -> None:
+    policy = RetryPolicy(max_retries=1, attempt_timeout=5.0, call_timeout=20.0)
+    assert InstagramClient(TOKEN).retry_policy.attempt_timeout == 30.0  # RetryPolicy's default
+    assert InstagramClient(TOKEN).retry_policy.call_timeout is None
+    kept = InstagramClient(TOKEN, retry_policy=policy)
+    assert kept.retry_policy == policy
+    changed = InstagramClient(TOKEN, retry_policy=policy, call_timeout=None)
+    assert changed.retry_policy == RetryPolicy(max_retries=1, attempt_timeout=5.0)
+    copy = kept.with_options(attempt_timeout=2.0)
+    assert copy.retry_policy == RetryPolicy(max_retries=1, attempt_timeout=2.0, call_timeout=20.0)
+    assert kept.retry_policy == policy  # the original is untouched
 
 
 @pytest.mark.parametrize("phase", ["connect", "read", "write", "pool"])
@@ -256,7 +282,7 @@ async def test_get_many_against_endless_bodies_stays_under_the_budget(transport:
         assert client._memory_budget.used == 0  # every byte given back
     assert len(results) == 64
     assert all(isinstance(r, ResponseTooLargeError) for r in results)
-    names = {r.limit_name for r in results if isinstance(r, InstagramError)}
+    names = {r.limit_name for r in results if isinstance(r, ResponseTooLargeError)}
     assert "memory_budget" in names
     assert growth < budget + (160 << 20), f"peak RSS grew by {growth >> 20} MiB"
 

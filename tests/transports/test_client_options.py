@@ -65,7 +65,7 @@ async def test_options_reach_httpx(tmp_path: Path) -> None:
         # the proxy is mounted for every URL (httpx's public mounts are not exposed otherwise)
         assert any(
             pattern.matches(httpx.URL("http://api.example/v1"))
-            for pattern in backend.client._mounts  # type: ignore[attr-defined]
+            for pattern in backend.client._mounts
         )
     finally:
         await client.aclose()

@@ -16,6 +16,7 @@ from aioinstagram import (
     InvalidArgumentError,
     RequestTimeoutError,
     TransportError,
+    TransportName,
 )
 from aioinstagram._protocol import Failure
 from aioinstagram._transports import map_exception
@@ -120,7 +121,9 @@ def test_the_message_never_carries_a_query() -> None:
 
 
 @pytest.mark.parametrize("name", ["httpx", "fast"])
-async def test_an_unsendable_request_is_an_invalid_argument_not_retried(name: str) -> None:
+async def test_an_unsendable_request_is_an_invalid_argument_not_retried(
+    name: TransportName,
+) -> None:
     async with InstagramClient(
         "t0k3n", base_url="http://127.0.0.1:9/v1", transport=name, max_retries=5
     ) as client:

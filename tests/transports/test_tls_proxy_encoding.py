@@ -9,7 +9,7 @@ import logging
 import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -19,6 +19,7 @@ from aioinstagram import (
     RequestTimeoutError,
     ResponseTooLargeError,
     TransportError,
+    TransportName,
 )
 from aioinstagram._transports import DEFAULT_HEADERS, _parsers, _pool, make_backend, map_exception
 from aioinstagram._transports.fast import FastBackend
@@ -83,7 +84,12 @@ async def proxy() -> AsyncIterator[Proxy]:
 
 async def lookup(url: str, name: str, **kw: Any) -> str:
     async with InstagramClient(
-        TOKEN, base_url=url + "/v1", transport=name, max_retries=0, timeout=10.0, **kw
+        TOKEN,
+        base_url=url + "/v1",
+        transport=cast(TransportName, name),
+        max_retries=0,
+        timeout=10.0,
+        **kw,
     ) as client:
         relationship = await asyncio.wait_for(client.relationships.get("1"), 60)
     return str(relationship.outgoing_status)
@@ -229,7 +235,9 @@ async def test_fast_hands_proxied_requests_to_httpx_and_says_so_once(
 
 
 @pytest.mark.parametrize("enc", ["gzip", "deflate", "raw-deflate"])
-async def test_compressed_answers_decode(name: str, enc: str, servers: list[RawServer]) -> None:
+async def test_compressed_answers_decode(
+    name: TransportName, enc: str, servers: list[RawServer]
+) -> None:
     server = await start(servers)
     async with InstagramClient(
         TOKEN, base_url=server.url + "/v1", transport=name, max_retries=0
@@ -239,7 +247,7 @@ async def test_compressed_answers_decode(name: str, enc: str, servers: list[RawS
     assert server.requests[0].header("accept-encoding") == "gzip, deflate"
 
 
-async def test_broken_gzip_is_a_typed_error(name: str, servers: list[RawServer]) -> None:
+async def test_broken_gzip_is_a_typed_error(name: TransportName, servers: list[RawServer]) -> None:
     server = await start(servers)
     async with InstagramClient(
         TOKEN, base_url=server.url + "/v1", transport=name, max_retries=0
@@ -251,7 +259,7 @@ async def test_broken_gzip_is_a_typed_error(name: str, servers: list[RawServer])
 # -- errors, mapped in one place --------------------------------------------------------------
 
 
-async def test_refused_connection_is_a_connect_error_not_a_timeout(name: str) -> None:
+async def test_refused_connection_is_a_connect_error_not_a_timeout(name: TransportName) -> None:
     listener = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
     port = listener.sockets[0].getsockname()[1]
     listener.close()
@@ -266,7 +274,7 @@ async def test_refused_connection_is_a_connect_error_not_a_timeout(name: str) ->
 
 
 async def test_connection_dropped_after_a_post_is_outcome_unknown(
-    name: str, servers: list[RawServer]
+    name: TransportName, servers: list[RawServer]
 ) -> None:
     async def drop(request: RawRequest, conn: ServerConnection) -> bool:
         return False  # read the request, close without answering

@@ -8,8 +8,7 @@ from typing import Any
 
 import httpx
 
-from aioinstagram import InstagramClient
-from aioinstagram._transport import RetryPolicy
+from aioinstagram import InstagramClient, RetryPolicy
 
 BASE = "https://api.instagram.com/v1"
 # The captured responses, kept in the repository (provenance: their README.md).
@@ -61,6 +60,5 @@ def make_client(**kwargs: Any) -> InstagramClient:
     kwargs.setdefault("access_token", TOKEN)
     if "http_client" not in kwargs:
         kwargs.setdefault("transport", "httpcore")  # the transport respx's default mocker patches
-    client = InstagramClient(**kwargs)
-    client._requester.policy = FAST_POLICY
-    return client
+    kwargs.setdefault("retry_policy", FAST_POLICY)
+    return InstagramClient(**kwargs)

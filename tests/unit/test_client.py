@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -41,14 +41,14 @@ async def test_aclose_is_idempotent() -> None:
     await client.aclose()
     await client.aclose()
     assert client.is_closed
-    assert client._requester.backend.client.is_closed
+    assert cast(Any, client._requester.backend).client.is_closed
 
 
 async def test_async_with_closes_its_own_pool() -> None:
     async with make_client() as client:
         assert not client.is_closed
     assert client.is_closed
-    assert client._requester.backend.client.is_closed
+    assert cast(Any, client._requester.backend).client.is_closed
 
 
 async def test_given_http_client_is_not_closed(api: respx.MockRouter) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -91,14 +91,14 @@ async def local_client(server: ScriptedServer) -> AsyncIterator[InstagramClient]
         base_url=f"http://127.0.0.1:{server.port}/v1",
         max_connections=2,
         transport="httpcore",
+        retry_policy=FAST_POLICY,
     )
-    client._requester.policy = FAST_POLICY
     async with client:
         yield client
 
 
 def _pool(client: InstagramClient) -> Any:
-    return client._requester.backend.client._transport._pool
+    return cast(Any, client._requester.backend).client._transport._pool
 
 
 def _busy(client: InstagramClient) -> list[Any]:

@@ -15,7 +15,7 @@ from aioinstagram import (
     OutcomeUnknownError,
     TransportError,
 )
-from aioinstagram._logging import RedactingFilter
+from aioinstagram._logging import IN_OUR_REQUEST, RedactingFilter
 from aioinstagram._protocol import Credentials, build_request
 
 from .helpers import SECRET, TOKEN, json_response, meta_error, ok
@@ -79,8 +79,8 @@ async def test_redaction_survives_a_handler_on_the_httpx_logger(
     _assert_clean(seen[0])
 
 
-def test_filter_scrubs_args_and_keeps_the_record() -> None:
-    record = logging.LogRecord(
+def _httpx_record() -> logging.LogRecord:
+    return logging.LogRecord(
         "httpx",
         logging.INFO,
         __file__,
@@ -89,8 +89,22 @@ def test_filter_scrubs_args_and_keeps_the_record() -> None:
         ("GET", f"u?access_token={TOKEN}"),
         None,
     )
-    assert RedactingFilter().filter(record) is True
+
+
+def test_filter_scrubs_args_and_keeps_the_record_of_our_request() -> None:
+    record = _httpx_record()
+    mark = IN_OUR_REQUEST.set(True)
+    try:
+        assert RedactingFilter().filter(record) is True
+    finally:
+        IN_OUR_REQUEST.reset(mark)
     assert record.getMessage() == "HTTP Request: GET u?access_token=[REDACTED]"
+
+
+def test_filter_leaves_records_of_other_requests_alone() -> None:
+    record = _httpx_record()
+    assert RedactingFilter().filter(record) is True
+    assert record.getMessage() == f"HTTP Request: GET u?access_token={TOKEN}"
 
 
 def test_filter_passes_a_broken_record_through() -> None:

@@ -40,7 +40,7 @@ def test_unknown_enum_value_is_kept() -> None:
 
 
 def test_unknown_enum_value_through_the_converter() -> None:
-    rel = structure(
+    rel: Relationship = structure(
         {"outgoing_status": "muted", "incoming_status": "restricted_by"}, Relationship, endpoint=EP
     )
     assert rel.outgoing_status == "muted"
@@ -53,11 +53,11 @@ def test_unknown_enum_value_through_the_converter() -> None:
 
 def test_open_enum_refuses_non_strings() -> None:
     with pytest.raises(ValueError):  # Enum's own ValueError
-        OutgoingStatus(3)  # type: ignore[arg-type]
+        OutgoingStatus(3)
 
 
 def test_relationship_full_get() -> None:
-    rel = structure(
+    rel: Relationship = structure(
         {
             "outgoing_status": "follows",
             "incoming_status": "followed_by",
@@ -75,12 +75,12 @@ def test_relationship_full_get() -> None:
     ("raw", "expected"), [(True, True), (0, False), ("true", True), ("FALSE", False)]
 )
 def test_bool_hook(raw: object, expected: bool) -> None:
-    rel = structure({"target_user_is_private": raw}, Relationship, endpoint=EP)
+    rel: Relationship = structure({"target_user_is_private": raw}, Relationship, endpoint=EP)
     assert rel.target_user_is_private is expected
 
 
 def test_full_user_with_counts_and_unknown_fields() -> None:
-    user = structure(
+    user: User = structure(
         {
             "id": 1574083,
             "username": "snoopdogg",
@@ -152,7 +152,7 @@ def test_relationship_action_values() -> None:
 
 @given(user_dicts())
 def test_any_user_dict_with_extra_keys_structures(doc: dict[str, Any]) -> None:
-    user = structure(doc, User, endpoint=EP)
+    user: User = structure(doc, User, endpoint=EP)
     assert type(user.id) is str
     assert user.id == str(doc["id"])
     assert user.username == doc["username"]
@@ -166,7 +166,7 @@ def test_any_user_dict_with_extra_keys_structures(doc: dict[str, Any]) -> None:
 
 @given(st.lists(user_dicts(), max_size=6))
 def test_any_list_of_user_dicts_structures(docs: list[dict[str, Any]]) -> None:
-    users = structure(docs, list[User], endpoint=EP)
+    users: list[User] = structure(docs, list[User], endpoint=EP)
     assert [u.id for u in users] == [str(d["id"]) for d in docs]
 
 

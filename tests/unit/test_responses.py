@@ -83,7 +83,7 @@ def test_user_fixtures_decode(name: str) -> None:
     envelope = _read(name)
     raw = envelope.data
     if isinstance(raw, list):
-        users = structure(raw, list[User], endpoint=REQ)
+        users: list[User] = structure(raw, list[User], endpoint=REQ)
         assert len(users) == len(raw) > 0
     else:
         users = [structure(raw, User, endpoint=REQ)]
@@ -98,7 +98,7 @@ def test_user_fixtures_decode(name: str) -> None:
 def test_integer_ids_in_ruby_fixture_become_strings() -> None:
     raw = json.loads(fixture_bytes("users_user-id_mikeyk__ruby-gem.json"))["data"]
     assert raw["id"] == 4  # the capture really has an integer
-    decoded = structure(_read("users_user-id_mikeyk__ruby-gem.json").data, User, endpoint=REQ)
+    decoded: User = structure(_read("users_user-id_mikeyk__ruby-gem.json").data, User, endpoint=REQ)
     assert decoded.id == "4"
     assert decoded.full_name == "Mike Krieger"
 
@@ -130,7 +130,7 @@ def test_last_page_pagination_is_empty(name: str) -> None:
 @pytest.mark.parametrize("name", RELATIONSHIP_FIXTURES)
 def test_relationship_fixtures_decode(name: str) -> None:
     raw = json.loads(fixture_bytes(name))["data"]
-    rel = structure(_read(name).data, Relationship, endpoint=REQ)
+    rel: Relationship = structure(_read(name).data, Relationship, endpoint=REQ)
     assert rel.outgoing_status == raw["outgoing_status"]
     assert rel.outgoing_status is not None
     assert rel.outgoing_status.is_known
@@ -142,7 +142,7 @@ def test_relationship_fixtures_decode(name: str) -> None:
 
 
 def test_relationship_post_with_only_outgoing_status() -> None:
-    rel = structure(
+    rel: Relationship = structure(
         _read("users_relationship_POST_follow__ruby-gem.json").data, Relationship, endpoint=REQ
     )
     assert rel == Relationship(OutgoingStatus.REQUESTED, None, None)
@@ -150,7 +150,9 @@ def test_relationship_post_with_only_outgoing_status() -> None:
 
 
 def test_relationship_get_fixture() -> None:
-    rel = structure(_read("users_relationship_GET__ruby-gem.json").data, Relationship, endpoint=REQ)
+    rel: Relationship = structure(
+        _read("users_relationship_GET__ruby-gem.json").data, Relationship, endpoint=REQ
+    )
     assert rel.outgoing_status is OutgoingStatus.NONE
     assert rel.incoming_status is IncomingStatus.REQUESTED_BY
 

@@ -8,7 +8,6 @@ import functools
 import logging
 import random
 import types
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -24,6 +23,7 @@ from aioinstagram import (
     RateLimitError,
     Relationship,
     RequestTimeoutError,
+    RetryPolicy,
     ServerError,
     TransportError,
     User,
@@ -31,14 +31,13 @@ from aioinstagram import (
     _transport,
 )
 from aioinstagram._ratelimit import RateLimiter
-from aioinstagram._transport import RetryPolicy
 
 from .helpers import TOKEN, envelope, json_response, make_client, meta_error, ok, user
 
 USER = {"id": "1", "username": "a"}
 
 
-def _boom(exc_type: type[httpx.TransportError]) -> Callable[[httpx.Request], Any]:
+def _boom(exc_type: type[httpx.TransportError]) -> Any:  # respx's stubs type no lists of these
     def raise_(request: httpx.Request) -> Any:
         raise exc_type("simulated", request=request)
 
@@ -182,8 +181,8 @@ async def test_timeouts_exhausted_raise_request_timeout(
 async def test_max_retries_bounds_the_attempts(
     api: respx.MockRouter, client: InstagramClient, max_retries: int, calls: int
 ) -> None:
-    client._requester.policy = RetryPolicy(
-        max_retries=max_retries, backoff_base=0.0001, backoff_cap=0.001
+    client = client.with_options(
+        retry_policy=RetryPolicy(max_retries=max_retries, backoff_base=0.0001, backoff_cap=0.001)
     )
     route = api.get("/users/self").mock(return_value=httpx.Response(502))
     with pytest.raises(ServerError):
@@ -192,7 +191,9 @@ async def test_max_retries_bounds_the_attempts(
 
 
 async def test_deadline_stops_retrying(api: respx.MockRouter, client: InstagramClient) -> None:
-    client._requester.policy = RetryPolicy(max_retries=10, backoff_base=1.0, deadline=0.0)
+    client = client.with_options(
+        retry_policy=RetryPolicy(max_retries=10, backoff_base=1.0, deadline=0.0)
+    )
     route = api.get("/users/self").mock(return_value=httpx.Response(503))
     with pytest.raises(ServerError):
         await client.users.get()
@@ -202,8 +203,10 @@ async def test_deadline_stops_retrying(api: respx.MockRouter, client: InstagramC
 async def test_backoff_sleeps_grow_and_stay_under_the_cap(
     api: respx.MockRouter, client: InstagramClient, sleeps: list[float]
 ) -> None:
-    client._requester.policy = RetryPolicy(max_retries=6, backoff_base=1.0, backoff_cap=4.0)
-    client._requester._random = random.Random(0)
+    client = client.with_options(
+        retry_policy=RetryPolicy(max_retries=6, backoff_base=1.0, backoff_cap=4.0)
+    )
+    client._requester._random = random.Random(0)  # the jitter, made repeatable
     api.get("/users/self").mock(return_value=httpx.Response(503))
     with pytest.raises(ServerError):
         await client.users.get()
@@ -259,7 +262,7 @@ async def test_wrong_data_shape_is_not_retried(
     ids=["500", "502-html", "read-timeout", "write-timeout", "read-error", "protocol", "garbled"],
 )
 async def test_non_idempotent_post_is_not_retried_after_an_ambiguous_failure(
-    api: respx.MockRouter, client: InstagramClient, failure: Callable[[httpx.Request], Any]
+    api: respx.MockRouter, client: InstagramClient, failure: Any
 ) -> None:
     route = api.post("/media/1/comments").mock(side_effect=[failure, ok({"id": "9"})])
     with pytest.raises(OutcomeUnknownError) as info:

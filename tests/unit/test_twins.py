@@ -34,7 +34,7 @@ def _via_twin(*args: Any) -> User:
 def test_twin_built_user_is_a_user(
     uid: str, name: str, texts: list[str | None], counts: UserCounts | None, kind: str | None
 ) -> None:
-    args = (uid, name, *texts, counts, kind)
+    args: tuple[Any, ...] = (uid, name, *texts, counts, kind)
     built, twin = User(*args), _via_twin(*args)
     assert type(twin) is User
     assert twin == built

@@ -8,12 +8,12 @@ from aioinstagram import ForeignURLError, InvalidArgumentError, PaginationError
 from aioinstagram._protocol import (
     Credentials,
     build_request,
-    redact,
     resolve_next_url,
     validate_count,
     validate_cursor,
     validate_user_id,
 )
+from aioinstagram._redact import redact
 
 from .helpers import BASE, SECRET, TOKEN
 

@@ -9,26 +9,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import aclosing
-from typing import cast
 
 import attrs
 
 from .._client import InstagramClient
 from .._errors import (
-    ClientClosedError,
-    DecodeError,
     InstagramError,
-    NoAuthenticatedUserError,
-    OAuthAccessTokenError,
-    OAuthClientError,
-    OAuthError,
-    OAuthForbiddenError,
-    OAuthParameterError,
-    OAuthPermissionsError,
-    RateLimitError,
-    TransportError,
 )
 from .._models import Relationship, RelationshipAction, User
 from .._pagination import AsyncPaginator
@@ -41,36 +29,12 @@ __all__ = [
     "WalkState",
     "change",
     "demo",
-    "is_global_failure",
     "lookup",
     "show_relationships",
     "walk",
 ]
 
 ProgressHook = Callable[[int, "int | None"], object]
-
-#: Errors that say nothing about one id but about the whole session: a lookup stops on them.
-_GLOBAL_ERRORS: tuple[type[InstagramError], ...] = (
-    OAuthParameterError,
-    OAuthAccessTokenError,
-    OAuthPermissionsError,
-    OAuthForbiddenError,
-    OAuthClientError,
-    OAuthError,
-    NoAuthenticatedUserError,
-    RateLimitError,  # still refused after the client waited and retried: the budget is spent
-    ClientClosedError,
-)
-
-
-def is_global_failure(error: InstagramError, *, answered: bool) -> bool:
-    """True when ``error`` ends a bulk job instead of being that id's result: a credential or
-    rate-limit error, or no usable answer (no connection, not the API's envelope) before the
-    server ever answered one lookup (a wrong or dead base URL)."""
-    if isinstance(error, _GLOBAL_ERRORS):
-        return True
-    return not answered and isinstance(error, (TransportError, DecodeError))
-
 
 # -- walks ------------------------------------------------------------------------------------
 
@@ -179,19 +143,16 @@ async def lookup(
     progress: ProgressHook | None = None,
 ) -> LookupStats:
     """Look up the relationship with each id, printing each result (a relationship or an error
-    record) as it completes. Per-id errors are results; a global failure
-    (:func:`is_global_failure`) stops the lookup and is raised."""
+    record) as it completes. Per-id errors are results; an error that would fail every id
+    stops the lookup: ``iter_many`` raises BulkAbortedError (see ``_bulk``)."""
     stats = stats if stats is not None else LookupStats()
     stats.total = len(ids)
     stats.started = time.perf_counter()
-    results = client.relationships.iter_many(ids, concurrency=concurrency, progress=progress)
-    generator = cast("AsyncGenerator[tuple[str, Relationship | InstagramError], None]", results)
+    generator = client.relationships.iter_many(ids, concurrency=concurrency, progress=progress)
     try:
         async with aclosing(generator):
             async for user_id, outcome in generator:
                 if isinstance(outcome, InstagramError):
-                    if is_global_failure(outcome, answered=stats.answered > 0):
-                        raise outcome
                     out.write(error_record(user_id, outcome))
                 else:
                     out.write(relationship_record(user_id, outcome))
@@ -209,14 +170,11 @@ async def show_relationships(
     concurrency: int = 16,
 ) -> list[tuple[str, InstagramError]]:
     """Print the relationship with each id, in input order; return the ids that failed.
-    Ids are validated first (InvalidArgumentError, nothing sent); a global failure raises."""
+    Ids are validated first (InvalidArgumentError, nothing sent); an error that would fail
+    every id raises BulkAbortedError."""
     for user_id in ids:
         validate_user_id(user_id)
     outcomes = await client.relationships.get_many(ids, concurrency=concurrency)
-    answered = any(not isinstance(o, InstagramError) for o in outcomes)
-    for outcome in outcomes:
-        if isinstance(outcome, InstagramError) and is_global_failure(outcome, answered=answered):
-            raise outcome
     failures: list[tuple[str, InstagramError]] = []
     for user_id, outcome in zip(ids, outcomes, strict=True):
         if isinstance(outcome, InstagramError):

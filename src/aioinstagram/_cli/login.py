@@ -35,6 +35,7 @@ import attrs
 import click
 import httpx
 
+from .. import _runner
 from .._errors import InstagramError, InvalidArgumentError, OAuthError
 from .._oauth import OAuthToken, authorize_url, exchange_code, new_state, parse_redirect
 
@@ -397,7 +398,7 @@ def login(
         )
 
     try:
-        token = asyncio.run(run())
+        token = _runner.run(run())  # Ctrl-C cancels cleanly on every Python; uvloop if installed
     except (InstagramError, OSError) as exc:
         text = str(exc)
         for secret in secrets:

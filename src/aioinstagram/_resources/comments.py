@@ -17,7 +17,7 @@ from .._converter import structure
 from .._media_models import Comment
 from .._media_validation import validate_comment_id, validate_comment_text, validate_media_id
 from .._pagination import CURSOR, AsyncPaginator, Checkpoint
-from ._base import Resource
+from ._base import CallOptions, Resource, Unpack
 
 __all__ = ["CommentsResource"]
 
@@ -28,29 +28,57 @@ class CommentsResource(Resource):
     __slots__ = ()
 
     def list(
-        self, media_id: str | int, *, cursor: Checkpoint | None = None
+        self,
+        media_id: str | int,
+        *,
+        cursor: Checkpoint | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Comment]:
         """The comments on a media, oldest first (one page: the endpoint does not page).
-        ``cursor``: a :class:`Checkpoint` of an earlier walk (skips what it already yielded)."""
+
+        Args:
+            media_id: The media's id.
+            cursor: A :class:`Checkpoint` of an earlier walk (skips what it already yielded).
+        """
         mid = validate_media_id(media_id)
         return self._paginate(
-            f"/media/{mid}/comments", Comment, CURSOR, count=None, cursor=cursor, prefetch=False
+            f"/media/{mid}/comments",
+            Comment,
+            CURSOR,
+            count=None,
+            cursor=cursor,
+            prefetch=False,
+            options=options,
         )
 
-    async def create(self, media_id: str | int, text: str) -> Comment | None:
+    async def create(
+        self, media_id: str | int, text: str, **options: Unpack[CallOptions]
+    ) -> Comment | None:
         """Comment on a media, after checking the API's rules (at most 300 characters, 4
         hashtags and 1 URL, not all capitals). Returns the new comment when the server sends
-        it (early API), else None (``data: null`` since 2015)."""
+        it (early API), else None (``data: null`` since 2015).
+
+        Args:
+            media_id: The media's id.
+            text: The comment.
+        """
         mid = validate_media_id(media_id)
         body = validate_comment_text(text)
         path = f"/media/{mid}/comments"
-        envelope = await self._transport.request("POST", path, {"text": body}, idempotent=False)
+        envelope = await self._request("POST", path, {"text": body}, options, idempotent=False)
         if envelope.data is None:
             return None
         return structure(envelope.data, Comment, endpoint=f"POST {path}")
 
-    async def delete(self, media_id: str | int, comment_id: str | int) -> None:
-        """Delete a comment you wrote, or any comment on your own media (idempotent)."""
+    async def delete(
+        self, media_id: str | int, comment_id: str | int, **options: Unpack[CallOptions]
+    ) -> None:
+        """Delete a comment you wrote, or any comment on your own media (idempotent).
+
+        Args:
+            media_id: The media's id.
+            comment_id: The comment's id.
+        """
         mid = validate_media_id(media_id)
         cid = validate_comment_id(comment_id)
-        await self._transport.request("DELETE", f"/media/{mid}/comments/{cid}")
+        await self._request("DELETE", f"/media/{mid}/comments/{cid}", None, options)

@@ -14,7 +14,7 @@ from .._media_models import Media
 from .._media_validation import validate_numeric_id
 from .._pagination import MAX_ID, AsyncPaginator, Checkpoint
 from .._protocol import validate_cursor
-from ._base import Resource
+from ._base import CallOptions, Resource, Unpack
 from ._media_common import start_cursor
 
 __all__ = ["GeographiesResource"]
@@ -34,8 +34,18 @@ class GeographiesResource(Resource):
         max_id: str | int | None = None,
         cursor: str | Checkpoint | None = None,
         prefetch: bool = True,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Media]:
-        """Recent media in a subscribed geography, newest first."""
+        """Recent media in a subscribed geography, newest first.
+
+        Args:
+            geo_id: The geography's id (from its real-time subscription).
+            count: Media per page (the server's default when None).
+            min_id: Only media newer than this id.
+            max_id: Only media older than this id.
+            cursor: A page cursor or a :class:`Checkpoint` to resume from.
+            prefetch: Request the next page while you work through this one.
+        """
         gid = validate_numeric_id(geo_id, "geography id")
         return self._paginate(
             f"/geographies/{gid}/media/recent",
@@ -45,4 +55,5 @@ class GeographiesResource(Resource):
             cursor=start_cursor("max_id", max_id, cursor),
             params={"min_id": validate_cursor(min_id, "min_id")},
             prefetch=prefetch,
+            options=options,
         )

@@ -23,7 +23,7 @@ from .._media_validation import (
 )
 from .._pagination import CURSOR, MAX_ID, AsyncPaginator, Checkpoint
 from .._protocol import validate_count, validate_cursor
-from ._base import Resource
+from ._base import CallOptions, Resource, Unpack
 from ._media_common import start_cursor
 
 __all__ = ["LocationsResource"]
@@ -36,10 +36,14 @@ class LocationsResource(Resource):
 
     __slots__ = ()
 
-    async def get(self, location_id: str | int) -> Location:
-        """One location."""
+    async def get(self, location_id: str | int, **options: Unpack[CallOptions]) -> Location:
+        """One location.
+
+        Args:
+            location_id: The location's id.
+        """
         lid = validate_numeric_id(location_id, "location id")
-        result: Location = await self._get(f"/locations/{lid}", None, Location)
+        result: Location = await self._get(f"/locations/{lid}", None, Location, options)
         return result
 
     def recent_media(
@@ -53,9 +57,21 @@ class LocationsResource(Resource):
         max_timestamp: int | dt.datetime | None = None,
         cursor: str | Checkpoint | None = None,
         prefetch: bool = True,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Media]:
-        """Media taken at a location, newest first (arguments as for
-        ``client.users.recent_media``)."""
+        """Media taken at a location, newest first.
+
+        Args:
+            location_id: The location's id.
+            count: Media per page (the server's default when None).
+            min_id: Only media newer than this id.
+            max_id: Only media older than this id.
+            min_timestamp: Only media posted at or after this time (a datetime or Unix
+                seconds).
+            max_timestamp: Only media posted at or before this time.
+            cursor: A page cursor or a :class:`Checkpoint` to resume from.
+            prefetch: Request the next page while you work through this one.
+        """
         lid = validate_numeric_id(location_id, "location id")
         low, high = validate_time_window(min_timestamp, max_timestamp)
         params = {
@@ -71,6 +87,7 @@ class LocationsResource(Resource):
             cursor=start_cursor("max_id", max_id, cursor),
             params=params,
             prefetch=prefetch,
+            options=options,
         )
 
     def search(
@@ -83,10 +100,21 @@ class LocationsResource(Resource):
         foursquare_id: str | None = None,
         foursquare_v2_id: str | None = None,
         count: int | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Location]:
         """Locations near a point (``lat`` and ``lng``, within ``distance`` metres: default
         1000, at most 5000), or the one matching a Facebook Places or Foursquare id. Exactly
-        one way to locate must be given."""
+        one way to locate must be given.
+
+        Args:
+            lat: The point's latitude (with ``lng``).
+            lng: The point's longitude (with ``lat``).
+            distance: The search radius in metres (default 1000, at most 5000).
+            facebook_places_id: A Facebook Places id.
+            foursquare_id: A Foursquare v1 id.
+            foursquare_v2_id: A Foursquare v2 id.
+            count: At most this many locations.
+        """
         ways: dict[str, object] = {}
         if lat is not None or lng is not None:
             if lat is None or lng is None:
@@ -108,5 +136,11 @@ class LocationsResource(Resource):
             raise InvalidArgumentError("distance only applies to a search by lat and lng")
         params = {**ways, "distance": validate_distance(distance), "count": validate_count(count)}
         return self._paginate(
-            "/locations/search", Location, CURSOR, count=None, cursor=None, params=params
+            "/locations/search",
+            Location,
+            CURSOR,
+            count=None,
+            cursor=None,
+            params=params,
+            options=options,
         )

@@ -14,7 +14,8 @@ page), so code that walks a media list never branches on the endpoint.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Iterable, Sized
+import functools
+from collections.abc import AsyncGenerator, Iterable, Sized
 
 from .._bulk import ProgressCallback, _check_concurrency, iter_bounded
 from .._errors import InstagramError
@@ -29,7 +30,7 @@ from .._media_validation import (
     validate_time_window,
 )
 from .._pagination import MAX_ID, AsyncPaginator
-from ._base import Resource
+from ._base import CallOptions, Resource, Unpack
 from .relationships import _distinct
 
 __all__ = ["MediaResource"]
@@ -40,16 +41,20 @@ class MediaResource(Resource):
 
     __slots__ = ()
 
-    async def get(self, media_id: str | int) -> Media:
-        """One media (with ``user_has_liked`` when authenticated as a user)."""
+    async def get(self, media_id: str | int, **options: Unpack[CallOptions]) -> Media:
+        """One media (with ``user_has_liked`` when authenticated as a user).
+
+        Args:
+            media_id: The media's id.
+        """
         mid = validate_media_id(media_id)
-        result: Media = await self._get(f"/media/{mid}", None, Media)
+        result: Media = await self._get(f"/media/{mid}", None, Media, options)
         return result
 
-    async def get_by_shortcode(self, shortcode: str) -> Media:
+    async def get_by_shortcode(self, shortcode: str, **options: Unpack[CallOptions]) -> Media:
         """One media by its shortcode (``"D"``) or post URL (``"https://instagram.com/p/D/"``)."""
         code = validate_shortcode(shortcode)
-        result: Media = await self._get(f"/media/shortcode/{code}", None, Media)
+        result: Media = await self._get(f"/media/shortcode/{code}", None, Media, options)
         return result
 
     def search(
@@ -60,9 +65,18 @@ class MediaResource(Resource):
         distance: float | None = None,
         min_timestamp: int | dt.datetime | None = None,
         max_timestamp: int | dt.datetime | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Media]:
         """Media taken within ``distance`` metres (default 1000, at most 5000) of a point,
-        in a window of at most 7 days (default: the last 5 days); each carries ``distance``."""
+        in a window of at most 7 days (default: the last 5 days); each carries ``distance``.
+
+        Args:
+            lat: The point's latitude.
+            lng: The point's longitude.
+            distance: The search radius in metres (default 1000, at most 5000).
+            min_timestamp: The window's start (a datetime or Unix seconds).
+            max_timestamp: The window's end.
+        """
         params = {
             "lat": validate_latitude(lat),
             "lng": validate_longitude(lng),
@@ -71,12 +85,20 @@ class MediaResource(Resource):
         low, high = validate_time_window(min_timestamp, max_timestamp, max_span=MAX_SEARCH_SPAN)
         params.update({"min_timestamp": low, "max_timestamp": high})
         return self._paginate(
-            "/media/search", Media, MAX_ID, count=None, cursor=None, params=params
+            "/media/search",
+            Media,
+            MAX_ID,
+            count=None,
+            cursor=None,
+            params=params,
+            options=options,
         )
 
-    def popular(self) -> AsyncPaginator[Media]:
+    def popular(self, **options: Unpack[CallOptions]) -> AsyncPaginator[Media]:
         """Popular media right now (one page; deprecated for apps created after 2015-11-17)."""
-        return self._paginate("/media/popular", Media, MAX_ID, count=None, cursor=None)
+        return self._paginate(
+            "/media/popular", Media, MAX_ID, count=None, cursor=None, options=options
+        )
 
     # -- bulk -------------------------------------------------------------------------------
     # Same guarantees as the relationship lookups (``_bulk``): one outcome per distinct id,
@@ -89,16 +111,24 @@ class MediaResource(Resource):
         concurrency: int = 64,
         progress: ProgressCallback | None = None,
         dedupe: bool = True,
-    ) -> AsyncIterator[tuple[str, Media | InstagramError]]:
+        **options: Unpack[CallOptions],
+    ) -> AsyncGenerator[tuple[str, Media | InstagramError], None]:
         """Look up many media, yielding ``(media_id, Media or InstagramError)`` as each
-        completes (at most ``concurrency`` in flight; an invalid id gets its
-        InvalidArgumentError without a request)."""
+        completes (an invalid id gets its InvalidArgumentError without a request).
+
+        Args:
+            media_ids: The ids, read lazily.
+            concurrency: At most this many requests in flight.
+            progress: Called as ``progress(done, total)`` after each completion.
+            dedupe: Look up each distinct id once; ``False`` for unbounded streams.
+        """
         _check_concurrency(concurrency)
+        self._opts(options)  # bad options fail here, not once per id
         total = len(media_ids) if isinstance(media_ids, Sized) else None
         keys = (str(m) for m in media_ids)
         return iter_bounded(
             _distinct(keys) if dedupe else keys,
-            self.get,
+            functools.partial(self.get, **options),
             concurrency=concurrency,
             progress=progress,
             total=total,
@@ -110,15 +140,29 @@ class MediaResource(Resource):
         *,
         concurrency: int = 64,
         progress: ProgressCallback | None = None,
+        **options: Unpack[CallOptions],
     ) -> list[Media | InstagramError]:
-        """Look up many media; one entry per input id, in input order (duplicates share one
-        lookup), each a Media or the InstagramError for that id."""
+        """Look up many media.
+
+        Args:
+            media_ids: The ids; duplicates share one lookup.
+            concurrency: At most this many requests in flight.
+            progress: Called as ``progress(done, total)`` after each completion.
+
+        Returns:
+            One entry per input id, in input order: a Media or the InstagramError for that id.
+        """
         _check_concurrency(concurrency)
+        self._opts(options)
         keys = [str(m) for m in media_ids]
         unique = list(dict.fromkeys(keys))
         outcomes: dict[str, Media | InstagramError] = {}
         async for key, outcome in iter_bounded(
-            unique, self.get, concurrency=concurrency, progress=progress, total=len(unique)
+            unique,
+            functools.partial(self.get, **options),
+            concurrency=concurrency,
+            progress=progress,
+            total=len(unique),
         ):
             outcomes[key] = outcome
         return [outcomes[key] for key in keys]

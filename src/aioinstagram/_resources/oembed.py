@@ -14,7 +14,7 @@ from .._converter import structure
 from .._errors import InvalidArgumentError
 from .._media_validation import validate_shortcode
 from .._protocol import classify_error
-from ._base import Resource
+from ._base import CallOptions, Resource, Unpack
 
 __all__ = ["OEmbed", "OEmbedResource", "shortcode_from_url"]
 
@@ -24,7 +24,26 @@ _ENDPOINT: Final = "GET /oembed"
 @attrs.frozen(slots=True)
 class OEmbed:
     """An oEmbed answer: the 2012 capture's fields (``type``, ``url``, ``width``, ``height``)
-    and the later rich form's (``html``, ``thumbnail_*``); every field may be absent."""
+    and the later rich form's (``html``, ``thumbnail_*``); every field may be absent.
+
+    Attributes:
+        version: The oEmbed version (``"1.0"``).
+        type: ``"photo"`` (2012) or ``"rich"``.
+        title: The media's caption.
+        author_name: The author's user name.
+        author_url: The author's profile URL.
+        author_id: The author's user id.
+        media_id: The media id (``<media>_<user>``).
+        provider_name: ``"Instagram"``.
+        provider_url: The provider's URL.
+        url: The image URL (2012 form).
+        html: The embed HTML (rich form).
+        width: The embed's or image's width in pixels.
+        height: The embed's or image's height in pixels.
+        thumbnail_url: The thumbnail's URL.
+        thumbnail_width: The thumbnail's width in pixels.
+        thumbnail_height: The thumbnail's height in pixels.
+    """
 
     version: str | None = None
     type: str | None = None
@@ -47,7 +66,11 @@ class OEmbed:
 def shortcode_from_url(url: str) -> str:
     """``BXsFz`` from ``http://instagr.am/p/BXsFz/`` or ``https://www.instagram.com/p/BXsFz/``
     (a bare shortcode is returned as is). InvalidArgumentError for anything else. The same
-    rule as ``client.media.get_by_shortcode`` (one implementation, ``_media_validation``)."""
+    rule as ``client.media.get_by_shortcode`` (one implementation, ``_media_validation``).
+
+    Args:
+        url: A media URL or a bare shortcode.
+    """
     return validate_shortcode(url)
 
 
@@ -65,6 +88,7 @@ class OEmbedResource(Resource):
         maxwidth: int | None = None,
         hidecaption: bool = False,
         omitscript: bool = False,
+        **options: Unpack[CallOptions],
     ) -> OEmbed:
         code = shortcode_from_url(url)
         if maxwidth is not None and (
@@ -80,10 +104,14 @@ class OEmbedResource(Resource):
             params.append(("hidecaption", "true"))
         if omitscript:
             params.append(("omitscript", "true"))
+        opts = self._opts(options)
+        params.extend(opts.params)
         base = self._transport.base_url
         root = base[: -len("/v1")] if base.endswith("/v1") else base
         url = root + "/oembed?" + urlencode(params)
-        status, headers, body = await self._transport.send_plain("GET", url, _ENDPOINT)
+        status, headers, body = await self._transport.send_plain(
+            "GET", url, _ENDPOINT, options=opts
+        )
         doc = _json(body)
         if status != 200:
             raise classify_error(status, headers, doc, request=_ENDPOINT)

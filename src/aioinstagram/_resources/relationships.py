@@ -11,7 +11,8 @@ POST /users/{user-id}/relationship  action=...  :meth:`RelationshipsResource.mod
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator, Sized
+import functools
+from collections.abc import AsyncGenerator, Iterable, Iterator, Sized
 
 from .._bulk import ProgressCallback, _check_concurrency, iter_bounded
 from .._converter import structure
@@ -19,7 +20,7 @@ from .._errors import InstagramError, InvalidArgumentError
 from .._models import Relationship, RelationshipAction, User
 from .._pagination import CURSOR, AsyncPaginator, Checkpoint
 from .._protocol import validate_user_id
-from ._base import Resource
+from ._base import CallOptions, Resource, Unpack
 
 __all__ = ["RelationshipsResource"]
 
@@ -64,15 +65,32 @@ class RelationshipsResource(Resource):
         count: int | None = None,
         cursor: str | Checkpoint | None = None,
         prefetch: bool = True,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[User]:
         """The users ``user_id`` follows, newest first. Nothing is fetched until iterated.
 
-        ``count``: users per page. ``cursor``: a page cursor or a :class:`Checkpoint` to resume
-        from. ``prefetch``: request the next page while you work through this one (at most one
-        page ahead; a walk abandoned part-way costs at most one extra request)."""
+        ``GET /users/{user-id}/follows`` (api doc §3).
+
+        Args:
+            user_id: A user id, or ``"self"`` for the token's owner.
+            count: Users per page (the server's default when None).
+            cursor: A page cursor or a :class:`Checkpoint` to resume from (from
+                :meth:`AsyncPaginator.checkpoint`, or a page's ``next_cursor``).
+            prefetch: Request the next page while you work through this one (at most one
+                page ahead; a walk abandoned part-way costs at most one extra request).
+
+        Returns:
+            A paginator: iterate it for users, or use its ``pages()`` and ``collect()``.
+        """
         uid = validate_user_id(user_id)
         return self._paginate(
-            f"/users/{uid}/follows", User, CURSOR, count=count, cursor=cursor, prefetch=prefetch
+            f"/users/{uid}/follows",
+            User,
+            CURSOR,
+            count=count,
+            cursor=cursor,
+            prefetch=prefetch,
+            options=options,
         )
 
     def followed_by(
@@ -82,11 +100,30 @@ class RelationshipsResource(Resource):
         count: int | None = None,
         cursor: str | Checkpoint | None = None,
         prefetch: bool = True,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[User]:
-        """The users who follow ``user_id``, newest first (arguments as for :meth:`follows`)."""
+        """The users who follow ``user_id``, newest first. Nothing is fetched until iterated.
+
+        ``GET /users/{user-id}/followed-by`` (api doc §3).
+
+        Args:
+            user_id: A user id, or ``"self"`` for the token's owner.
+            count: Users per page (the server's default when None).
+            cursor: A page cursor or a :class:`Checkpoint` to resume from.
+            prefetch: Request the next page while you work through this one.
+
+        Returns:
+            A paginator of the followers.
+        """
         uid = validate_user_id(user_id)
         return self._paginate(
-            f"/users/{uid}/followed-by", User, CURSOR, count=count, cursor=cursor, prefetch=prefetch
+            f"/users/{uid}/followed-by",
+            User,
+            CURSOR,
+            count=count,
+            cursor=cursor,
+            prefetch=prefetch,
+            options=options,
         )
 
     def requested_by(
@@ -95,58 +132,96 @@ class RelationshipsResource(Resource):
         count: int | None = None,
         cursor: str | Checkpoint | None = None,
         prefetch: bool = True,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[User]:
-        """The users who asked to follow you (your pending incoming requests; arguments as for
-        :meth:`follows`)."""
+        """The users who asked to follow you: your pending incoming requests.
+
+        ``GET /users/self/requested-by`` (api doc §3).
+
+        Args:
+            count: Users per page (the server's default when None).
+            cursor: A page cursor or a :class:`Checkpoint` to resume from.
+            prefetch: Request the next page while you work through this one.
+
+        Returns:
+            A paginator of the requesting users.
+        """
         return self._paginate(
-            "/users/self/requested-by", User, CURSOR, count=count, cursor=cursor, prefetch=prefetch
+            "/users/self/requested-by",
+            User,
+            CURSOR,
+            count=count,
+            cursor=cursor,
+            prefetch=prefetch,
+            options=options,
         )
 
     # -- one relationship -------------------------------------------------------------------
 
-    async def get(self, user_id: str | int) -> Relationship:
-        """Your relationship with ``user_id``."""
+    async def get(self, user_id: str | int, **options: Unpack[CallOptions]) -> Relationship:
+        """Your relationship with ``user_id`` (``GET /users/{user-id}/relationship``).
+
+        Args:
+            user_id: The other user's id.
+        """
         uid = validate_user_id(user_id)
         path = f"/users/{uid}/relationship"
-        envelope = await self._transport.request("GET", path)
+        envelope = await self._request("GET", path, None, options)
         return structure(envelope.data, Relationship, endpoint=f"GET {path}")
 
-    async def modify(self, user_id: str | int, action: RelationshipAction | str) -> Relationship:
-        """Change your relationship with ``user_id``. The answer often carries only
-        ``outgoing_status``; the other fields are then None."""
+    async def modify(
+        self,
+        user_id: str | int,
+        action: RelationshipAction | str,
+        **options: Unpack[CallOptions],
+    ) -> Relationship:
+        """Change your relationship with ``user_id`` (``POST /users/{user-id}/relationship``).
+
+        The answer often carries only ``outgoing_status``; the other fields are then None.
+        ``follow``, ``unfollow``, ``block`` and ``unblock`` set a state and are retried like
+        reads; any other action that fails ambiguously raises :class:`OutcomeUnknownError`.
+
+        Args:
+            user_id: The other user's id.
+            action: A :class:`RelationshipAction` or its value (``"follow"``, ``"unfollow"``,
+                ``"block"``, ``"unblock"``, ``"approve"``, ``"ignore"``, ``"deny"``).
+        """
         uid = validate_user_id(user_id)
         act = _action(action)
         path = f"/users/{uid}/relationship"
-        envelope = await self._transport.request(
-            "POST", path, {"action": act.value}, idempotent=act in _IDEMPOTENT_ACTIONS
+        envelope = await self._request(
+            "POST", path, {"action": act.value}, options, idempotent=act in _IDEMPOTENT_ACTIONS
         )
         return structure(envelope.data, Relationship, endpoint=f"POST {path}")
 
-    async def follow(self, user_id: str | int) -> Relationship:
+    async def follow(self, user_id: str | int, **options: Unpack[CallOptions]) -> Relationship:
         """Follow (or, for a private user, request to follow) ``user_id``."""
-        return await self.modify(user_id, RelationshipAction.FOLLOW)
+        return await self.modify(user_id, RelationshipAction.FOLLOW, **options)
 
-    async def unfollow(self, user_id: str | int) -> Relationship:
+    async def unfollow(self, user_id: str | int, **options: Unpack[CallOptions]) -> Relationship:
         """Stop following ``user_id`` (also cancels a pending request)."""
-        return await self.modify(user_id, RelationshipAction.UNFOLLOW)
+        return await self.modify(user_id, RelationshipAction.UNFOLLOW, **options)
 
-    async def block(self, user_id: str | int) -> Relationship:
-        return await self.modify(user_id, RelationshipAction.BLOCK)
+    async def block(self, user_id: str | int, **options: Unpack[CallOptions]) -> Relationship:
+        """Block ``user_id``."""
+        return await self.modify(user_id, RelationshipAction.BLOCK, **options)
 
-    async def unblock(self, user_id: str | int) -> Relationship:
-        return await self.modify(user_id, RelationshipAction.UNBLOCK)
+    async def unblock(self, user_id: str | int, **options: Unpack[CallOptions]) -> Relationship:
+        """Unblock ``user_id``."""
+        return await self.modify(user_id, RelationshipAction.UNBLOCK, **options)
 
-    async def approve(self, user_id: str | int) -> Relationship:
+    async def approve(self, user_id: str | int, **options: Unpack[CallOptions]) -> Relationship:
         """Approve ``user_id``'s pending follow request."""
-        return await self.modify(user_id, RelationshipAction.APPROVE)
+        return await self.modify(user_id, RelationshipAction.APPROVE, **options)
 
-    async def ignore(self, user_id: str | int) -> Relationship:
+    async def ignore(self, user_id: str | int, **options: Unpack[CallOptions]) -> Relationship:
         """Ignore (deny) ``user_id``'s pending follow request."""
-        return await self.modify(user_id, RelationshipAction.IGNORE)
+        return await self.modify(user_id, RelationshipAction.IGNORE, **options)
 
-    async def deny(self, user_id: str | int) -> Relationship:
-        """The official clients' name for :meth:`ignore`; sends ``action=deny``."""
-        return await self.modify(user_id, RelationshipAction.DENY)
+    async def deny(self, user_id: str | int, **options: Unpack[CallOptions]) -> Relationship:
+        """Deny ``user_id``'s pending follow request: the official clients' name for
+        :meth:`ignore`; sends ``action=deny``."""
+        return await self.modify(user_id, RelationshipAction.DENY, **options)
 
     # -- bulk -------------------------------------------------------------------------------
     # Ids are keyed by ``str(user_id)`` (so 123 and "123" are one id); a key that is not a
@@ -159,23 +234,30 @@ class RelationshipsResource(Resource):
         concurrency: int = 64,
         progress: ProgressCallback | None = None,
         dedupe: bool = True,
-    ) -> AsyncIterator[tuple[str, Relationship | InstagramError]]:
+        **options: Unpack[CallOptions],
+    ) -> AsyncGenerator[tuple[str, Relationship | InstagramError], None]:
         """Look up many relationships, yielding ``(user_id, Relationship or InstagramError)``
-        as each completes. At most ``concurrency`` requests are in flight; the input is read
-        lazily (an iterator of a million ids is fine). Each distinct id is looked up once
-        (``dedupe=False`` drops the set of seen ids, for unbounded streams).
-        ``progress(done, total)`` is called after each completion; ``total`` is the input's
-        length when it has one (an upper bound when it holds duplicates), else None.
+        as each completes.
 
         Close it early with ``contextlib.aclosing`` (or let it be collected): in-flight
         requests are cancelled.
+
+        Args:
+            user_ids: The ids, read lazily (an iterator of a million ids is fine).
+            concurrency: At most this many requests in flight.
+            progress: Called as ``progress(done, total)`` after each completion; ``total`` is
+                the input's length when it has one (an upper bound when it holds
+                duplicates), else None.
+            dedupe: Look up each distinct id once; ``False`` drops the set of seen ids, for
+                unbounded streams.
         """
         _check_concurrency(concurrency)
+        self._opts(options)  # bad options fail here, not once per id
         total = len(user_ids) if isinstance(user_ids, Sized) else None
         keys = (str(u) for u in user_ids)
         return iter_bounded(
             _distinct(keys) if dedupe else keys,
-            self.get,
+            functools.partial(self.get, **options),
             concurrency=concurrency,
             progress=progress,
             total=total,
@@ -187,16 +269,32 @@ class RelationshipsResource(Resource):
         *,
         concurrency: int = 64,
         progress: ProgressCallback | None = None,
+        **options: Unpack[CallOptions],
     ) -> list[Relationship | InstagramError]:
-        """Look up many relationships; the list is in input order, one entry per input id
-        (duplicates share one lookup), each a Relationship or the InstagramError for that id.
-        Per-id errors do not stop the others; a 429 pauses the whole batch ("wait" mode)."""
+        """Look up many relationships.
+
+        Per-id errors do not stop the others; a 429 pauses the whole batch ("wait" mode).
+
+        Args:
+            user_ids: The ids; duplicates share one lookup.
+            concurrency: At most this many requests in flight.
+            progress: Called as ``progress(done, total)`` after each completion.
+
+        Returns:
+            One entry per input id, in input order: a Relationship or the InstagramError
+            for that id.
+        """
         _check_concurrency(concurrency)
+        self._opts(options)
         keys = [str(u) for u in user_ids]
         unique = list(dict.fromkeys(keys))
         outcomes: dict[str, Relationship | InstagramError] = {}
         async for key, outcome in iter_bounded(
-            unique, self.get, concurrency=concurrency, progress=progress, total=len(unique)
+            unique,
+            functools.partial(self.get, **options),
+            concurrency=concurrency,
+            progress=progress,
+            total=len(unique),
         ):
             outcomes[key] = outcome
         return [outcomes[key] for key in keys]

@@ -21,8 +21,8 @@ import attrs
 
 from .._errors import InvalidArgumentError
 from .._fastdecode import structure_data
-from .._protocol import Credentials, build_app_request
-from ._base import Resource
+from .._protocol import Credentials
+from ._base import CallOptions, Resource, Unpack
 
 __all__ = ["Subscription", "SubscriptionsResource"]
 
@@ -32,7 +32,16 @@ _OBJECTS: Final = ("user", "tag", "location", "geography")
 
 @attrs.frozen(slots=True)
 class Subscription:
-    """A real-time subscription (``object_id``: the tag name, location id or geography id)."""
+    """A real-time subscription.
+
+    Attributes:
+        id: The subscription's id.
+        object: ``user``, ``tag``, ``location`` or ``geography``.
+        aspect: What is watched: always ``media``.
+        callback_url: Where the updates are POSTed.
+        object_id: The tag name, location id or geography id (None for ``user``).
+        type: The object type, when the answer names it (``"subscription"``).
+    """
 
     id: str
     object: str
@@ -58,10 +67,9 @@ class SubscriptionsResource(Resource):
 
     __slots__ = ()
 
-    async def list(self) -> _Subscriptions:
+    async def list(self, **options: Unpack[CallOptions]) -> _Subscriptions:
         """Every subscription of the application."""
-        spec = build_app_request("GET", "/subscriptions", None, credentials=self._credentials)
-        envelope = await self._transport.send(spec)
+        envelope = await self._app_request("GET", "/subscriptions", None, options)
         result: _Subscriptions = structure_data(
             envelope, _Subscriptions, endpoint="GET /subscriptions"
         )
@@ -77,11 +85,22 @@ class SubscriptionsResource(Resource):
         lat: float | None = None,
         lng: float | None = None,
         radius: float | None = None,
+        **options: Unpack[CallOptions],
     ) -> Subscription:
         """Subscribe to new media of ``object``: ``user`` (the users who authorized the app),
         ``tag`` (``object_id`` = tag name), ``location`` (``object_id`` = location id) or
         ``geography`` (``lat``, ``lng``, ``radius`` in metres, up to 5000). The API first
-        GETs ``callback_url`` with a challenge that your receiver must answer."""
+        GETs ``callback_url`` with a challenge that your receiver must answer.
+
+        Args:
+            object: ``user``, ``tag``, ``location`` or ``geography``.
+            callback_url: Your receiver's absolute http(s) URL.
+            verify_token: Echoed in the challenge; your receiver checks it.
+            object_id: The tag name or location id (``tag`` and ``location`` only).
+            lat: The geography's centre latitude (``geography`` only).
+            lng: The geography's centre longitude (``geography`` only).
+            radius: The geography's radius in metres, up to 5000 (``geography`` only).
+        """
         if object not in _OBJECTS:
             raise InvalidArgumentError(f"object must be one of {', '.join(_OBJECTS)}")
         parts = urlsplit(callback_url) if isinstance(callback_url, str) else None
@@ -108,15 +127,18 @@ class SubscriptionsResource(Resource):
         if verify_token is not None:
             params["verify_token"] = verify_token
         params["callback_url"] = callback_url
-        spec = build_app_request("POST", "/subscriptions", params, credentials=self._credentials)
-        envelope = await self._transport.send(spec)
+        envelope = await self._app_request("POST", "/subscriptions", params, options)
         result: Subscription = structure_data(
             envelope, Subscription, endpoint="POST /subscriptions"
         )
         return result
 
     async def delete(
-        self, *, id: str | int | None = None, object: ObjectType | Literal["all"] | None = None
+        self,
+        *,
+        id: str | int | None = None,
+        object: ObjectType | Literal["all"] | None = None,
+        **options: Unpack[CallOptions],
     ) -> None:
         """Delete one subscription (``id=``), those of one type (``object="tag"``) or all
         (``object="all"``)."""
@@ -131,8 +153,7 @@ class SubscriptionsResource(Resource):
             if object not in (*_OBJECTS, "all"):
                 raise InvalidArgumentError(f"object must be one of {', '.join(_OBJECTS)} or all")
             params = {"object": object}
-        spec = build_app_request("DELETE", "/subscriptions", params, credentials=self._credentials)
-        await self._transport.send(spec)
+        await self._app_request("DELETE", "/subscriptions", params, options)
 
     @property
     def _credentials(self) -> Credentials:

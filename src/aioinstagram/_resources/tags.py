@@ -16,7 +16,7 @@ from .._media_models import Media, Tag
 from .._media_validation import validate_tag_name
 from .._pagination import CURSOR, MAX_TAG_ID, AsyncPaginator, Checkpoint
 from .._protocol import validate_cursor
-from ._base import Resource
+from ._base import CallOptions, Resource, Unpack
 from ._media_common import start_cursor
 
 __all__ = ["TagsResource"]
@@ -27,10 +27,14 @@ class TagsResource(Resource):
 
     __slots__ = ()
 
-    async def get(self, tag_name: str) -> Tag:
-        """A tag and how many media carry it."""
+    async def get(self, tag_name: str, **options: Unpack[CallOptions]) -> Tag:
+        """A tag and how many media carry it.
+
+        Args:
+            tag_name: The tag, with or without its ``#``.
+        """
         name = validate_tag_name(tag_name)
-        result: Tag = await self._get(f"/tags/{name}", None, Tag)
+        result: Tag = await self._get(f"/tags/{name}", None, Tag, options)
         return result
 
     def recent_media(
@@ -42,9 +46,19 @@ class TagsResource(Resource):
         max_tag_id: str | int | None = None,
         cursor: str | Checkpoint | None = None,
         prefetch: bool = True,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Media]:
         """Media tagged ``tag_name``, most recently tagged first. ``max_tag_id`` (or
-        ``cursor``) starts below that point; ``min_tag_id`` stops there."""
+        ``cursor``) starts below that point; ``min_tag_id`` stops there.
+
+        Args:
+            tag_name: The tag.
+            count: Media per page (the server's default when None).
+            min_tag_id: Stop at this point.
+            max_tag_id: Start below this point.
+            cursor: A page cursor or a :class:`Checkpoint` to resume from.
+            prefetch: Request the next page while you work through this one.
+        """
         name = validate_tag_name(tag_name)
         return self._paginate(
             f"/tags/{name}/media/recent",
@@ -54,11 +68,25 @@ class TagsResource(Resource):
             cursor=start_cursor("max_tag_id", max_tag_id, cursor),
             params={"min_tag_id": validate_cursor(min_tag_id, "min_tag_id")},
             prefetch=prefetch,
+            options=options,
         )
 
-    def search(self, q: str, *, count: int | None = None) -> AsyncPaginator[Tag]:
-        """Tags whose name starts with ``q`` (one page)."""
+    def search(
+        self, q: str, *, count: int | None = None, **options: Unpack[CallOptions]
+    ) -> AsyncPaginator[Tag]:
+        """Tags whose name starts with ``q`` (one page).
+
+        Args:
+            q: The start of the tag's name.
+            count: At most this many tags.
+        """
         name = validate_tag_name(q)
         return self._paginate(
-            "/tags/search", Tag, CURSOR, count=count, cursor=None, params={"q": name}
+            "/tags/search",
+            Tag,
+            CURSOR,
+            count=count,
+            cursor=None,
+            params={"q": name},
+            options=options,
         )

@@ -22,7 +22,7 @@ from .._media_validation import validate_time_window
 from .._models import User
 from .._pagination import MAX_ID, MAX_LIKE_ID, AsyncPaginator, Checkpoint
 from .._protocol import validate_count, validate_cursor, validate_user_id
-from ._base import Resource
+from ._base import CallOptions, Resource, Unpack
 from ._media_common import start_cursor
 
 __all__ = ["UsersResource"]
@@ -33,18 +33,30 @@ class UsersResource(Resource):
 
     __slots__ = ()
 
-    async def get(self, user_id: str | int = "self") -> User:
-        """The full profile of ``user_id`` (with ``counts``)."""
+    async def get(self, user_id: str | int = "self", **options: Unpack[CallOptions]) -> User:
+        """The full profile of ``user_id``, with ``counts`` (``GET /users/{user-id}``).
+
+        Args:
+            user_id: A user id, or ``"self"`` for the token's owner.
+        """
         uid = validate_user_id(user_id)
-        result: User = await self._get(f"/users/{uid}", None, User)
+        result: User = await self._get(f"/users/{uid}", None, User, options)
         return result
 
-    async def search(self, q: str, *, count: int | None = None) -> list[User]:
-        """Users whose name matches ``q`` (one page; the endpoint has no pagination)."""
+    async def search(
+        self, q: str, *, count: int | None = None, **options: Unpack[CallOptions]
+    ) -> list[User]:
+        """Users whose name matches ``q`` (``GET /users/search``; one page, the endpoint
+        has no pagination).
+
+        Args:
+            q: The text to search for.
+            count: At most this many users (the server's default when None).
+        """
         if not isinstance(q, str) or not q.strip():
             raise InvalidArgumentError(f"q must be a non-empty string, not {q!r}")
         result: list[User] = await self._get(
-            "/users/search", {"q": q, "count": validate_count(count)}, list[User]
+            "/users/search", {"q": q, "count": validate_count(count)}, list[User], options
         )
         return result
 
@@ -59,10 +71,22 @@ class UsersResource(Resource):
         max_timestamp: int | dt.datetime | None = None,
         cursor: str | Checkpoint | None = None,
         prefetch: bool = True,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Media]:
         """The media ``user_id`` posted, newest first. A private user you do not follow raises
         NotAllowedError on the first page. ``max_id`` (or ``cursor``) starts below that media;
-        ``min_id`` and the timestamps (Unix seconds or aware datetimes) narrow the list."""
+        ``min_id`` and the timestamps (Unix seconds or aware datetimes) narrow the list.
+
+        Args:
+            user_id: A user id, or ``"self"`` for the token's owner.
+            count: Media per page (the server's default when None).
+            min_id: Only media newer than this id.
+            max_id: Only media older than this id.
+            min_timestamp: Only media posted at or after this time.
+            max_timestamp: Only media posted at or before this time.
+            cursor: A page cursor or a :class:`Checkpoint` to resume from.
+            prefetch: Request the next page while you work through this one.
+        """
         uid = validate_user_id(user_id)
         low, high = validate_time_window(min_timestamp, max_timestamp)
         params = {
@@ -78,6 +102,7 @@ class UsersResource(Resource):
             cursor=start_cursor("max_id", max_id, cursor),
             params=params,
             prefetch=prefetch,
+            options=options,
         )
 
     def feed(
@@ -88,8 +113,17 @@ class UsersResource(Resource):
         max_id: str | int | None = None,
         cursor: str | Checkpoint | None = None,
         prefetch: bool = True,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Media]:
-        """Your feed: media of the users you follow (and yours), newest first."""
+        """Your feed: media of the users you follow (and yours), newest first.
+
+        Args:
+            count: Media per page (the server's default when None).
+            min_id: Only media newer than this id.
+            max_id: Only media older than this id.
+            cursor: A page cursor or a :class:`Checkpoint` to resume from.
+            prefetch: Request the next page while you work through this one.
+        """
         return self._paginate(
             "/users/self/feed",
             Media,
@@ -98,6 +132,7 @@ class UsersResource(Resource):
             cursor=start_cursor("max_id", max_id, cursor),
             params={"min_id": validate_cursor(min_id, "min_id")},
             prefetch=prefetch,
+            options=options,
         )
 
     def liked_media(
@@ -107,8 +142,16 @@ class UsersResource(Resource):
         max_like_id: str | int | None = None,
         cursor: str | Checkpoint | None = None,
         prefetch: bool = True,
+        **options: Unpack[CallOptions],
     ) -> AsyncPaginator[Media]:
-        """The media you liked, most recently liked first (pages with ``max_like_id``)."""
+        """The media you liked, most recently liked first (pages with ``max_like_id``).
+
+        Args:
+            count: Media per page (the server's default when None).
+            max_like_id: Start below this point.
+            cursor: A page cursor or a :class:`Checkpoint` to resume from.
+            prefetch: Request the next page while you work through this one.
+        """
         return self._paginate(
             "/users/self/media/liked",
             Media,
@@ -116,4 +159,5 @@ class UsersResource(Resource):
             count=count,
             cursor=start_cursor("max_like_id", max_like_id, cursor),
             prefetch=prefetch,
+            options=options,
         )

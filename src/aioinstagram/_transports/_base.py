@@ -45,8 +45,8 @@ from .._errors import (
     ResponseTooLargeError,
     TransportError,
 )
-from .._logging import _all_secrets
-from .._protocol import Failure, redact
+from .._protocol import Failure
+from .._redact import scrub_exception
 from ._limits import BodyLimitExceeded, BodyMeter, MemoryBudget, StreamDecoder
 
 __all__ = [
@@ -209,17 +209,16 @@ def map_exception(
     the retry policy whether the request may have reached the server. Failure None: the
     request could not be sent at all (an :class:`InvalidArgumentError`, raised at once).
     None: not a transport failure (a cancellation, a bug): re-raise it. The error's
-    ``__cause__`` is ``exc``, with credentials scrubbed from the messages of its chain; when
-    some exception there would still show one (aiohttp's errors print the request's URL from
-    their own fields), the chain is cut there, and the error has no ``__cause__`` if ``exc``
-    itself would.
+    ``__cause__`` is ``exc``, with credentials scrubbed from the messages of its chain
+    (:func:`~.._redact.scrub_exception`: a link that would still show one, such as aiohttp's
+    errors printing the request's URL from their own fields, is replaced by a stand-in).
     """
     if isinstance(exc, _LOCAL):
-        clean = _scrub_chain(exc)
+        cause = scrub_exception(exc)
         local = InvalidArgumentError(
             f"{description}: the request cannot be sent: {type(exc).__name__}: {_describe(exc)}"
         )
-        local.__cause__ = exc if clean else None
+        local.__cause__ = cause
         return None, local
     if isinstance(exc, BodyLimitExceeded):
         # The server answered (Failure.PROTOCOL). The retry layer retries only the budget
@@ -228,15 +227,15 @@ def map_exception(
         too_large = ResponseTooLargeError(
             f"{description}: {exc}", endpoint=description, limit=exc.limit, limit_name=name
         )
-        too_large.__cause__ = exc if _scrub_chain(exc) else None
+        too_large.__cause__ = scrub_exception(exc)
         return Failure.PROTOCOL, too_large
     failure, timeout = _classify(exc)
     if failure is None:
         return None
-    clean = _scrub_chain(exc)  # after _classify, which reads the chain
+    cause = scrub_exception(exc)  # after _classify, which reads the chain
     cls = RequestTimeoutError if timeout else TransportError
     error = cls(f"{description}: {type(exc).__name__}: {_describe(exc)}", request=description)
-    error.__cause__ = exc if clean else None
+    error.__cause__ = cause
     return failure, error
 
 
@@ -287,53 +286,6 @@ def _classify_aiohttp(exc: BaseException) -> tuple[Failure, bool] | None:
     # ServerDisconnectedError, ClientPayloadError, ClientOSError, a malformed answer: the
     # request may have been received.
     return Failure.PROTOCOL, False
-
-
-def _scrub_chain(exc: BaseException) -> bool:
-    """Scrub credentials from the messages of ``exc`` and the exceptions chained to it: a
-    parser quotes the bytes it choked on, and a server (or proxy) that reflects the request
-    puts the request line, with its ``access_token``, there; our error chains ``exc``, so a
-    traceback would print them. An exception that would still show one after its ``args``
-    are scrubbed is cut from the chain. Returns False when ``exc`` itself would."""
-    secrets = _all_secrets()
-    seen: set[int] = set()
-    previous: BaseException | None = None
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen and len(seen) < 16:
-        seen.add(id(current))
-        args = current.args
-        if any(isinstance(arg, (str, bytes, bytearray)) for arg in args):
-            clean = tuple(_scrubbed(arg, secrets) for arg in args)
-            if clean != args:
-                current.args = clean
-        if _shows_secret(current, secrets):
-            if previous is None:
-                return False
-            previous.__cause__ = None
-            previous.__context__ = None
-            previous.__suppress_context__ = True
-            return True
-        previous = current
-        current = current.__cause__ or current.__context__
-    return True
-
-
-def _shows_secret(exc: BaseException, secrets: list[str]) -> bool:
-    try:
-        views = (str(exc), repr(exc))
-    except Exception:  # a broken __str__ shows nothing, but keep it out of the chain
-        return True
-    return any(redact(view, secrets) != view for view in views)
-
-
-def _scrubbed(arg: object, secrets: list[str]) -> object:
-    if isinstance(arg, (bytes, bytearray)):
-        text = bytes(arg).decode("latin-1")
-        clean = redact(text, secrets)
-        return arg if clean == text else clean.encode("latin-1")
-    if isinstance(arg, str):
-        return redact(arg, secrets)
-    return arg
 
 
 def _describe(exc: BaseException) -> str:

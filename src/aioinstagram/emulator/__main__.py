@@ -3,55 +3,135 @@
     python -m aioinstagram.emulator --host 127.0.0.1 --port 8765 --users 10000 --seed 1
 
 prints the base URL and a demo token, then serves until Ctrl-C (SIGINT) or SIGTERM, which stop it
-cleanly (exit status 0). Options mirror :class:`~aioinstagram.emulator.EmulatorConfig`.
+cleanly (exit status 0; a second signal stops it at once). Options mirror
+:class:`~aioinstagram.emulator.EmulatorConfig`; ``--help`` describes them. It runs on uvloop
+when installed (the ``speed`` extra). Without the ``emulator`` extra, or when the port is
+taken, it prints one line on stderr and exits with status 1.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import contextlib
+import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
+from .. import _runner
 from ._config import EmulatorConfig, FaultConfig
 from ._emulator import Emulator
 from ._server import base_url_for, bind_socket
+
+_INSTALL = "pip install 'aioinstagram[emulator]'"
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows a default only where there is one worth showing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False) or action.help is None:
+            return action.help
+        return super()._get_help_string(action)
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m aioinstagram.emulator",
-        description="Run the Instagram API v1 emulator (routes under /v1).",
+        description="Run the Instagram API v1 emulator (routes under /v1) until Ctrl-C or "
+        "SIGTERM (exit status 0). Needs the 'emulator' extra: "
+        "pip install 'aioinstagram[emulator]'.",
+        formatter_class=_Formatter,
     )
-    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
-    p.add_argument("--users", type=int, default=10_000, help="ordinary users (default 10000)")
-    p.add_argument("--seed", type=int, default=1, help="graph seed (default 1)")
-    p.add_argument(
+    graph = p.add_argument_group("server and graph")
+    graph.add_argument("--host", default="127.0.0.1", help="interface to bind")
+    graph.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
+    graph.add_argument("--users", type=int, default=10_000, help="ordinary users")
+    graph.add_argument("--seed", type=int, default=1, help="graph seed")
+    graph.add_argument(
         "--celebrity-followers", type=int, default=120_000,
-        help="followers of the celebrity user (0: no celebrity; default 120000)",
+        help="followers of the celebrity user (0: no celebrity)",
     )  # fmt: skip
-    p.add_argument("--era", choices=("2014", "2016"), default="2014")
-    p.add_argument("--scopes", choices=("2015", "seed"), default="2015")
-    p.add_argument("--client-secret", default=None, help="enforce signed requests (sig)")
-    p.add_argument("--rate-limit", type=int, default=5_000, help="calls per token per window")
-    p.add_argument("--rate-window", type=float, default=3_600.0, help="window in seconds")
-    p.add_argument(
+    api = p.add_argument_group("API behaviour")
+    api.add_argument(
+        "--era",
+        choices=("2014", "2016"),
+        default="2014",
+        help="2014: any user's lists and every relationship action; 2016: only the token "
+        "owner's follows/followed-by lists, block and unblock refused (the API after its "
+        "June 2016 changes)",
+    )
+    api.add_argument(
+        "--scopes",
+        choices=("2015", "seed"),
+        default="2015",
+        help="2015: lists need the follower_list scope and changes the relationships scope; "
+        "seed: the older mapping, where basic covers the lists",
+    )
+    api.add_argument(
+        "--client-secret",
+        default=None,
+        help="enforce signed requests: every call must carry a valid sig parameter",
+    )
+    limits = p.add_argument_group("rate limits")
+    limits.add_argument("--rate-limit", type=int, default=5_000, help="calls per token per window")
+    limits.add_argument("--rate-window", type=float, default=3_600.0, help="window in seconds")
+    limits.add_argument(
         "--relationship-limit",
         type=int,
         default=None,
-        help="relationship POSTs per window (default 20 unsigned / 60 signed)",
+        help="relationship POSTs per window (default: 20 unsigned, 60 signed)",
     )
-    p.add_argument("--retry-after", action="store_true", help="add Retry-After to 429s")
-    p.add_argument("--fault-seed", type=int, default=0)
-    p.add_argument("--error-rate", type=float, default=0.0)
-    p.add_argument("--rate-limit-rate", type=float, default=0.0)
-    p.add_argument("--drop-rate", type=float, default=0.0)
-    p.add_argument("--truncate-rate", type=float, default=0.0)
-    p.add_argument("--garbage-rate", type=float, default=0.0)
-    p.add_argument("--latency", type=float, default=0.0, help="seconds added to each answer")
-    p.add_argument("--log-level", default="warning")
+    limits.add_argument(
+        "--retry-after",
+        action="store_true",
+        help="add a Retry-After header to 429 answers (the real API sent none)",
+    )
+    faults = p.add_argument_group(
+        "faults",
+        "Inject faults into a fraction of the answers (each rate in [0, 1], their sum at most "
+        "1), to test a client's retries. Faulted requests have no effect.",
+    )
+    faults.add_argument(
+        "--fault-seed", type=int, default=0, help="seed of the random draw deciding faults"
+    )
+    faults.add_argument(
+        "--error-rate",
+        type=float,
+        default=0.0,
+        help="fraction answered with HTTP 500 (JSON envelope) or 502/503 (nginx HTML)",
+    )
+    faults.add_argument(
+        "--rate-limit-rate",
+        type=float,
+        default=0.0,
+        help="fraction answered with a spurious 429 OAuthRateLimitException",
+    )
+    faults.add_argument(
+        "--drop-rate",
+        type=float,
+        default=0.0,
+        help="fraction whose connection is closed without an answer",
+    )
+    faults.add_argument(
+        "--truncate-rate",
+        type=float,
+        default=0.0,
+        help="fraction answered 200 with a JSON body cut in half",
+    )
+    faults.add_argument(
+        "--garbage-rate",
+        type=float,
+        default=0.0,
+        help="fraction answered 200 with an HTML (non-JSON) body",
+    )
+    faults.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    p.add_argument(
+        "--log-level",
+        default="warning",
+        choices=("critical", "error", "warning", "info", "debug", "trace"),
+        help="uvicorn's log level",
+    )
     return p
 
 
@@ -87,17 +167,28 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the emulator; returns the exit status (0 after Ctrl-C or SIGTERM, 1 when it cannot
+    start, with one line on stderr, 2 for bad options)."""
     args = _parser().parse_args(argv)
     try:
         config = config_from_args(args)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    import uvicorn
+    try:
+        import uvicorn
+    except ImportError:
+        print(f"error: the emulator needs the 'emulator' extra: {_INSTALL}", file=sys.stderr)
+        return 1
 
     started = time.perf_counter()
     emulator = Emulator(config)
-    sock = bind_socket(args.host, args.port)
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        print(f"error: cannot listen on {args.host} port {args.port}: {reason}", file=sys.stderr)
+        return 1
     base_url = base_url_for(sock, args.host)
     print(f"aioinstagram emulator: {config.users} users, seed {config.seed} "
           f"(built in {time.perf_counter() - started:.2f} s)")  # fmt: skip
@@ -107,12 +198,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     if celebrity is not None:
         fans = emulator.graph.followers_count(int(celebrity))
         print(f"celebrity:  user {celebrity} ({fans} followers)")
-    print("tokens are emulator-<user-id>; press Ctrl-C to stop", flush=True)
-    server = uvicorn.Server(
+
+    class _Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            # Ours, not uvicorn's: uvicorn re-raises a captured SIGTERM after its shutdown,
+            # which killed the process with status 143 instead of exiting 0.
+            yield
+
+    server = _Server(
         uvicorn.Config(emulator.app, log_level=args.log_level, access_log=False, lifespan="off")
     )
+
+    def stop() -> None:
+        server.should_exit = True  # a graceful shutdown; a second signal ends at once
+
+    async def serve() -> None:
+        # Said from inside the loop, once the signal handlers are in place: a signal sent as
+        # soon as this line is read stops the server cleanly. The socket already listens.
+        print("tokens are emulator-<user-id>; press Ctrl-C to stop", flush=True)
+        await server.serve(sockets=[sock])
+
     try:
-        asyncio.run(server.serve(sockets=[sock]))
+        _runner.run(serve(), signals=(signal.SIGINT, signal.SIGTERM), on_signal=stop)
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown
         pass
     finally:

@@ -182,6 +182,8 @@ class OAuthApp:
     one's, its port too (a registered loopback URI without a port accepts any port, so a CLI can
     listen on a free one), and its path starts with the registered path **[choice]**.
     ``enforce_signed_header`` is the app's "Enforce signed header" setting (api doc §6b).
+    ``client_secret`` signs requests and real-time deliveries; ``name`` is shown on the
+    consent page.
     """
 
     client_id: str

@@ -72,6 +72,7 @@ class FaultConfig:
 
     @property
     def active(self) -> bool:
+        """True when any fault (or latency) is configured."""
         return any(getattr(self, f.name) for f in fields(self) if f.name.endswith("_rate")) or bool(
             self.latency
         )
@@ -105,6 +106,14 @@ class EmulatorConfig:
     ``realtime_attempts`` POSTs per update, ``realtime_retry_delay`` seconds apart (doubling),
     ``realtime_timeout`` seconds each; callbacks must be on loopback unless
     ``realtime_allow_remote``; ``realtime_max_body`` bytes is the challenge answer size cap.
+
+    Faults: ``faults`` (a :class:`FaultConfig`) injects errors, drops and latency (off by
+    default).
+
+    Media (api doc §3, §5): likes and comments have their own hourly buckets,
+    ``like_limit_unsigned`` / ``like_limit_signed`` and ``comment_limit_unsigned`` /
+    ``comment_limit_signed`` (signed: with ``X-Insta-Forwarded-For``); ``big_tag`` is a tag
+    carrying ``big_tag_media`` media, for long walks (0 media: none).
     """
 
     users: int = 10_000
@@ -170,15 +179,22 @@ class EmulatorConfig:
 
 @dataclass
 class EmulatorStats:
-    """Counters for tests: answers per route (``"GET /users/{user_id}"``; faulted requests are
-    not counted here), faults injected per kind (``"error"``, ``"rate_limit"``, ``"drop"``,
-    ``"truncate"``, ``"garbage"``), and rate-limit refusals."""
+    """Counters for tests.
+
+    Attributes:
+        requests: Answers per route (``"GET /users/{user_id}"``; faulted requests are not
+            counted here).
+        faults: Faults injected per kind (``"error"``, ``"rate_limit"``, ``"drop"``,
+            ``"truncate"``, ``"garbage"``).
+        rate_limited: Rate-limit refusals (429s).
+    """
 
     requests: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
     rate_limited: int = 0
 
     def reset(self) -> None:
+        """Zero every counter."""
         self.requests.clear()
         self.faults.clear()
         self.rate_limited = 0

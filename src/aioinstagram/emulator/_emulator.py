@@ -104,6 +104,7 @@ class Emulator:
 
     @property
     def demo_token(self) -> str:
+        """The access token of the demo user (``emulator-<id>``)."""
         return self.token(self.demo_user_id)
 
     @property
@@ -120,6 +121,8 @@ class Emulator:
 
     @property
     def faults(self) -> FaultConfig:
+        """The faults injected now; assign a :class:`FaultConfig` to change them at runtime
+        (the fault RNG is then re-seeded)."""
         return self.fault_state.config
 
     @faults.setter
@@ -138,11 +141,20 @@ class Emulator:
         caption: str | None = None,
         type: str = "image",
     ) -> Post:
-        """Post a new media item as ``user_id`` (``tags``, ``location_id`` = a place id,
-        ``lat``/``lng``, ``caption``, ``type``): it is in the media lists and indexes at once,
+        """Post a new media item as ``user_id``: it is in the media lists and indexes at once,
         and the ``on_media_created`` hook notifies the real-time subscriptions that match it
-        (api doc §7). Returns the post (``.id``, ``.shortcode``, ``.tags``, ...). The caption
-        defaults to the tags as hashtags; bad arguments raise ValueError."""
+        (api doc §7). Returns the post (``.id``, ``.shortcode``, ``.tags``, ...); bad
+        arguments raise ValueError.
+
+        Args:
+            user_id: The author.
+            tags: Its hashtags (without ``#``).
+            location_id: A place id.
+            lat: A bare point's latitude (with ``lng``).
+            lng: A bare point's longitude (with ``lat``).
+            caption: The caption (default: the tags as hashtags).
+            type: ``image`` or ``video``.
+        """
         return await self.realtime.post_media(
             user_id,
             tags=tags,
@@ -154,6 +166,7 @@ class Emulator:
         )
 
     def reset_rate_limits(self) -> None:
+        """Forget every call counted so far: each token starts a fresh window."""
         self.limiter.reset()
         self.relationship_limiter.reset()
         self.signed_write_limiter.reset()
@@ -174,11 +187,12 @@ class Emulator:
 
     def add_geography(self, lat: float, lng: float, radius: float) -> str:
         """Register a geography (what a geography subscription creates) and return its id;
-        ``GET /geographies/{id}/media/recent`` then lists the media within ``radius`` metres."""
+        ``GET /geographies/{id}/media/recent`` then lists the media within ``radius`` metres
+        of the point ``lat``, ``lng``."""
         geo: Geography = self.media.add_geography(lat, lng, radius)
         return str(geo.id)
 
     def media_ids(self, user_id: int | str, n: int | None = None) -> list[str]:
-        """The ids of a user's media, newest first (at most ``n``)."""
+        """The ids of the media ``user_id`` posted, newest first (at most ``n``)."""
         posts = self.media.posts_of(int(user_id))
         return [p.id for p in (posts if n is None else posts[:n])]

@@ -53,7 +53,14 @@ async def serve_app(
 ) -> AsyncIterator[str]:
     """Run any ASGI ``app`` (a ``RealtimeReceiver``'s, say) on a real socket in this event
     loop; yields its root URL ``http://127.0.0.1:PORT``. What :func:`serve` runs the emulator
-    with."""
+    with.
+
+    Args:
+        app: The ASGI application.
+        host: The interface to bind.
+        port: The port; 0 picks a free one (the yielded URL has the real port).
+        log_level: uvicorn's log level.
+    """
     import uvicorn
 
     class _Server(uvicorn.Server):
@@ -89,6 +96,15 @@ async def serve_app(
 async def serve(
     emulator: Emulator, host: str = "127.0.0.1", port: int = 0, *, log_level: str = "warning"
 ) -> AsyncIterator[str]:
-    """Run ``emulator`` on a real socket; yields the base URL ``http://127.0.0.1:PORT/v1``."""
+    """Run ``emulator`` on a real socket; yields the base URL ``http://127.0.0.1:PORT/v1``.
+
+    Leaving the context stops the server and closes the socket.
+
+    Args:
+        emulator: The emulator to serve.
+        host: The interface to bind.
+        port: The port; 0 picks a free one (the yielded URL has the real port).
+        log_level: uvicorn's log level.
+    """
     async with serve_app(emulator.app, host, port, log_level=log_level) as root:
         yield root + "/v1"

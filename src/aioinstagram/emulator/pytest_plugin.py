@@ -7,7 +7,9 @@ Fixtures:
   rate limit high enough never to get in the way.
 * ``instagram_emulator``: a fresh :class:`Emulator` per test.
 * ``instagram_client``: an ``aioinstagram.InstagramClient`` authenticated as the emulator's demo
-  user, talking to it in process (``httpx.ASGITransport``): no network, no hand mocking.
+  user, talking to it in process (``httpx.ASGITransport``): no network, no hand mocking. It is
+  an async fixture: it needs pytest-asyncio (``pip install 'aioinstagram[pytest]'`` installs
+  the emulator and pytest-asyncio); without it, a test using it fails saying so.
 
 Example::
 
@@ -22,11 +24,13 @@ costs pytest nothing (and does not need the ``emulator`` extra until a fixture i
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
+    from aioinstagram import InstagramClient
+
     from . import Emulator, EmulatorConfig
 
 __all__ = ["instagram_client", "instagram_emulator", "instagram_emulator_config"]
@@ -51,7 +55,7 @@ def instagram_emulator(instagram_emulator_config: EmulatorConfig) -> Emulator:
     return Emulator(instagram_emulator_config)
 
 
-async def _client(emulator: Emulator) -> AsyncIterator[Any]:
+async def _client(emulator: Emulator) -> AsyncIterator[InstagramClient]:
     import httpx
 
     from aioinstagram import InstagramClient
@@ -72,15 +76,30 @@ async def _client(emulator: Emulator) -> AsyncIterator[Any]:
         await http.aclose()
 
 
+#: Said when ``instagram_client`` is used without pytest-asyncio.
+MISSING_PYTEST_ASYNCIO = (
+    "the instagram_client fixture needs pytest-asyncio, which is not installed: "
+    "pip install 'aioinstagram[pytest]' (or pytest-asyncio itself)"
+)
+
 try:
     import pytest_asyncio
-except ImportError:  # pragma: no cover - pytest-asyncio is in the test extra
-    pytest_asyncio = None  # type: ignore[assignment]
 
-if pytest_asyncio is not None:  # without it, async fixtures cannot run at all
+    HAVE_PYTEST_ASYNCIO = True
+except ImportError:
+    HAVE_PYTEST_ASYNCIO = False
+
+if HAVE_PYTEST_ASYNCIO:
 
     @pytest_asyncio.fixture
-    async def instagram_client(instagram_emulator: Emulator) -> AsyncIterator[Any]:
+    async def instagram_client(instagram_emulator: Emulator) -> AsyncIterator[InstagramClient]:
         """An InstagramClient bound to ``instagram_emulator`` as its demo user."""
         async for client in _client(instagram_emulator):
             yield client
+
+else:  # async fixtures cannot run at all: fail the test that asks, saying why
+
+    @pytest.fixture
+    def instagram_client(instagram_emulator: Emulator) -> InstagramClient:
+        """Fails the test: the async fixture needs pytest-asyncio."""
+        pytest.fail(MISSING_PYTEST_ASYNCIO, pytrace=False)
