@@ -43,6 +43,7 @@ from ._errors import (
     OAuthParameterError,
     OAuthPermissionsError,
     RateLimitError,
+    ResponseTooLargeError,
     ServerUnreachableError,
     TransportError,
 )
@@ -86,6 +87,8 @@ def is_global_failure(error: InstagramError, *, answered: bool) -> bool:
     dead base URL)."""
     if isinstance(error, _GLOBAL_ERRORS):
         return True
+    if isinstance(error, ResponseTooLargeError):  # the server answered: one answer's size
+        return False
     return not answered and isinstance(error, (TransportError, DecodeError))
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
+import math
 import os
 import re
 import ssl
 import types
 from collections.abc import Callable, Mapping
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 import attrs
 import httpx
@@ -35,12 +36,21 @@ from ._resources.subscriptions import SubscriptionsResource
 from ._resources.tags import TagsResource
 from ._resources.users import UsersResource
 from ._transport import Requester, RetryPolicy
-from ._transports import TransportName, make_backend
+from ._transport import _check as check_seconds
+from ._transports import (
+    DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_MEMORY_BUDGET,
+    MemoryBudget,
+    TransportName,
+    make_backend,
+)
 from ._transports._base import HttpxBackend
 
 __all__ = ["DEFAULT_TIMEOUT", "InstagramClient"]
 
 DEFAULT_TIMEOUT: Final = 10.0
+#: The most one attempt may take in all (connect + send + the whole answer), unless configured.
+_T = TypeVar("_T")
 DEFAULT_MAX_CONNECTIONS: Final = 100
 
 
@@ -54,6 +64,10 @@ class InstagramClient:
     Every method also takes per-call ``timeout=``, ``extra_headers=`` and ``extra_params=``;
     see :meth:`with_options` and :attr:`with_raw_response`.
 
+    Time and memory are bounded (README "Reliability"): ``timeout`` per phase,
+    ``attempt_timeout`` per attempt, ``call_timeout`` per call, ``max_body_size`` per answer and
+    ``memory_budget`` for all the answers being read at once.
+
     Args:
         access_token: Authenticates as a user (never shown in logs, reprs or errors).
         client_id: For the endpoints that accept an application instead of a user.
@@ -61,12 +75,15 @@ class InstagramClient:
             endpoint and the sorted parameters; api doc §6a).
         base_url: The API root, ending in ``/v1`` (for example a served emulator's
             ``http://127.0.0.1:8765/v1``).
-        timeout: Seconds to wait for each answer: a float, an ``httpx.Timeout``, or None for
-            no timeout. Not given: 10 s (or the given ``http_client``'s own timeout).
+        timeout: Seconds to wait for each phase of an answer, as httpx means it (connect, each
+            read, each write, the pool): a float, an ``httpx.Timeout``, or None for no
+            timeout. Not given: 10 s (or the given ``http_client``'s own timeout). A read
+            timeout restarts with every byte: ``attempt_timeout`` bounds the whole answer.
         max_retries: How many times a call is retried (reads, idempotent writes, and writes
             that surely never reached the server) after a failure worth retrying.
-        retry_policy: A :class:`RetryPolicy` for the retries; ``max_retries``,
-            ``retry_deadline`` and ``max_rate_limit_wait``, when given, adjust it.
+        retry_policy: A :class:`RetryPolicy` for the retries and deadlines; ``max_retries``,
+            ``retry_deadline``, ``max_rate_limit_wait``, ``attempt_timeout`` and
+            ``call_timeout``, when given, adjust it.
         rate_limit_mode: Rate limits are kept per bucket (the token's budget, the
             application's, one per kind of write). ``"wait"`` waits for a spent or paused
             bucket, at most ``max_rate_limit_wait`` seconds and never past ``retry_deadline``,
@@ -97,6 +114,19 @@ class InstagramClient:
         trust_env: Read ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` and
             ``SSL_CERT_FILE`` (default True). ``proxy``, ``verify`` and ``trust_env`` make no
             sense with ``http_client`` or a transport object, which are configured already.
+        attempt_timeout: Seconds one attempt may take in all, from connecting to the last
+            byte of the answer (default 30; None: no limit). A timed-out attempt is retried
+            like a read timeout; a write that may have been sent raises
+            :class:`OutcomeUnknownError`.
+        call_timeout: Seconds the whole call may take: rate-limit waits, attempts and backoff
+            together (default None: no limit beyond the others). It ends in
+            :class:`RequestTimeoutError` (:class:`OutcomeUnknownError` for a write that may
+            have been sent).
+        max_body_size: The largest answer read, in bytes after decompression (default 64
+            MiB); a larger one raises :class:`ResponseTooLargeError` and is not retried.
+        memory_budget: The bytes of all the answers this client reads at once (default 256
+            MiB; None: no budget); an answer that would go over it raises
+            :class:`ResponseTooLargeError` after its retries. At least ``max_body_size``.
     """
 
     def __init__(
@@ -123,6 +153,10 @@ class InstagramClient:
         verify: ssl.SSLContext | str | os.PathLike[str] | bool | None = None,
         trust_env: bool | None = None,
         retry_policy: RetryPolicy | None = None,
+        attempt_timeout: float | _NotGiven | None = NOT_GIVEN,
+        call_timeout: float | _NotGiven | None = NOT_GIVEN,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        memory_budget: int | None = DEFAULT_MEMORY_BUDGET,
     ) -> None:
         for name, value in (
             ("access_token", access_token),
@@ -131,6 +165,8 @@ class InstagramClient:
         ):
             validate_credential(name, value)
         _check_base_url(base_url)
+        _check_timeout(timeout)
+        _check_sizes(max_body_size, memory_budget)
         if isinstance(rate_limit_window, bool) or not isinstance(rate_limit_window, (int, float)):
             raise InvalidArgumentError(
                 f"rate_limit_window must be a number of seconds, not {rate_limit_window!r}"
@@ -158,7 +194,14 @@ class InstagramClient:
             )
         if on_rate_limit is not None and not callable(on_rate_limit):
             raise InvalidArgumentError("on_rate_limit must be callable or None")
-        policy = _retry_policy(retry_policy, max_retries, retry_deadline, max_rate_limit_wait)
+        policy = _retry_policy(
+            retry_policy,
+            max_retries,
+            retry_deadline,
+            max_rate_limit_wait,
+            attempt_timeout=attempt_timeout,
+            call_timeout=call_timeout,
+        )
         store, self._owns_budget_store = _make_budget_store(budget_store)
         if (
             isinstance(max_connections, bool)
@@ -197,6 +240,8 @@ class InstagramClient:
         self._secrets_box = register_secrets(self._credentials.secrets())
         install_redaction()
 
+        budget = None if memory_budget is None else MemoryBudget(memory_budget)
+        self._memory_budget = budget  # the bytes of answers held now (used, peak, limit)
         if http_client is None:
             http_timeout = DEFAULT_TIMEOUT if isinstance(timeout, _NotGiven) else timeout
             try:
@@ -208,12 +253,16 @@ class InstagramClient:
                     verify=True if ssl_verify is None else ssl_verify,
                     trust_env=True if trust_env is None else trust_env,
                     proxy=proxy,
+                    max_body_size=max_body_size,
+                    budget=budget,
                 )
             except (ValueError, TypeError) as exc:
                 raise InvalidArgumentError(str(exc)) from exc
             request_timeout: Any = httpx.USE_CLIENT_DEFAULT
         else:
-            backend = HttpxBackend(http_client, owns=False)
+            backend = HttpxBackend(
+                http_client, owns=False, max_body_size=max_body_size, budget=budget
+            )
             request_timeout = (
                 httpx.USE_CLIENT_DEFAULT if isinstance(timeout, _NotGiven) else timeout
             )
@@ -292,6 +341,8 @@ class InstagramClient:
         retry_policy: RetryPolicy | _NotGiven = NOT_GIVEN,
         rate_limit_mode: RateLimitMode | _NotGiven = NOT_GIVEN,
         max_rate_limit_wait: float | _NotGiven | None = NOT_GIVEN,
+        attempt_timeout: float | _NotGiven | None = NOT_GIVEN,
+        call_timeout: float | _NotGiven | None = NOT_GIVEN,
     ) -> InstagramClient:
         """A light copy of this client with other options, sharing its connection pool, its
         rate-limit budget and its credentials (nothing is opened)::
@@ -299,19 +350,27 @@ class InstagramClient:
             patient = client.with_options(timeout=60, max_retries=10)
             await patient.users.get("self")
 
-        ``retry_policy`` replaces the policy; ``max_retries``, ``retry_deadline`` and
-        ``max_rate_limit_wait`` then adjust it. ``rate_limit_mode``: "wait" or "raise" for the
-        copy's calls (the budgets are still the shared ones). Closing the copy closes neither
-        the pool nor the budget store; closing this client closes the copy too."""
+        ``retry_policy`` replaces the policy; ``max_retries``, ``retry_deadline``,
+        ``max_rate_limit_wait``, ``attempt_timeout`` and ``call_timeout`` then adjust it.
+        ``rate_limit_mode``: "wait" or "raise" for the copy's calls (the budgets are still the
+        shared ones). Closing the copy closes neither the pool nor the budget store; closing
+        this client closes the copy too."""
         base = self._requester.policy if isinstance(retry_policy, _NotGiven) else retry_policy
-        policy = _retry_policy(base, max_retries, retry_deadline, max_rate_limit_wait)
+        policy = _retry_policy(
+            base,
+            max_retries,
+            retry_deadline,
+            max_rate_limit_wait,
+            attempt_timeout=attempt_timeout,
+            call_timeout=call_timeout,
+        )
         if not isinstance(rate_limit_mode, _NotGiven) and rate_limit_mode not in ("wait", "raise"):
             raise InvalidArgumentError(
                 f"rate_limit_mode must be 'wait' or 'raise', not {rate_limit_mode!r}"
             )
         requester = self._requester.derive(
             policy=policy,
-            timeout=check_timeout(timeout),
+            timeout=check_timeout(_check_timeout(timeout)),
             rate_limit_mode=None if isinstance(rate_limit_mode, _NotGiven) else rate_limit_mode,
         )
         clone = copy.copy(self)
@@ -403,6 +462,45 @@ class InstagramClient:
         )
 
 
+def _check_seconds(name: str, value: object) -> None:
+    """A time limit: None (no limit) or a finite number of seconds > 0."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidArgumentError(f"{name} must be a number of seconds or None, not {value!r}")
+    if math.isnan(value) or math.isinf(value) or value <= 0:
+        raise InvalidArgumentError(
+            f"{name} must be a finite number of seconds > 0 (None: no limit), not {value!r}"
+        )
+
+
+def _check_timeout(timeout: _T) -> _T:
+    """``timeout`` as httpx takes it: seconds, None, or an ``httpx.Timeout`` whose every phase
+    is seconds or None (httpx itself accepts NaN and negative values, which never time out or
+    fail obscurely)."""
+    if isinstance(timeout, _NotGiven):
+        return timeout
+    if isinstance(timeout, httpx.Timeout):
+        for phase, value in timeout.as_dict().items():
+            _check_seconds(f"timeout.{phase}", value)
+        return timeout
+    _check_seconds("timeout", timeout)
+    return timeout
+
+
+def _check_sizes(max_body_size: object, memory_budget: object) -> None:
+    for name, value in (("max_body_size", max_body_size), ("memory_budget", memory_budget)):
+        if value is None and name == "memory_budget":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InvalidArgumentError(f"{name} must be a positive number of bytes, not {value!r}")
+    if isinstance(memory_budget, int) and memory_budget < max_body_size:  # type: ignore[operator]
+        raise InvalidArgumentError(
+            f"memory_budget ({memory_budget} bytes) must be at least max_body_size "
+            f"({max_body_size} bytes), or one answer could never reach its cap"
+        )
+
+
 _IPS_RE: Final = re.compile(r"\A[0-9A-Fa-f:.]+(?:\s*,\s*[0-9A-Fa-f:.]+)*\Z")
 
 
@@ -463,9 +561,13 @@ def _retry_policy(
     max_retries: object,
     retry_deadline: object,
     max_rate_limit_wait: object = NOT_GIVEN,
+    *,
+    attempt_timeout: object = NOT_GIVEN,
+    call_timeout: object = NOT_GIVEN,
 ) -> RetryPolicy:
     """``retry_policy=`` (or the default policy) adjusted by ``max_retries=``,
-    ``retry_deadline=`` and ``max_rate_limit_wait=`` when they are given."""
+    ``retry_deadline=``, ``max_rate_limit_wait=``, ``attempt_timeout=`` and ``call_timeout=``
+    when they are given (RetryPolicy validates them)."""
     if base is None:
         base = RetryPolicy()
     elif not isinstance(base, RetryPolicy):
@@ -474,7 +576,12 @@ def _retry_policy(
     if not isinstance(max_retries, _NotGiven):
         changes["max_retries"] = max_retries
     if not isinstance(retry_deadline, _NotGiven):
+        check_seconds("retry_deadline", retry_deadline, none=True)  # named as the user wrote it
         changes["deadline"] = retry_deadline
     if not isinstance(max_rate_limit_wait, _NotGiven):
         changes["rate_limit_max_wait"] = max_rate_limit_wait
+    if not isinstance(attempt_timeout, _NotGiven):
+        changes["attempt_timeout"] = attempt_timeout
+    if not isinstance(call_timeout, _NotGiven):
+        changes["call_timeout"] = call_timeout
     return attrs.evolve(base, **changes) if changes else base

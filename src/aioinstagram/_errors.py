@@ -11,6 +11,7 @@
     ├── OutcomeUnknownError         a non-idempotent write failed ambiguously: it may have happened
     ├── BulkAbortedError            a bulk call stopped on an error that would fail every id
     ├── DecodeError                 not the API's envelope; names the endpoint and field path
+    │   └── ResponseTooLargeError   an answer over max_body_size, or over the memory_budget
     ├── PaginationError             the server's pagination cannot be followed safely
     │   ├── PaginationLoopError     a cursor came back twice (a server loop)
     │   └── ForeignURLError         a next_url points away from base_url (the token is not sent)
@@ -71,6 +72,7 @@ __all__ = [
     "PaginationLoopError",
     "RateLimitError",
     "RequestTimeoutError",
+    "ResponseTooLargeError",
     "ServerError",
     "ServerUnreachableError",
     "SubscriptionError",
@@ -202,6 +204,25 @@ class DecodeError(InstagramError):
         #: True when the body was not JSON at all (truncated or garbled in transit): a
         #: transient fault that idempotent calls retry.
         self.body_not_json = body_not_json
+
+
+class ResponseTooLargeError(DecodeError):
+    """An answer was refused while being read: it was over ``max_body_size`` bytes (after
+    decompression; ``limit_name`` ``"max_body_size"``), or the answers being read at once would
+    have gone over the client's ``memory_budget`` (``limit_name`` ``"memory_budget"``).
+    ``limit`` is the configured number of bytes."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str | None = None,
+        limit: int | None = None,
+        limit_name: str = "max_body_size",
+    ) -> None:
+        super().__init__(message, endpoint=endpoint)
+        self.limit = limit
+        self.limit_name = limit_name
 
 
 class PaginationError(InstagramError):

@@ -24,15 +24,40 @@ with full jitter and a cap, ``Retry-After`` wins, and the loop stops at ``max_re
 the next attempt would start after ``retry_deadline``. In "wait" mode a 429 is not a failure of
 the call: it pauses the limiter's bucket it came from and the attempt is repeated when that
 bucket resumes; the limiter raises RateLimitError instead when the wait would outlast the call's
-``retry_deadline`` or ``rate_limit_max_wait`` (``_ratelimit`` rule 2), not ``max_retries``.
+``retry_deadline``, ``call_timeout`` or ``rate_limit_max_wait`` (``_ratelimit`` rule 2), not
+``max_retries``.
+
+Deadlines (issue 11). httpx's ``timeout`` is per phase, and its read timeout restarts with every
+byte, so a server that drips a byte a second (or a ``100 Continue`` every half second) never
+trips it. Two total deadlines bound what the phases cannot, the same way on every backend (they
+cancel the awaiting coroutine; each backend closes the connection it was using):
+
+* ``attempt_timeout``: one attempt, from sending to the last byte of the answer (connect, pool
+  wait, send and read together). It is a failed attempt like a read timeout
+  (:class:`~._protocol.Failure` ``TIMEOUT``): retried when idempotent, OutcomeUnknownError for
+  a write that may have reached the server.
+* ``call_timeout``: the whole call (rate-limit waits, attempts and backoff together). When it
+  passes the call ends at once with RequestTimeoutError (OutcomeUnknownError for a
+  non-idempotent write, which may have been sent); a backoff that would end after it is not
+  slept (the last attempt's error is raised instead), and a rate-limit wait that would is not
+  begun (RateLimitError, as above).
+
+A backend with ``bounds_attempts`` (the fast pool) is given the attempt's deadline and enforces
+it with the timers its phases arm anyway; others run inside an ``asyncio.timeout``.
+
+An answer over ``max_body_size`` is raised at once (ResponseTooLargeError, not retried: the
+same answer would be too large again); one refused by the client's memory budget is a failed
+attempt (``Failure.PROTOCOL``), retried with backoff (see ``_transports/_limits.py``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import random
+import sys
 import time
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Final
 
 import attrs
@@ -48,6 +73,8 @@ from ._errors import (
     InvalidArgumentError,
     OutcomeUnknownError,
     RateLimitError,
+    RequestTimeoutError,
+    ResponseTooLargeError,
     ServerError,
     ServerUnreachableError,
 )
@@ -71,7 +98,6 @@ from ._protocol import (
     resolve_next_url,
 )
 from ._ratelimit import RateLimiter, RateLimitMode
-from ._redact import scrub_exception
 from ._transports._base import (
     DEFAULT_HEADERS,
     REQUEST_HEADERS,
@@ -79,8 +105,14 @@ from ._transports._base import (
     RawResponse,
     map_exception,
 )
+from ._transports._limits import AttemptDeadlineExceeded
 
 __all__ = ["Requester", "RetryPolicy"]
+
+if sys.version_info >= (3, 11):
+    from asyncio import timeout as _deadline
+else:  # pragma: no cover - Python 3.10: the backport asyncio.timeout was made from
+    from async_timeout import timeout as _deadline  # type: ignore[import-not-found,unused-ignore]
 
 logger = _root_logger.getChild("transport")
 
@@ -98,6 +130,10 @@ class RetryPolicy:
     the exponential wait (full jitter) in seconds; a ``Retry-After`` wins. ``deadline``: no
     attempt starts after this many seconds of retrying (None: no deadline).
     ``rate_limit_max_wait``: how long one call may wait for a rate limit in "wait" mode.
+    ``attempt_timeout``: seconds one attempt may take in all, from connecting to the last byte
+    of the answer (None: no limit beyond the per-phase ``timeout``). ``call_timeout``: seconds
+    the whole call may take, rate-limit waits, attempts and backoff together (None: no limit).
+    Both end in RequestTimeoutError (README "Reliability"); they must be finite and > 0.
     """
 
     max_retries: int = attrs.field(default=3, validator=lambda i, a, v: _check_count(a.name, v))
@@ -108,6 +144,12 @@ class RetryPolicy:
     )
     rate_limit_max_wait: float | None = attrs.field(
         default=3900.0, validator=lambda i, a, v: _check(a.name, v, none=True)
+    )
+    attempt_timeout: float | None = attrs.field(
+        default=30.0, validator=lambda i, a, v: _check_limit(a.name, v)
+    )
+    call_timeout: float | None = attrs.field(
+        default=None, validator=lambda i, a, v: _check_limit(a.name, v)
     )
 
 
@@ -127,6 +169,25 @@ def _check(name: str, value: object, *, none: bool = False) -> None:
     ):
         what = "a number of seconds >= 0" + (" or None" if none else "")
         raise InvalidArgumentError(f"{name} must be {what}, not {value!r}")
+
+
+def _check_limit(name: str, value: object) -> None:
+    """A time limit: None (no limit) or a finite number of seconds > 0."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidArgumentError(f"{name} must be a number of seconds or None, not {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise InvalidArgumentError(
+            f"{name} must be a finite number of seconds > 0 (None: no limit), not {value!r}"
+        )
+
+
+def _expired(scope: Any) -> bool:
+    """Whether an ``asyncio.timeout`` scope (a method) or an ``async_timeout`` one (a property)
+    fired."""
+    expired = scope.expired
+    return bool(expired() if callable(expired) else expired)
 
 
 class _Retryable(Exception):
@@ -162,6 +223,9 @@ class Requester:
         self.limiter = limiter
         self.policy = policy
         self._timeout = timeout
+        # A backend that bounds an attempt with its own timers (the fast pool) is given the
+        # deadline instead of an asyncio.timeout around it (about 10 µs an attempt).
+        self._bounds_attempts = bool(getattr(backend, "bounds_attempts", False))
         self._closed = False
         self._random = random.Random()
         self.breaker = CircuitBreaker()  # shared by every call: outages pause them all
@@ -243,13 +307,34 @@ class Requester:
             raise ClientClosedError("the client is closed; create a new InstagramClient")
         headers = [*_GET_HEADERS, *options.headers] if options.headers else _GET_HEADERS
         timeout = self._timeout if options.timeout is NOT_GIVEN else options.timeout
+        # One attempt: bounded by the shorter of the two deadlines.
+        limits = [
+            (seconds, name)
+            for seconds, name in (
+                (self.policy.attempt_timeout, "attempt_timeout"),
+                (self.policy.call_timeout, "call_timeout"),
+            )
+            if seconds is not None
+        ]
+        scope = None
         try:
-            raw = await self.backend.send(method, url, headers, None, timeout=timeout)
+            if not limits:
+                raw = await self.backend.send(method, url, headers, None, timeout=timeout)
+            else:
+                scope = _deadline(min(limits)[0])
+                async with scope:
+                    raw = await self.backend.send(method, url, headers, None, timeout=timeout)
         except BaseException as exc:
+            if scope is not None and isinstance(exc, asyncio.TimeoutError) and _expired(scope):
+                seconds, name = min(limits)
+                raise RequestTimeoutError(
+                    f"{description}: {name} of {seconds:g}s passed before the whole answer arrived",
+                    request=description,
+                ) from None
             mapped = map_exception(exc, description)
             if mapped is None:
                 raise
-            raise mapped[1] from exc
+            raise mapped[1] from mapped[1].__cause__  # scrubbed by map_exception
         if options.on_response is not None:
             options.on_response(raw, None)
         return raw
@@ -265,20 +350,54 @@ class Requester:
         deadline = self._rate_limit_deadline()
         limit = self.policy.deadline
         outage = None if limit is None else time.monotonic() + limit  # the breaker's bound
+        call_timeout = self.policy.call_timeout
         mark = IN_OUR_REQUEST.set(True)  # httpx's log lines of this call get scrubbed
         try:
-            return await self._attempt(spec, fast, deadline, options, outage)
-        except _Retryable as first:
-            return await self._retry(spec, first, fast, deadline, options, outage)
+            if call_timeout is None:
+                try:
+                    return await self._attempt(spec, fast, deadline, options, outage)
+                except _Retryable as first:
+                    return await self._retry(spec, first, fast, deadline, options, outage)
+            scope = _deadline(call_timeout)
+            try:
+                async with scope:
+                    try:
+                        return await self._attempt(spec, fast, deadline, options, outage)
+                    except _Retryable as first:
+                        return await self._retry(spec, first, fast, deadline, options, outage)
+            except asyncio.TimeoutError:  # TimeoutError from 3.11; async_timeout's before
+                if not _expired(scope):
+                    raise
+            raise self._call_timed_out(spec, call_timeout)
         finally:
             IN_OUR_REQUEST.reset(mark)
 
+    def _call_timed_out(self, spec: RequestSpec, call_timeout: float) -> InstagramError:
+        timed_out = RequestTimeoutError(
+            f"{spec.description}: call_timeout of {call_timeout:g}s passed (rate-limit waits, "
+            "attempts and backoff together)",
+            request=spec.description,
+        )
+        if spec.idempotent:
+            return timed_out
+        # Cut off in flight or not, a write may have been sent: never say it was not.
+        unknown = OutcomeUnknownError(
+            f"{spec.description} may or may not have taken effect: {timed_out}",
+            request=spec.description,
+        )
+        unknown.__cause__ = timed_out
+        return unknown
+
     def _rate_limit_deadline(self) -> float | None:
-        """When a rate-limit wait must give up (the earlier of retry_deadline and
-        max_rate_limit_wait, from now): the limiter raises RateLimitError instead of waiting
-        past it (``_ratelimit`` rule 2)."""
+        """When a rate-limit wait must give up (the earliest of retry_deadline, call_timeout
+        and max_rate_limit_wait, from now): the limiter raises RateLimitError instead of
+        waiting past it (``_ratelimit`` rule 2)."""
         policy = self.policy
-        limits = [x for x in (policy.deadline, policy.rate_limit_max_wait) if x is not None]
+        limits = [
+            x
+            for x in (policy.deadline, policy.call_timeout, policy.rate_limit_max_wait)
+            if x is not None
+        ]
         return self.limiter.now() + min(limits) if limits else None
 
     # -- one attempt ---------------------------------------------------------------------------
@@ -309,29 +428,53 @@ class Requester:
             if probe:
                 breaker.on_probe_abandoned()
             raise
+        attempt_timeout = self.policy.attempt_timeout
+        timeout = options.timeout
+        scope = None
         try:
-            status, headers, body = await self._send_once(spec, options.timeout)
+            if attempt_timeout is None:
+                status, headers, body = await self._send_once(spec, timeout)
+            elif self._bounds_attempts:
+                ends = asyncio.get_running_loop().time() + attempt_timeout
+                status, headers, body = await self._send_once(spec, timeout, ends)
+            else:
+                scope = _deadline(attempt_timeout)
+                async with scope:
+                    status, headers, body = await self._send_once(spec, timeout)
         except BaseException as exc:
-            mapped = map_exception(exc, spec.description)
+            if isinstance(exc, AttemptDeadlineExceeded) or (
+                scope is not None and isinstance(exc, asyncio.TimeoutError) and _expired(scope)
+            ):
+                mapped: tuple[Failure | None, InstagramError] | None = (
+                    Failure.TIMEOUT,
+                    RequestTimeoutError(
+                        f"{spec.description}: attempt_timeout of {attempt_timeout:g}s passed "
+                        "before the whole answer arrived (connect, send and read together)",
+                        request=spec.description,
+                    ),
+                )
+            else:
+                mapped = map_exception(exc, spec.description)
             if mapped is None:  # cancelled mid-flight (or a bug): it may have reached the server
                 limiter.release_soon(slot, reached_server=True)
                 if probe:
                     breaker.on_probe_abandoned()
                 raise
-            failure, error = mapped
-            cause = scrub_exception(exc)  # it may quote an echo of the request (issue 11)
-            error.__cause__ = cause
+            failure, error = mapped  # its __cause__: exc, scrubbed of any echoed secret
             if failure is None:  # the request cannot be sent: nothing to retry
                 if probe:
                     breaker.on_probe_abandoned()
                 await limiter.release(slot, reached_server=False)
-                raise error from cause
+                raise error from error.__cause__
             if failure is Failure.CONNECT:
                 breaker.on_connect_failure(probe=probe)
             elif probe:
                 breaker.on_probe_abandoned()
             await limiter.release(slot, reached_server=failure is not Failure.CONNECT)
-            raise self._fail(spec, failure, error) from cause
+            if isinstance(error, ResponseTooLargeError) and error.limit_name == "max_body_size":
+                raise error from error.__cause__  # the same answer would be too large again
+            # error.__cause__: exc scrubbed of secrets (map_exception), None for a deadline
+            raise self._fail(spec, failure, error) from error.__cause__
         breaker.on_success()
         rate_limited = status in (429, 420) or (status == 400 and b"OAuthRateLimit" in body)
         limited_bucket = await limiter.release(
@@ -363,18 +506,25 @@ class Requester:
             options.on_response(RawResponse(status, headers, body), envelope)
         return envelope
 
-    def _send_once(self, spec: RequestSpec, timeout: Any = NOT_GIVEN) -> Awaitable[RawResponse]:
+    def _send_once(
+        self, spec: RequestSpec, timeout: Any = NOT_GIVEN, deadline: float | None = None
+    ) -> Awaitable[RawResponse]:
         if timeout is NOT_GIVEN:
             timeout = self._timeout
         url = self.base_url + spec.path
         if spec.query:
             url += "?" + encode_query(spec.query)
         if spec.form is not None:
-            body = encode_query(spec.form).encode("ascii")
-            form = [*_FORM_HEADERS, *spec.headers] if spec.headers else _FORM_HEADERS
-            return self.backend.send(spec.method, url, form, body, timeout=timeout)
-        get = [*_GET_HEADERS, *spec.headers] if spec.headers else _GET_HEADERS
-        return self.backend.send(spec.method, url, get, None, timeout=timeout)
+            body: bytes | None = encode_query(spec.form).encode("ascii")
+            headers = [*_FORM_HEADERS, *spec.headers] if spec.headers else _FORM_HEADERS
+        else:
+            body = None
+            headers = [*_GET_HEADERS, *spec.headers] if spec.headers else _GET_HEADERS
+        if deadline is None:
+            return self.backend.send(spec.method, url, headers, body, timeout=timeout)
+        # A backend with bounds_attempts takes deadline= (not part of the Backend protocol).
+        send: Callable[..., Awaitable[RawResponse]] = self.backend.send
+        return send(spec.method, url, headers, body, timeout=timeout, deadline=deadline)
 
     def _fail(
         self,
@@ -437,7 +587,10 @@ class Requester:
             if counted["failures"] > policy.max_retries:
                 return True
             deadline = policy.deadline
-            return deadline is not None and elapsed + rs.upcoming_sleep > deadline
+            if deadline is not None and elapsed + rs.upcoming_sleep > deadline:
+                return True
+            call_timeout = policy.call_timeout  # do not sleep into the call's deadline
+            return call_timeout is not None and elapsed + rs.upcoming_sleep >= call_timeout
 
         def _in_outage(exc: BaseException | None) -> bool:
             return (

@@ -135,7 +135,9 @@ async def test_a_settle_folded_into_the_next_reserve_or_sent_alone_is_never_lost
         for _ in range(3):  # ... and goes by itself a loop turn later
             await asyncio.sleep(0)
         await asyncio.gather(*s._flushes)
-        logged = {t.decode() for t in await check.zrange(prefix + "log", 0, -1)}
+        logged = {
+            t.decode() for t in cast("list[bytes]", await check.zrange(prefix + "log", 0, -1))
+        }
         flying = await check.zcard(prefix + "fly")
         last = await s.reserve(scope, ("token",), window=WINDOW)
         assert last.ticket is not None
@@ -145,7 +147,9 @@ async def test_a_settle_folded_into_the_next_reserve_or_sent_alone_is_never_lost
     finally:
         await s.aclose()  # sends the settle still pending
     try:
-        closed = {t.decode() for t in await check.zrange(prefix + "log", 0, -1)}
+        closed = {
+            t.decode() for t in cast("list[bytes]", await check.zrange(prefix + "log", 0, -1))
+        }
         closed_flying = await check.zcard(prefix + "fly")
     finally:
         await check.aclose()

@@ -17,6 +17,7 @@ from aioinstagram import (
     InstagramClient,
     OutcomeUnknownError,
     RequestTimeoutError,
+    ResponseTooLargeError,
     TransportError,
     TransportName,
 )
@@ -328,5 +329,7 @@ async def test_body_cap_holds_on_every_transport(
     finally:
         await backend.aclose()
     mapped = map_exception(info.value, "GET /x")
-    assert mapped is not None and isinstance(mapped[1], TransportError)
-    assert "exceeds 1000000 bytes" in str(mapped[1])
+    assert mapped is not None
+    assert isinstance(mapped[1], ResponseTooLargeError)
+    assert mapped[1].limit == 1_000_000 and mapped[1].limit_name == "max_body_size"
+    assert "exceeds max_body_size (1000000 bytes)" in str(mapped[1])

@@ -28,15 +28,18 @@ from ._base import (
     RawResponse,
     map_exception,
 )
+from ._limits import DEFAULT_MEMORY_BUDGET, MemoryBudget
 
 __all__ = [
     "DEFAULT_HEADERS",
     "DEFAULT_MAX_BODY_SIZE",
+    "DEFAULT_MEMORY_BUDGET",
     "DEFAULT_TRANSPORT",
     "TRANSPORT_NAMES",
     "USER_AGENT",
     "Backend",
     "HttpxBackend",
+    "MemoryBudget",
     "RawResponse",
     "TransportName",
     "bulk_transport",
@@ -100,14 +103,16 @@ def make_backend(
     trust_env: bool = True,
     proxy: Proxy | None = None,
     max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    budget: MemoryBudget | None = None,
 ) -> Backend:
     """The backend for ``InstagramClient(transport=...)``: a name of :data:`TRANSPORT_NAMES`
     (None: :data:`DEFAULT_TRANSPORT`) or an ``httpx.AsyncBaseTransport``. Raises ValueError for
     an unknown name, ImportError when the name's extra is not installed. Every backend reads
-    at most ``max_body_size`` bytes of an answer (decoded)."""
+    at most ``max_body_size`` bytes of an answer (decoded), and all of them together hold at
+    most ``budget`` bytes of answers at once (``_limits``)."""
     if isinstance(transport, httpx.AsyncBaseTransport):
         client = httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False)
-        return HttpxBackend(client, owns=True, max_body_size=max_body_size)
+        return HttpxBackend(client, owns=True, max_body_size=max_body_size, budget=budget)
     name = DEFAULT_TRANSPORT if transport is None else transport
     if name not in TRANSPORT_NAMES:
         raise ValueError(
@@ -133,12 +138,14 @@ def make_backend(
     if name == "fast":
         from .fast import FastBackend
 
-        return FastBackend(base_url=base_url, max_body_size=max_body_size, **options)
+        return FastBackend(base_url=base_url, max_body_size=max_body_size, budget=budget, **options)
     if name == "aiohttp":
         from .aiohttp import make_aiohttp_client  # optional dependency: imported on demand
 
         client = make_aiohttp_client(**options)
-        return HttpxBackend(client, owns=True, max_body_size=max_body_size, preset=True)
+        return HttpxBackend(
+            client, owns=True, max_body_size=max_body_size, preset=True, budget=budget
+        )
     if name == "http2" and not has_h2():
         raise ImportError(
             "The 'http2' transport needs the h2 package: pip install 'aioinstagram[http2]'"
@@ -149,6 +156,7 @@ def make_backend(
         owns=True,
         max_body_size=max_body_size,
         preset=True,
+        budget=budget,
     )
 
 

@@ -38,8 +38,16 @@ from typing import Any, Final, NamedTuple, Protocol
 
 import httpx
 
-from .._errors import InstagramError, InvalidArgumentError, RequestTimeoutError, TransportError
+from .._errors import (
+    InstagramError,
+    InvalidArgumentError,
+    RequestTimeoutError,
+    ResponseTooLargeError,
+    TransportError,
+)
 from .._protocol import Failure
+from .._redact import scrub_exception
+from ._limits import BodyLimitExceeded, BodyMeter, MemoryBudget, StreamDecoder
 
 __all__ = [
     "DEFAULT_HEADERS",
@@ -108,13 +116,15 @@ class Backend(Protocol):
 class HttpxBackend:
     """A backend over an ``httpx.AsyncClient`` (closed by :meth:`aclose` when ``owns``).
 
-    The answer is streamed and decoded chunk by chunk, and refused once it exceeds
-    ``max_body_size`` bytes (decoded), so neither a huge body nor a compression bomb is held
-    whole (httpx itself reads any size). ``preset``: the client was made with
+    The answer is streamed and decoded chunk by chunk (gzip and deflate by
+    :class:`~._limits.StreamDecoder`, which stops inflating at the cap; other codings by httpx),
+    and refused once it exceeds ``max_body_size`` bytes (decoded) or the client's
+    ``budget`` (:class:`~._limits.MemoryBudget`), so neither a huge body nor a compression bomb
+    is held whole (httpx itself reads any size). ``preset``: the client was made with
     ``headers=DEFAULT_HEADERS``, so :data:`REQUEST_HEADERS` need not be merged in per request
     (about 12 µs each)."""
 
-    __slots__ = ("client", "max_body_size", "owns", "preset")
+    __slots__ = ("budget", "client", "max_body_size", "owns", "preset")
 
     def __init__(
         self,
@@ -123,11 +133,13 @@ class HttpxBackend:
         owns: bool,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         preset: bool = False,
+        budget: MemoryBudget | None = None,
     ) -> None:
         self.client = client
         self.owns = owns
         self.max_body_size = max_body_size
         self.preset = preset
+        self.budget = budget
 
     async def send(
         self,
@@ -146,18 +158,33 @@ class HttpxBackend:
                 method, url, headers=headers, content=body, timeout=timeout
             )
         response = await client.send(request, stream=True)
-        cap = self.max_body_size
+        meter = BodyMeter(self.max_body_size, self.budget)
+        parts: list[bytes] = []
         try:
-            parts: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > cap:
-                    raise httpx.RemoteProtocolError(
-                        f"Response body exceeds {cap} bytes.", request=request
-                    )
+            decoder = StreamDecoder.for_encoding(response.headers.get("content-encoding"))
+            if decoder is None:
+                # identity, or codings httpx decodes (several, br, zstd): httpx inflates one
+                # network chunk at a time, and the meter refuses it past the cap.
+                async for chunk in response.aiter_bytes():
+                    meter.add(len(chunk))
+                    parts.append(chunk)
+            else:
+                async for raw in response.aiter_raw():
+                    chunk = decoder.decode(raw, meter.room)
+                    meter.add(len(chunk))
+                    parts.append(chunk)
+                chunk = decoder.flush()
+                meter.add(len(chunk))
                 parts.append(chunk)
+        except BaseException as exc:
+            # The traceback keeps this frame alive as long as the error lives (a bulk run keeps
+            # every error): do not let it keep the bytes too.
+            parts.clear()
+            if isinstance(exc, BodyLimitExceeded):
+                exc.request = request
+            raise
         finally:
+            meter.release()
             await response.aclose()
         content = parts[0] if len(parts) == 1 else b"".join(parts)
         return RawResponse(response.status_code, response.headers, content)
@@ -182,20 +209,33 @@ def map_exception(
     the retry policy whether the request may have reached the server. Failure None: the
     request could not be sent at all (an :class:`InvalidArgumentError`, raised at once).
     None: not a transport failure (a cancellation, a bug): re-raise it. The error's
-    ``__cause__`` is ``exc``.
+    ``__cause__`` is ``exc``, with credentials scrubbed from the messages of its chain
+    (:func:`~.._redact.scrub_exception`: a link that would still show one, such as aiohttp's
+    errors printing the request's URL from their own fields, is replaced by a stand-in).
     """
     if isinstance(exc, _LOCAL):
+        cause = scrub_exception(exc)
         local = InvalidArgumentError(
             f"{description}: the request cannot be sent: {type(exc).__name__}: {_describe(exc)}"
         )
-        local.__cause__ = exc
+        local.__cause__ = cause
         return None, local
+    if isinstance(exc, BodyLimitExceeded):
+        # The server answered (Failure.PROTOCOL). The retry layer retries only the budget
+        # case (a crowded moment passes); the same answer would be too large again.
+        name = "memory_budget" if exc.budget else "max_body_size"
+        too_large = ResponseTooLargeError(
+            f"{description}: {exc}", endpoint=description, limit=exc.limit, limit_name=name
+        )
+        too_large.__cause__ = scrub_exception(exc)
+        return Failure.PROTOCOL, too_large
     failure, timeout = _classify(exc)
     if failure is None:
         return None
+    cause = scrub_exception(exc)  # after _classify, which reads the chain
     cls = RequestTimeoutError if timeout else TransportError
     error = cls(f"{description}: {type(exc).__name__}: {_describe(exc)}", request=description)
-    error.__cause__ = exc
+    error.__cause__ = cause
     return failure, error
 
 

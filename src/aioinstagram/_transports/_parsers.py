@@ -58,7 +58,11 @@ class ProtocolError(Exception):
 
 
 class BodyTooLargeError(ProtocolError):
-    """The response body is larger than the configured maximum."""
+    """The response body is larger than the configured maximum (``limit`` bytes)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The answer exceeds max_body_size ({limit} bytes).")
+        self.limit = limit
 
 
 class ResponseParser(Protocol):
@@ -77,6 +81,8 @@ class ResponseParser(Protocol):
     def feed(self, data: bytes) -> bool: ...
 
     def feed_eof(self) -> bool: ...
+
+    def drop_buffers(self) -> None: ...
 
 
 def new_parser(
@@ -173,6 +179,15 @@ class HttptoolsParser:
         self._max_body = max_body_size
         self._max_head = max_head_size
         self.reset()
+
+    def drop_buffers(self) -> None:
+        """Let go of the bytes received (the answer failed; an error's traceback may keep this
+        parser alive long after)."""
+        self._parts.clear()
+        self._head.clear()
+        self.body = b""
+        if self._h11 is not None:
+            self._h11.drop_buffers()
 
     def reset(self) -> None:
         """Ready for the next answer on the same connection (only after a complete answer
@@ -324,7 +339,7 @@ class HttptoolsParser:
     def on_body(self, body: bytes) -> None:
         self._size += len(body)
         if self._size > self._max_body:
-            self._fail(BodyTooLargeError(f"Response body exceeds {self._max_body} bytes."))
+            self._fail(BodyTooLargeError(self._max_body))
         self._parts.append(body)
 
     def on_message_complete(self) -> None:
@@ -399,6 +414,11 @@ class H11Parser:
     def complete(self) -> bool:
         return self._done
 
+    def drop_buffers(self) -> None:
+        """Let go of the bytes received (see ``HttptoolsParser.drop_buffers``)."""
+        self._parts.clear()
+        self.body = b""
+
     def feed(self, data: bytes) -> bool:
         if not data:
             return self._done
@@ -442,7 +462,7 @@ class H11Parser:
             elif isinstance(event, h11.Data):
                 self._size += len(event.data)
                 if self._size > self._max_body:
-                    raise BodyTooLargeError(f"Response body exceeds {self._max_body} bytes.")
+                    raise BodyTooLargeError(self._max_body)
                 self._parts.append(bytes(event.data))
             elif isinstance(event, h11.EndOfMessage):
                 self._done = True

@@ -35,15 +35,18 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import math
 import ssl
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, cast
 
 import httpx
 
+from ._limits import AttemptDeadlineExceeded, BodyLimitExceeded, MemoryBudget
 from ._parsers import (
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_HEAD_SIZE,
+    BodyTooLargeError,
     HttptoolsParser,
     ProtocolError,
     ResponseParser,
@@ -60,6 +63,9 @@ Answer = tuple[int, list[tuple[bytes, bytes]], bytes, bytes, bytes]
 _IDEMPOTENT: Final = frozenset({"GET", "HEAD", "DELETE", "PUT", "OPTIONS", "TRACE"})
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 _EMPTY: Final[dict[str, Any]] = {}
+#: Timers may fire a little early (libuv rounds to milliseconds): a timeout within this of the
+#: attempt's deadline is the deadline's.
+_DEADLINE_SLACK: Final = 0.005
 _HTTP11: Final = b"HTTP/1.1"
 
 
@@ -101,6 +107,7 @@ class _Connection(asyncio.Protocol):
 
     __slots__ = (
         "_closed",
+        "_deadline",
         "_drain",
         "_last",
         "_lost_exc",
@@ -108,6 +115,7 @@ class _Connection(asyncio.Protocol):
         "_paused",
         "_pool",
         "_read_timeout",
+        "_taken",
         "_timer",
         "_waiter",
         "_write_failed",
@@ -132,9 +140,11 @@ class _Connection(asyncio.Protocol):
         self._paused = False
         self._timer: asyncio.TimerHandle | None = None
         self._read_timeout = 0.0
+        self._deadline = math.inf  # loop time the whole answer must have arrived by
         self._last = 0.0
         self._lost_exc: BaseException | None = None
         self._write_failed = False
+        self._taken = 0  # bytes of the answer in flight taken from the pool's memory budget
         self._closed: asyncio.Future[None] = loop.create_future()
         self.eof = False
         self.idle_since = 0.0
@@ -158,6 +168,15 @@ class _Connection(asyncio.Protocol):
             return
         if self._timer is not None:
             self._last = self.loop.time()
+        budget = self._pool._budget
+        if budget is not None:
+            # Raw bytes count against the client's budget until the answer is handed over.
+            try:
+                budget.take(len(data))
+            except BodyLimitExceeded as exc:
+                self._fail(exc)
+                return
+            self._taken += len(data)
         try:
             done = parser.feed(data)
         except ProtocolError as exc:
@@ -247,9 +266,10 @@ class _Connection(asyncio.Protocol):
         if self._parser is None:
             return
         now = self.loop.time()
-        remaining = self._last + self._read_timeout - now
+        remaining = min(self._last + self._read_timeout, self._deadline) - now
         if remaining > 0:
-            # Bytes arrived since the timer was armed: the timeout counts from the last one.
+            # Bytes arrived since the timer was armed: the timeout counts from the last one
+            # (the deadline does not move).
             self._timer = self.loop.call_later(remaining, self._on_read_timer)
             return
         self._fail(_ReadTimeoutSignal())
@@ -269,6 +289,7 @@ class _Connection(asyncio.Protocol):
         parser: ResponseParser,
         read_timeout: float | None,
         write_timeout: float | None,
+        deadline: float | None = None,
     ) -> ResponseParser:
         transport = self.transport
         assert transport is not None
@@ -284,17 +305,30 @@ class _Connection(asyncio.Protocol):
             # The socket refused the bytes (e.g. EPIPE); connection_lost follows.
             self._write_failed = True
         elif self._paused:
-            await self._wait_drain(write_timeout)
-        if read_timeout is not None and self._parser is not None:
-            self._read_timeout = read_timeout
-            self._last = self.loop.time()
-            self._timer = self.loop.call_later(read_timeout, self._on_read_timer)
+            await self._wait_drain(_clamp(write_timeout, deadline, self.loop))
+        if (read_timeout is not None or deadline is not None) and self._parser is not None:
+            now = self.loop.time()
+            self._read_timeout = math.inf if read_timeout is None else read_timeout
+            self._deadline = math.inf if deadline is None else deadline
+            self._last = now
+            delay = min(self._read_timeout, self._deadline - now)
+            self._timer = self.loop.call_later(max(delay, 0.0), self._on_read_timer)
         try:
             return await waiter
         finally:
             self._waiter = None
             self._parser = None
             self._stop_timer()
+            self.give_back()
+
+    def give_back(self) -> None:
+        """Return the bytes of the last answer to the pool's memory budget."""
+        taken = self._taken
+        if taken:
+            self._taken = 0
+            budget = self._pool._budget
+            if budget is not None:
+                budget.give(taken)
 
     async def _wait_drain(self, timeout: float | None) -> None:
         drain: asyncio.Future[None] = self.loop.create_future()
@@ -324,6 +358,30 @@ class _Connection(asyncio.Protocol):
             self.transport.close()
 
 
+def _clamp(
+    timeout: float | None, deadline: float | None, loop: asyncio.AbstractEventLoop
+) -> float | None:
+    """A phase's timeout, shortened to what is left before the attempt's deadline."""
+    if deadline is None:
+        return timeout
+    left = max(deadline - loop.time(), 0.0)
+    return left if timeout is None or timeout > left else timeout
+
+
+def _past(
+    deadline: float | None,
+    loop: asyncio.AbstractEventLoop,
+    exc: httpx.TimeoutException,
+    request: httpx.Request | None,
+) -> httpx.TimeoutException:
+    """``exc``, or :class:`AttemptDeadlineExceeded` when it fired at the attempt's deadline."""
+    if deadline is None or loop.time() < deadline - _DEADLINE_SLACK:
+        return exc
+    return AttemptDeadlineExceeded(
+        "The attempt's deadline passed before the whole answer arrived.", request=request
+    )
+
+
 def _expire(fut: asyncio.Future[Any], exc_type: type[Exception]) -> None:
     if not fut.done():
         fut.set_exception(exc_type())
@@ -349,6 +407,7 @@ class FastPool(httpx.AsyncBaseTransport):
         ssl_context: ssl.SSLContext | None = None,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         max_header_size: int = DEFAULT_MAX_HEAD_SIZE,
+        budget: MemoryBudget | None = None,
     ) -> None:
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
@@ -363,6 +422,7 @@ class FastPool(httpx.AsyncBaseTransport):
         self._ssl_context = ssl_context
         self._max_body = max_body_size
         self._max_head = max_header_size
+        self._budget = budget
         self._idle: dict[_Origin, collections.deque[_Connection]] = {}
         self._num_connections = 0
         self._num_idle = 0
@@ -424,23 +484,33 @@ class FastPool(httpx.AsyncBaseTransport):
         data: bytes,
         timeouts: Mapping[str, float | None],
         request: httpx.Request | None = None,
+        deadline: float | None = None,
     ) -> Answer:
         """One round trip of already-serialized request bytes, without httpx objects.
 
         The fast backend builds ``data`` (request line, headers, body) itself and gets the
         answer as (status, raw headers, body, HTTP version, reason). Errors are the same httpx
         exceptions as :meth:`handle_async_request` (with ``request`` when one is given).
+        ``deadline`` (loop time) bounds the whole exchange, pool wait and connect included,
+        with the timers the phases use anyway (no timer more): a timeout that fires at the
+        deadline is :class:`~._limits.AttemptDeadlineExceeded`.
         """
         if self._is_closed:
             raise RuntimeError("Cannot send a request, as the FastPool has been closed.")
         loop = asyncio.get_running_loop()
-        conn = await self._acquire(origin, timeouts.get("pool"), request, loop)
+        try:
+            conn = await self._acquire(origin, timeouts.get("pool"), request, loop, deadline)
+        except httpx.PoolTimeout as exc:
+            past = _past(deadline, loop, exc, request)
+            if past is exc:
+                raise
+            raise past from exc
+        parser: ResponseParser | None = None
         try:
             if conn is None:
-                conn = await self._connect(origin, timeouts.get("connect"), request, loop)
+                conn = await self._connect(origin, timeouts.get("connect"), request, loop, deadline)
             # A connection keeps its httptools parser between answers (creating one costs
             # about as much as parsing an answer); h11 and HEAD get a new one.
-            parser: ResponseParser
             spare = conn.spare
             if spare is None or method == "HEAD":
                 parser = new_parser(
@@ -452,7 +522,9 @@ class FastPool(httpx.AsyncBaseTransport):
                 parser, conn.spare = spare, None
             read_timeout = timeouts.get("read")
             try:
-                parser = await conn.roundtrip(data, parser, read_timeout, timeouts.get("write"))
+                parser = await conn.roundtrip(
+                    data, parser, read_timeout, timeouts.get("write"), deadline
+                )
             except _ConnectionFailed as exc:
                 if exc.kind != "unsent" and (exc.received or not conn.served):
                     raise
@@ -467,20 +539,29 @@ class FastPool(httpx.AsyncBaseTransport):
                 conn.state = _DISCARDED  # keep its slot for the fresh connection
                 conn.abort()
                 conn = None
-                conn = await self._connect(origin, timeouts.get("connect"), request, loop)
+                conn = await self._connect(origin, timeouts.get("connect"), request, loop, deadline)
                 parser = new_parser(
                     head_request=method == "HEAD",
                     max_body_size=self._max_body,
                     max_head_size=self._max_head,
                 )
-                parser = await conn.roundtrip(data, parser, read_timeout, timeouts.get("write"))
+                parser = await conn.roundtrip(
+                    data, parser, read_timeout, timeouts.get("write"), deadline
+                )
         except BaseException as exc:
+            if parser is not None:
+                parser.drop_buffers()  # this frame lives as long as the error's traceback
             if conn is not None:
                 conn.abort()
                 self._drop(conn)
             else:
                 self._free_slot()
             mapped = _map_exception(exc, request)
+            timed_out = mapped if mapped is not None else exc
+            if deadline is not None and isinstance(timed_out, httpx.TimeoutException):
+                past = _past(deadline, loop, timed_out, request)
+                if past is not timed_out:
+                    mapped = past
             if mapped is None:
                 raise
             raise mapped from _cause(exc)
@@ -546,6 +627,7 @@ class FastPool(httpx.AsyncBaseTransport):
         timeout: float | None,
         request: httpx.Request | None,
         loop: asyncio.AbstractEventLoop,
+        deadline: float | None = None,
     ) -> _Connection | None:
         """An idle connection to ``origin``, or None: a slot is reserved, open a connection."""
         idle = self._idle.get(origin)
@@ -570,6 +652,7 @@ class FastPool(httpx.AsyncBaseTransport):
         entry = (fut, origin)
         self._waiters.append(entry)
         handle = None
+        timeout = _clamp(timeout, deadline, loop)
         if timeout is not None:
             handle = loop.call_later(timeout, _expire, fut, _PoolTimeoutSignal)
         try:
@@ -606,6 +689,7 @@ class FastPool(httpx.AsyncBaseTransport):
         timeout: float | None,
         request: httpx.Request | None,
         loop: asyncio.AbstractEventLoop,
+        deadline: float | None = None,
     ) -> _Connection:
         if self._is_closed:
             raise RuntimeError("The FastPool was closed.")
@@ -625,6 +709,7 @@ class FastPool(httpx.AsyncBaseTransport):
             ssl=ssl_context,
             server_hostname=(sni or host) if ssl_context is not None else None,
         )
+        timeout = _clamp(timeout, deadline, loop)
         try:
             if timeout is None:
                 await coro
@@ -809,6 +894,13 @@ def _map_exception(exc: BaseException, request: httpx.Request | None) -> Excepti
         if exc.kind == "write":
             return httpx.WriteError(str(exc.cause or "write failed"), request=request)
         return httpx.ReadError(str(exc.cause or "read failed"), request=request)
+    if isinstance(exc, BodyLimitExceeded):
+        exc.request = request  # type: ignore[assignment]
+        return exc
+    if isinstance(exc, BodyTooLargeError):
+        error = BodyLimitExceeded(str(exc), limit=exc.limit, budget=False)
+        error.request = request  # type: ignore[assignment]
+        return error
     if isinstance(exc, ProtocolError):
         return httpx.RemoteProtocolError(str(exc), request=request)
     if isinstance(exc, _ReadTimeoutSignal):
@@ -821,6 +913,6 @@ def _map_exception(exc: BaseException, request: httpx.Request | None) -> Excepti
 def _cause(exc: BaseException) -> BaseException | None:
     if isinstance(exc, _ConnectionFailed):
         return exc.cause
-    if isinstance(exc, (_ReadTimeoutSignal, _WriteTimeoutSignal)):
+    if isinstance(exc, (_ReadTimeoutSignal, _WriteTimeoutSignal, BodyLimitExceeded)):
         return None
     return exc

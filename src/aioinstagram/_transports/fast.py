@@ -13,7 +13,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
+import sys
 import urllib.request
 import zlib
 from collections.abc import Sequence
@@ -24,12 +26,18 @@ import httpx
 
 from .._logging import logger as _root_logger
 from ._base import HttpxBackend, RawResponse
+from ._limits import AttemptDeadlineExceeded, BodyLimitExceeded, MemoryBudget
 from ._parsers import DEFAULT_MAX_BODY_SIZE, serialize_request
 from ._pool import FastPool
 
 __all__ = ["FastBackend", "decode_body", "env_proxy_for"]
 
 logger = _root_logger.getChild("transport")
+
+if sys.version_info >= (3, 11):
+    from asyncio import timeout_at as _deadline_at
+else:  # pragma: no cover - Python 3.10: the backport asyncio.timeout was made from
+    from async_timeout import timeout_at as _deadline_at  # type: ignore[import-not-found,unused-ignore]
 
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 
@@ -53,7 +61,8 @@ def env_proxy_for(url: str) -> str | None:
 
 def decode_body(body: bytes, encoding: str, max_size: int) -> bytes:
     """``body`` decoded from a ``Content-Encoding`` of gzip / deflate (several: applied in
-    reverse), stopping at ``max_size`` bytes. Raises ``httpx.DecodingError``."""
+    reverse), stopping at ``max_size`` bytes: zlib never inflates more than ``max_size + 1``.
+    Raises ``httpx.DecodingError`` (invalid data) or ``_limits.BodyLimitExceeded``."""
     for coding in reversed([c.strip().lower() for c in encoding.split(",") if c.strip()]):
         if coding == "identity":
             continue
@@ -72,13 +81,23 @@ def decode_body(body: bytes, encoding: str, max_size: int) -> bytes:
         except zlib.error as exc:
             raise httpx.DecodingError(f"Invalid {coding} body: {exc}") from exc
         if len(out) > max_size or decoder.unconsumed_tail:
-            raise httpx.DecodingError(f"Decoded body exceeds {max_size} bytes.")
+            raise BodyLimitExceeded(
+                f"The answer exceeds max_body_size ({max_size} bytes) once decompressed.",
+                limit=max_size,
+                budget=False,
+            )
         body = out
     return body
 
 
 class FastBackend:
-    """The fast backend for one base URL (see the module docstring)."""
+    """The fast backend for one base URL (see the module docstring).
+
+    ``send`` takes a ``deadline`` (loop time) for the whole attempt and enforces it with the
+    pool's own timers (``bounds_attempts``), so the retry layer arms no timer of its own."""
+
+    #: ``send(..., deadline=)`` is honoured (see ``_transport.Requester``).
+    bounds_attempts = True
 
     def __init__(
         self,
@@ -91,6 +110,7 @@ class FastBackend:
         proxy: str | httpx.URL | httpx.Proxy | None = None,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         keepalive_expiry: float | None = 5.0,
+        budget: MemoryBudget | None = None,
     ) -> None:
         parts = urlsplit(base_url)
         scheme, host = parts.scheme, parts.hostname
@@ -98,6 +118,7 @@ class FastBackend:
             raise ValueError(f"the fast transport needs an http(s) URL, not {base_url!r}")
         self._timeout = httpx.Timeout(timeout).as_dict()
         self._max_body = max_body_size
+        self._budget = budget
         self._fallback: HttpxBackend | None = None
         via = str(proxy) if proxy is not None else (env_proxy_for(base_url) if trust_env else None)
         if via is not None:
@@ -121,6 +142,7 @@ class FastBackend:
                 owns=True,
                 max_body_size=max_body_size,
                 preset=True,
+                budget=budget,
             )
         ssl_context: ssl.SSLContext | None = None
         if scheme == "https":
@@ -130,6 +152,7 @@ class FastBackend:
             keepalive_expiry=keepalive_expiry,
             ssl_context=ssl_context,
             max_body_size=max_body_size,
+            budget=budget,
         )
         self._origin = self.pool.origin_for(scheme, host, parts.port)
         netloc = parts.netloc.rsplit("@", 1)[-1]
@@ -151,9 +174,10 @@ class FastBackend:
         body: bytes | None,
         *,
         timeout: Any,
+        deadline: float | None = None,
     ) -> RawResponse:
         if self._fallback is not None:
-            return await self._fallback.send(method, url, headers, body, timeout=timeout)
+            return await self._fallback_send(method, url, headers, body, timeout, deadline)
         prefix = self._prefix
         target = url[len(prefix) :]
         if not url.startswith(prefix) or (target and target[0] != "/"):
@@ -169,7 +193,7 @@ class FastBackend:
         except (ValueError, UnicodeEncodeError) as exc:
             raise httpx.LocalProtocolError(f"cannot send this request: {exc}") from None
         status, raw, content, _, _ = await self.pool.exchange(
-            self._origin, method, data, self._timeouts_of(timeout)
+            self._origin, method, data, self._timeouts_of(timeout), None, deadline
         )
         result: dict[str, str] = {}
         for name, value in raw:
@@ -178,8 +202,44 @@ class FastBackend:
             result[key] = f"{result[key]}, {text}" if key in result else text
         encoding = result.get("content-encoding")
         if encoding is not None and content:
-            content = decode_body(content, encoding, self._max_body)
+            content = self._decode(content, encoding)
         return RawResponse(status, result, content)
+
+    async def _fallback_send(
+        self,
+        method: str,
+        url: str,
+        headers: Sequence[tuple[str, str]],
+        body: bytes | None,
+        timeout: Any,
+        deadline: float | None,
+    ) -> RawResponse:
+        assert self._fallback is not None
+        if deadline is None:
+            return await self._fallback.send(method, url, headers, body, timeout=timeout)
+        try:
+            async with _deadline_at(deadline) as scope:
+                return await self._fallback.send(method, url, headers, body, timeout=timeout)
+        except asyncio.TimeoutError:
+            if not scope.expired():
+                raise
+            raise AttemptDeadlineExceeded(
+                "The attempt's deadline passed before the whole answer arrived."
+            ) from None
+
+    def _decode(self, content: bytes, encoding: str) -> bytes:
+        # Decoding is synchronous and the answer is parsed right after, with no await between:
+        # the decoded bytes must fit in what is left of the memory budget, not in all of it.
+        cap = self._max_body
+        budget = self._budget
+        room = cap if budget is None else min(cap, budget.limit - budget.used)
+        try:
+            return decode_body(content, encoding, room)
+        except BodyLimitExceeded:
+            if room >= cap or budget is None:
+                raise
+            budget.take(room + 1)  # raises the memory_budget error
+            raise  # pragma: no cover - take() raised
 
     def _encoded(self, headers: Sequence[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
         cached = self._heads.get(id(headers))
