@@ -105,7 +105,7 @@ from ._transports._base import (
     RawResponse,
     map_exception,
 )
-from ._transports._limits import AttemptDeadlineExceeded
+from ._transports._limits import AttemptDeadlineExceeded, scope_expired
 
 __all__ = ["Requester", "RetryPolicy"]
 
@@ -181,13 +181,6 @@ def _check_limit(name: str, value: object) -> None:
         raise InvalidArgumentError(
             f"{name} must be a finite number of seconds > 0 (None: no limit), not {value!r}"
         )
-
-
-def _expired(scope: Any) -> bool:
-    """Whether an ``asyncio.timeout`` scope (a method) or an ``async_timeout`` one (a property)
-    fired."""
-    expired = scope.expired
-    return bool(expired() if callable(expired) else expired)
 
 
 class _Retryable(Exception):
@@ -325,7 +318,7 @@ class Requester:
                 async with scope:
                     raw = await self.backend.send(method, url, headers, None, timeout=timeout)
         except BaseException as exc:
-            if scope is not None and isinstance(exc, asyncio.TimeoutError) and _expired(scope):
+            if scope is not None and isinstance(exc, asyncio.TimeoutError) and scope_expired(scope):
                 seconds, name = min(limits)
                 raise RequestTimeoutError(
                     f"{description}: {name} of {seconds:g}s passed before the whole answer arrived",
@@ -366,7 +359,7 @@ class Requester:
                     except _Retryable as first:
                         return await self._retry(spec, first, fast, deadline, options, outage)
             except asyncio.TimeoutError:  # TimeoutError from 3.11; async_timeout's before
-                if not _expired(scope):
+                if not scope_expired(scope):
                     raise
             raise self._call_timed_out(spec, call_timeout)
         finally:
@@ -443,7 +436,7 @@ class Requester:
                     status, headers, body = await self._send_once(spec, timeout)
         except BaseException as exc:
             if isinstance(exc, AttemptDeadlineExceeded) or (
-                scope is not None and isinstance(exc, asyncio.TimeoutError) and _expired(scope)
+                scope is not None and isinstance(exc, asyncio.TimeoutError) and scope_expired(scope)
             ):
                 mapped: tuple[Failure | None, InstagramError] | None = (
                     Failure.TIMEOUT,

@@ -25,7 +25,7 @@ The event loop is single-threaded and nothing here awaits, so the counters need 
 from __future__ import annotations
 
 import zlib
-from typing import Final
+from typing import Any, Final
 
 import httpx
 
@@ -36,6 +36,7 @@ __all__ = [
     "BodyMeter",
     "MemoryBudget",
     "StreamDecoder",
+    "scope_expired",
 ]
 
 #: The bytes of answers a client holds at once, across all its requests, unless configured.
@@ -168,3 +169,10 @@ class StreamDecoder:
             return decoder.flush()
         except zlib.error as exc:  # pragma: no cover - flush of a valid stream does not fail
             raise httpx.DecodingError(f"Invalid {self._coding} body: {exc}") from None
+
+
+def scope_expired(scope: Any) -> bool:
+    """Whether a deadline scope fired: ``asyncio.timeout``'s (3.11+: ``expired()`` is a method)
+    or ``async_timeout``'s (Python 3.10: ``expired`` is a property)."""
+    expired = scope.expired
+    return bool(expired() if callable(expired) else expired)

@@ -26,7 +26,7 @@ import httpx
 
 from .._logging import logger as _root_logger
 from ._base import HttpxBackend, RawResponse
-from ._limits import AttemptDeadlineExceeded, BodyLimitExceeded, MemoryBudget
+from ._limits import AttemptDeadlineExceeded, BodyLimitExceeded, MemoryBudget, scope_expired
 from ._parsers import DEFAULT_MAX_BODY_SIZE, serialize_request
 from ._pool import FastPool
 
@@ -221,7 +221,7 @@ class FastBackend:
             async with _deadline_at(deadline) as scope:
                 return await self._fallback.send(method, url, headers, body, timeout=timeout)
         except asyncio.TimeoutError:
-            if not scope.expired():
+            if not scope_expired(scope):
                 raise
             raise AttemptDeadlineExceeded(
                 "The attempt's deadline passed before the whole answer arrived."
