@@ -26,7 +26,7 @@ distinct key in the de-duplication set, when it is on).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator, Sized
 from typing import TypeVar
 
 from ._errors import (
@@ -48,7 +48,7 @@ from ._errors import (
     TransportError,
 )
 
-__all__ = ["ProgressCallback", "is_global_failure", "iter_bounded"]
+__all__ = ["ProgressCallback", "each_outcome", "is_global_failure", "iter_bounded", "iter_ids"]
 
 K = TypeVar("K")
 R = TypeVar("R")
@@ -170,3 +170,54 @@ async def iter_bounded(
         for task in workers:
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
+
+
+def iter_ids(
+    ids: Iterable[str | int],
+    call: Callable[[str], Awaitable[R]],
+    *,
+    concurrency: int,
+    progress: ProgressCallback | None,
+    dedupe: bool,
+) -> AsyncGenerator[tuple[str, R | InstagramError], None]:
+    """``iter_many`` of a resource: ids keyed by ``str(id)`` (so 123 and "123" are one id), read
+    lazily, each distinct id once unless ``dedupe`` is False; ``total`` is the input's length
+    when it has one."""
+    _check_concurrency(concurrency)
+    total = len(ids) if isinstance(ids, Sized) else None
+    keys = (str(i) for i in ids)
+    return iter_bounded(
+        _distinct(keys) if dedupe else keys,
+        call,
+        concurrency=concurrency,
+        progress=progress,
+        total=total,
+    )
+
+
+async def each_outcome(
+    ids: Iterable[str | int],
+    call: Callable[[str], Awaitable[R]],
+    *,
+    concurrency: int,
+    progress: ProgressCallback | None,
+) -> list[R | InstagramError]:
+    """``get_many`` of a resource: one outcome per input id, in input order; duplicates share one
+    call."""
+    _check_concurrency(concurrency)
+    keys = [str(i) for i in ids]
+    unique = list(dict.fromkeys(keys))
+    outcomes: dict[str, R | InstagramError] = {}
+    async for key, outcome in iter_bounded(
+        unique, call, concurrency=concurrency, progress=progress, total=len(unique)
+    ):
+        outcomes[key] = outcome
+    return [outcomes[key] for key in keys]
+
+
+def _distinct(keys: Iterable[str]) -> Iterator[str]:
+    seen: set[str] = set()
+    for key in keys:
+        if key not in seen:
+            seen.add(key)
+            yield key

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import AsyncGenerator, Iterable, Sized
+from collections.abc import AsyncGenerator, Iterable
 
-from .._bulk import ProgressCallback, _check_concurrency, iter_bounded
+from .._bulk import ProgressCallback, each_outcome, iter_ids
 from .._errors import InstagramError
 from .._media_models import Media
 from .._media_validation import (
@@ -31,7 +31,6 @@ from .._media_validation import (
 )
 from .._pagination import MAX_ID, AsyncPaginator
 from ._base import CallOptions, Resource, Unpack
-from .relationships import _distinct
 
 __all__ = ["MediaResource"]
 
@@ -122,16 +121,13 @@ class MediaResource(Resource):
             progress: Called as ``progress(done, total)`` after each completion.
             dedupe: Look up each distinct id once; ``False`` for unbounded streams.
         """
-        _check_concurrency(concurrency)
         self._opts(options)  # bad options fail here, not once per id
-        total = len(media_ids) if isinstance(media_ids, Sized) else None
-        keys = (str(m) for m in media_ids)
-        return iter_bounded(
-            _distinct(keys) if dedupe else keys,
+        return iter_ids(
+            media_ids,
             functools.partial(self.get, **options),
             concurrency=concurrency,
             progress=progress,
-            total=total,
+            dedupe=dedupe,
         )
 
     async def get_many(
@@ -152,17 +148,10 @@ class MediaResource(Resource):
         Returns:
             One entry per input id, in input order: a Media or the InstagramError for that id.
         """
-        _check_concurrency(concurrency)
         self._opts(options)
-        keys = [str(m) for m in media_ids]
-        unique = list(dict.fromkeys(keys))
-        outcomes: dict[str, Media | InstagramError] = {}
-        async for key, outcome in iter_bounded(
-            unique,
+        return await each_outcome(
+            media_ids,
             functools.partial(self.get, **options),
             concurrency=concurrency,
             progress=progress,
-            total=len(unique),
-        ):
-            outcomes[key] = outcome
-        return [outcomes[key] for key in keys]
+        )

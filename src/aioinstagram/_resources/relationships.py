@@ -12,9 +12,9 @@ POST /users/{user-id}/relationship  action=...  :meth:`RelationshipsResource.mod
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncGenerator, Iterable, Iterator, Sized
+from collections.abc import AsyncGenerator, Iterable
 
-from .._bulk import ProgressCallback, _check_concurrency, iter_bounded
+from .._bulk import ProgressCallback, each_outcome, iter_ids
 from .._converter import structure
 from .._errors import InstagramError, InvalidArgumentError
 from .._models import Relationship, RelationshipAction, User
@@ -251,16 +251,13 @@ class RelationshipsResource(Resource):
             dedupe: Look up each distinct id once; ``False`` drops the set of seen ids, for
                 unbounded streams.
         """
-        _check_concurrency(concurrency)
         self._opts(options)  # bad options fail here, not once per id
-        total = len(user_ids) if isinstance(user_ids, Sized) else None
-        keys = (str(u) for u in user_ids)
-        return iter_bounded(
-            _distinct(keys) if dedupe else keys,
+        return iter_ids(
+            user_ids,
             functools.partial(self.get, **options),
             concurrency=concurrency,
             progress=progress,
-            total=total,
+            dedupe=dedupe,
         )
 
     async def get_many(
@@ -284,25 +281,10 @@ class RelationshipsResource(Resource):
             One entry per input id, in input order: a Relationship or the InstagramError
             for that id.
         """
-        _check_concurrency(concurrency)
         self._opts(options)
-        keys = [str(u) for u in user_ids]
-        unique = list(dict.fromkeys(keys))
-        outcomes: dict[str, Relationship | InstagramError] = {}
-        async for key, outcome in iter_bounded(
-            unique,
+        return await each_outcome(
+            user_ids,
             functools.partial(self.get, **options),
             concurrency=concurrency,
             progress=progress,
-            total=len(unique),
-        ):
-            outcomes[key] = outcome
-        return [outcomes[key] for key in keys]
-
-
-def _distinct(keys: Iterable[str]) -> Iterator[str]:
-    seen: set[str] = set()
-    for key in keys:
-        if key not in seen:
-            seen.add(key)
-            yield key
+        )
