@@ -596,8 +596,10 @@ class RedisBudgetStore(BudgetStore):
                 break
             if self._flushes:
                 await asyncio.gather(*self._flushes, return_exceptions=True)
-            else:
-                await asyncio.sleep(0)
+            # Always yield: from Python 3.12, gather() of futures already done returns without
+            # a loop turn, so the flushes' done callbacks and a scheduled _flush_soon would
+            # never run and this loop would spin.
+            await asyncio.sleep(0)
         if self._owns_redis:
             self._owns_redis = False
             await self.redis.aclose()
