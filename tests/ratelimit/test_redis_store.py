@@ -193,7 +193,7 @@ async def test_a_429_is_written_back_so_every_worker_pauses(
     redis_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     a, b = store(redis_url), store(redis_url)
-    scope = a.scope_for("shared")
+    scope = a.scope_for("one-token")
     try:
         grant = await a.reserve(scope, ("token",), window=WINDOW)
         assert grant.ticket is not None
