@@ -19,12 +19,11 @@ from .._media_validation import (
     validate_longitude,
     validate_numeric_id,
     validate_place_id,
-    validate_time_window,
 )
-from .._pagination import CURSOR, MAX_ID, AsyncPaginator, Checkpoint
-from .._protocol import validate_count, validate_cursor
+from .._pagination import CURSOR, AsyncPaginator, Checkpoint
+from .._protocol import validate_count
 from ._base import CallOptions, Resource, Unpack
-from ._media_common import start_cursor
+from ._media_common import recent_media
 
 __all__ = ["LocationsResource"]
 
@@ -73,19 +72,15 @@ class LocationsResource(Resource):
             prefetch: Request the next page while you work through this one.
         """
         lid = validate_numeric_id(location_id, "location id")
-        low, high = validate_time_window(min_timestamp, max_timestamp)
-        params = {
-            "min_id": validate_cursor(min_id, "min_id"),
-            "min_timestamp": low,
-            "max_timestamp": high,
-        }
-        return self._paginate(
+        return recent_media(
+            self,
             f"/locations/{lid}/media/recent",
-            Media,
-            MAX_ID,
             count=count,
-            cursor=start_cursor("max_id", max_id, cursor),
-            params=params,
+            min_id=min_id,
+            max_id=max_id,
+            min_timestamp=min_timestamp,
+            max_timestamp=max_timestamp,
+            cursor=cursor,
             prefetch=prefetch,
             options=options,
         )

@@ -18,12 +18,11 @@ import datetime as dt
 
 from .._errors import InvalidArgumentError
 from .._media_models import Media
-from .._media_validation import validate_time_window
 from .._models import User
 from .._pagination import MAX_ID, MAX_LIKE_ID, AsyncPaginator, Checkpoint
 from .._protocol import validate_count, validate_cursor, validate_user_id
 from ._base import CallOptions, Resource, Unpack
-from ._media_common import start_cursor
+from ._media_common import recent_media, start_cursor
 
 __all__ = ["UsersResource"]
 
@@ -88,19 +87,15 @@ class UsersResource(Resource):
             prefetch: Request the next page while you work through this one.
         """
         uid = validate_user_id(user_id)
-        low, high = validate_time_window(min_timestamp, max_timestamp)
-        params = {
-            "min_id": validate_cursor(min_id, "min_id"),
-            "min_timestamp": low,
-            "max_timestamp": high,
-        }
-        return self._paginate(
+        return recent_media(
+            self,
             f"/users/{uid}/media/recent",
-            Media,
-            MAX_ID,
             count=count,
-            cursor=start_cursor("max_id", max_id, cursor),
-            params=params,
+            min_id=min_id,
+            max_id=max_id,
+            min_timestamp=min_timestamp,
+            max_timestamp=max_timestamp,
+            cursor=cursor,
             prefetch=prefetch,
             options=options,
         )
