@@ -5,6 +5,7 @@ written here; this module only adapts each parser to one small incremental inter
 :class:`HttptoolsParser` and :class:`H11Parser` both take bytes in any split (``feed``), are told
 when the connection ends (``feed_eof``), and say when one response is complete. Once complete:
 ``status_code``, ``reason``, ``http_version``, ``headers`` (raw names and values, in order),
+``fields`` (the same as a dict: lower-cased names, values joined with ", " when repeated),
 ``body``, ``keep_alive`` (the connection may carry another request) and ``trailing`` (bytes came
 after the response: the connection is unusable). ``received`` is True once any byte arrived.
 Interim ``1xx`` answers are skipped (at most :data:`MAX_INTERIM` of them; a response that
@@ -43,7 +44,9 @@ __all__ = [
     "HttptoolsParser",
     "ProtocolError",
     "ResponseParser",
+    "check_request_line",
     "new_parser",
+    "serialize_fields",
     "serialize_request",
 ]
 
@@ -71,6 +74,7 @@ class ResponseParser(Protocol):
     reason: bytes
     http_version: bytes
     headers: list[tuple[bytes, bytes]]
+    fields: dict[str, str]
     body: bytes
     keep_alive: bool
     trailing: bool
@@ -112,19 +116,34 @@ def serialize_request(
     Host header when given. CR or LF inside the method, target or any header would split the
     request: that raises ValueError.
     """
-    parts = [method, b" ", target, b" HTTP/1.1\r\n"]
+    check_request_line(method, target)
+    head = b"%b %b%b\r\n" % (method, target, serialize_fields(headers, host))
+    return head + body if body else head
+
+
+def serialize_fields(headers: list[tuple[bytes, bytes]], host: bytes | None = None) -> bytes:
+    """What follows the target in a request head, up to the blank line (not included):
+    `` HTTP/1.1``, then a Host line when ``host`` is given, then ``headers``, each line ended
+    by CRLF. The fast backend keeps it per header list and splices the target in
+    (:func:`check_request_line`). CR or LF inside a header raises ValueError."""
+    parts = [b" HTTP/1.1\r\n"]
     if host is not None:
         parts.append(b"Host: " + host + b"\r\n")
     for name, value in headers:
         parts.append(name + b": " + value + b"\r\n")
-    parts.append(b"\r\n")
-    head = b"".join(parts)
-    # One CRLF per line (request line, optional Host, headers) plus the blank line: anything
-    # else means a CR or LF was smuggled into a field.
-    lines = len(headers) + (3 if host is not None else 2)
-    if head.count(b"\n") != lines or head.count(b"\r") != lines:
-        raise ValueError("CR or LF in the request line or a header")
-    return head + body if body else head
+    fields = b"".join(parts)
+    # One CRLF per line (version, optional Host, headers): anything else means a CR or LF
+    # was smuggled into a field.
+    lines = len(parts)
+    if fields.count(b"\n") != lines or fields.count(b"\r") != lines:
+        raise ValueError("CR or LF in a header")
+    return fields
+
+
+def check_request_line(method: bytes, target: bytes) -> None:
+    """Raise ValueError when a CR or LF in ``method`` or ``target`` would split the request."""
+    if b"\r" in target or b"\n" in target or b"\r" in method or b"\n" in method:
+        raise ValueError("CR or LF in the request line")
 
 
 # -- httptools (llhttp) ---------------------------------------------------------------------
@@ -135,6 +154,8 @@ class _Interim(Exception):
 
 
 _BAD_REASON: Final = re.compile(rb"[\x00\x0b\x0c]")
+
+_VERSIONS: Final = {"1.1": b"HTTP/1.1", "1.0": b"HTTP/1.0"}
 
 # Framing, decided when the headers are complete.
 _UNKNOWN: Final = 0
@@ -150,7 +171,6 @@ class HttptoolsParser:
         "_error",
         "_framing",
         "_h11",
-        "_has_length",
         "_head",
         "_head_size",
         "_max_body",
@@ -158,8 +178,8 @@ class HttptoolsParser:
         "_parser",
         "_parts",
         "_size",
-        "_te",
         "body",
+        "fields",
         "headers",
         "http_version",
         "keep_alive",
@@ -200,13 +220,12 @@ class HttptoolsParser:
         self._h11: H11Parser | None = None
         self._parts: list[bytes] = []
         self._size = 0
-        self._te: list[bytes] = []
-        self._has_length = False
         self.received = False
         self.status_code = 0
         self.reason = b""
         self.http_version = b"HTTP/1.1"
         self.headers: list[tuple[bytes, bytes]] = []
+        self.fields: dict[str, str] = {}
         self.body = b""
         self.keep_alive = True
         self.trailing = False
@@ -289,6 +308,7 @@ class HttptoolsParser:
             self.reason = h11_parser.reason
             self.http_version = h11_parser.http_version
             self.headers = h11_parser.headers
+            self.fields = h11_parser.fields
             self.body = h11_parser.body
             self.keep_alive = h11_parser.keep_alive
             self.trailing = h11_parser.trailing
@@ -313,25 +333,25 @@ class HttptoolsParser:
             return  # a trailer of a chunked body: dropped, as h11 does
         value = value.strip(b" \t")  # RFC 9112 5: OWS around a value is not part of it
         self.headers.append((name, value))
-        size = len(name)
-        if size == 17 or size == 14:  # only these two names matter to the framing
-            lower = name.lower()
-            if lower == b"transfer-encoding":
-                self._te.append(value)
-            elif lower == b"content-length":
-                self._has_length = True
+        # The answer's headers as the backends hand them over, built here rather than in a
+        # second pass: lower-cased names, repeats joined with ", " (RFC 9110 5.3).
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        fields = self.fields
+        fields[key] = f"{fields[key]}, {text}" if key in fields else text
 
     def on_headers_complete(self) -> None:
         status = self._parser.get_status_code()
         if status < 200:
             return  # interim: handed over to h11 in on_message_complete
-        if self._te:
-            coding = b",".join(self._te).strip().lower()
-            if coding != b"chunked":
-                self._fail(ProtocolError("Only Transfer-Encoding: chunked is supported."))
+        fields = self.fields
+        coding = fields.get("transfer-encoding")
+        if coding is not None and coding.strip().lower() != "chunked":
+            self._fail(ProtocolError("Only Transfer-Encoding: chunked is supported."))
         self.status_code = status
-        self.http_version = b"HTTP/" + self._parser.get_http_version().encode("ascii")
-        if self._te or self._has_length or status in (204, 304):
+        version = self._parser.get_http_version()
+        self.http_version = _VERSIONS.get(version) or b"HTTP/" + version.encode("ascii")
+        if coding is not None or "content-length" in fields or status in (204, 304):
             self._framing = _DELIMITED
         else:
             self._framing = _UNTIL_CLOSE
@@ -343,7 +363,7 @@ class HttptoolsParser:
         self._parts.append(body)
 
     def on_message_complete(self) -> None:
-        if self._parser.get_status_code() < 200:
+        if not self.status_code:  # set in on_headers_complete for a final answer only
             raise _Interim  # stops llhttp; feed() hands the response over to h11
         # HTTP/1.0 keep-alive is not reused (as h11): closing is always safe.
         self.keep_alive = (
@@ -371,6 +391,7 @@ class H11Parser:
         "_parts",
         "_size",
         "body",
+        "fields",
         "headers",
         "http_version",
         "keep_alive",
@@ -406,6 +427,7 @@ class H11Parser:
         self.reason = b""
         self.http_version = b"HTTP/1.1"
         self.headers: list[tuple[bytes, bytes]] = []
+        self.fields: dict[str, str] = {}
         self.body = b""
         self.keep_alive = True
         self.trailing = False
@@ -459,6 +481,11 @@ class H11Parser:
                 self.reason = bytes(event.reason)
                 self.http_version = b"HTTP/" + bytes(event.http_version)
                 self.headers = list(event.headers.raw_items())
+                fields = self.fields
+                for name, value in self.headers:
+                    key = name.decode("latin-1").lower()
+                    text = value.decode("latin-1")
+                    fields[key] = f"{fields[key]}, {text}" if key in fields else text
             elif isinstance(event, h11.Data):
                 self._size += len(event.data)
                 if self._size > self._max_body:

@@ -57,8 +57,9 @@ from ._parsers import (
 __all__ = ["FastPool"]
 
 _Origin = tuple[str, bytes, int]
-#: An answer: status, raw headers, body, HTTP version, reason.
-Answer = tuple[int, list[tuple[bytes, bytes]], bytes, bytes, bytes]
+#: An answer: status, raw headers, the same as a dict (lower-cased names, repeats joined),
+#: body, HTTP version, reason.
+Answer = tuple[int, list[tuple[bytes, bytes]], dict[str, str], bytes, bytes, bytes]
 
 _IDEMPOTENT: Final = frozenset({"GET", "HEAD", "DELETE", "PUT", "OPTIONS", "TRACE"})
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
@@ -117,6 +118,7 @@ class _Connection(asyncio.Protocol):
         "_read_timeout",
         "_taken",
         "_timer",
+        "_timer_at",
         "_waiter",
         "_write_failed",
         "eof",
@@ -139,6 +141,7 @@ class _Connection(asyncio.Protocol):
         self._drain: asyncio.Future[None] | None = None
         self._paused = False
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = math.inf  # when _timer fires
         self._read_timeout = 0.0
         self._deadline = math.inf  # loop time the whole answer must have arrived by
         self._last = 0.0
@@ -204,6 +207,7 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.eof = True
         self._lost_exc = exc
+        self._stop_timer()
         parser = self._parser
         if parser is not None:
             received = parser.received
@@ -236,8 +240,7 @@ class _Connection(asyncio.Protocol):
     # -- request / response ----------------------------------------------------------------
 
     def _complete(self, parser: ResponseParser) -> None:
-        self._parser = None
-        self._stop_timer()
+        self._parser = None  # the timer, left running, sees that the answer is in
         if parser.trailing:
             self.eof = True  # extra bytes after the response: do not reuse
         waiter = self._waiter
@@ -261,16 +264,18 @@ class _Connection(asyncio.Protocol):
             timer.cancel()
             self._timer = None
 
-    def _on_read_timer(self) -> None:
+    def _on_timer(self) -> None:
         self._timer = None
         if self._parser is None:
-            return
-        now = self.loop.time()
-        remaining = min(self._last + self._read_timeout, self._deadline) - now
-        if remaining > 0:
-            # Bytes arrived since the timer was armed: the timeout counts from the last one
-            # (the deadline does not move).
-            self._timer = self.loop.call_later(remaining, self._on_read_timer)
+            return  # between requests: the next one arms it again
+        due = min(self._last + self._read_timeout, self._deadline)
+        if due == math.inf:
+            return  # this request is not timed (or not yet: see arm)
+        if due > self.loop.time():
+            # Armed for an earlier request, or bytes arrived since: the read timeout counts
+            # from the last one (the deadline does not move).
+            self._timer = self.loop.call_at(due, self._on_timer)
+            self._timer_at = due
             return
         self._fail(_ReadTimeoutSignal())
 
@@ -283,14 +288,10 @@ class _Connection(asyncio.Protocol):
             or (expiry is not None and now - self.idle_since > expiry)
         )
 
-    async def roundtrip(
-        self,
-        data: bytes,
-        parser: ResponseParser,
-        read_timeout: float | None,
-        write_timeout: float | None,
-        deadline: float | None = None,
-    ) -> ResponseParser:
+    def start(self, data: bytes, parser: ResponseParser) -> asyncio.Future[ResponseParser]:
+        """Write one request; the returned future gets ``parser`` once the answer is complete
+        (or the connection's failure). Then :meth:`drain` if :attr:`paused`, :meth:`arm`, await
+        the future, and :meth:`settle` whatever happens (:meth:`roundtrip` does all that)."""
         transport = self.transport
         assert transport is not None
         if self.eof or transport.is_closing():
@@ -300,26 +301,70 @@ class _Connection(asyncio.Protocol):
         self._parser = parser
         self._waiter = waiter
         self._write_failed = False
+        self._read_timeout = self._deadline = math.inf  # until arm(): the timer leaves it be
         transport.write(data)
         if transport.is_closing():
             # The socket refused the bytes (e.g. EPIPE); connection_lost follows.
             self._write_failed = True
-        elif self._paused:
-            await self._wait_drain(_clamp(write_timeout, deadline, self.loop))
-        if (read_timeout is not None or deadline is not None) and self._parser is not None:
-            now = self.loop.time()
-            self._read_timeout = math.inf if read_timeout is None else read_timeout
-            self._deadline = math.inf if deadline is None else deadline
-            self._last = now
-            delay = min(self._read_timeout, self._deadline - now)
-            self._timer = self.loop.call_later(max(delay, 0.0), self._on_read_timer)
+        return waiter
+
+    @property
+    def paused(self) -> bool:
+        """The request is not all written yet (the transport's buffer is full)."""
+        return self._paused and not self._write_failed
+
+    async def drain(self, write_timeout: float | None, deadline: float | None) -> None:
+        await self._wait_drain(_clamp(write_timeout, deadline, self.loop))
+
+    def arm(self, read_timeout: float | None, deadline: float | None) -> None:
+        """Time the answer: ``read_timeout`` counts from the last byte received, ``deadline``
+        (loop time) does not move.
+
+        A connection keeps one timer across its requests rather than arming and cancelling
+        one per request: the timer is only ever moved earlier, and when it fires early (for a
+        request that has ended since, or bytes arrived since) it re-arms itself for what is
+        left (:meth:`_on_timer`), so a busy connection re-arms about once per read timeout."""
+        if self._parser is None:  # answered while the request was being written
+            return
+        if read_timeout is None and deadline is None:
+            return
+        now = self.loop.time()
+        self._last = now
+        if read_timeout is not None:
+            self._read_timeout = read_timeout
+        if deadline is not None:
+            self._deadline = deadline
+        due = min(now + self._read_timeout, self._deadline)
+        timer = self._timer
+        if timer is None or self._timer_at > due:
+            if timer is not None:
+                timer.cancel()
+            self._timer = self.loop.call_at(due, self._on_timer)
+            self._timer_at = due
+
+    def settle(self) -> None:
+        """The request is over (answered, failed or cancelled): forget it, and return the bytes
+        of its answer to the memory budget."""
+        self._waiter = None
+        self._parser = None
+        self.give_back()
+
+    async def roundtrip(
+        self,
+        data: bytes,
+        parser: ResponseParser,
+        read_timeout: float | None,
+        write_timeout: float | None,
+        deadline: float | None = None,
+    ) -> ResponseParser:
+        waiter = self.start(data, parser)
         try:
+            if self.paused:
+                await self.drain(write_timeout, deadline)
+            self.arm(read_timeout, deadline)
             return await waiter
         finally:
-            self._waiter = None
-            self._parser = None
-            self._stop_timer()
-            self.give_back()
+            self.settle()
 
     def give_back(self) -> None:
         """Return the bytes of the last answer to the pool's memory budget."""
@@ -465,8 +510,10 @@ class FastPool(httpx.AsyncBaseTransport):
             origin = self._make_origin(key, request)
         data = await self._serialize(request)
         timeouts = request.extensions.get("timeout") or _EMPTY
-        answer = await self.exchange(origin, request.method, data, timeouts, request)
-        return build_response(request, *answer)
+        status, headers, _, body, version, reason = await self.exchange(
+            origin, request.method, data, timeouts, request
+        )
+        return build_response(request, status, headers, body, version, reason)
 
     def origin_for(self, scheme: str, host: str, port: int | None) -> _Origin:
         """The pool key of ``scheme://host:port`` (for :meth:`exchange`)."""
@@ -489,7 +536,7 @@ class FastPool(httpx.AsyncBaseTransport):
         """One round trip of already-serialized request bytes, without httpx objects.
 
         The fast backend builds ``data`` (request line, headers, body) itself and gets the
-        answer as (status, raw headers, body, HTTP version, reason). Errors are the same httpx
+        answer as an :data:`Answer`. Errors are the same httpx
         exceptions as :meth:`handle_async_request` (with ``request`` when one is given).
         ``deadline`` (loop time) bounds the whole exchange, pool wait and connect included,
         with the timers the phases use anyway (no timer more): a timeout that fires at the
@@ -498,13 +545,15 @@ class FastPool(httpx.AsyncBaseTransport):
         if self._is_closed:
             raise RuntimeError("Cannot send a request, as the FastPool has been closed.")
         loop = asyncio.get_running_loop()
-        try:
-            conn = await self._acquire(origin, timeouts.get("pool"), request, loop, deadline)
-        except httpx.PoolTimeout as exc:
-            past = _past(deadline, loop, exc, request)
-            if past is exc:
-                raise
-            raise past from exc
+        conn = self._take_idle(origin, loop)
+        if conn is None:
+            try:
+                conn = await self._acquire(origin, timeouts.get("pool"), request, loop, deadline)
+            except httpx.PoolTimeout as exc:
+                past = _past(deadline, loop, exc, request)
+                if past is exc:
+                    raise
+                raise past from exc
         parser: ResponseParser | None = None
         try:
             if conn is None:
@@ -522,9 +571,15 @@ class FastPool(httpx.AsyncBaseTransport):
                 parser, conn.spare = spare, None
             read_timeout = timeouts.get("read")
             try:
-                parser = await conn.roundtrip(
-                    data, parser, read_timeout, timeouts.get("write"), deadline
-                )
+                # conn.roundtrip(), inline: one coroutine less on the hot path.
+                waiter = conn.start(data, parser)
+                try:
+                    if conn.paused:
+                        await conn.drain(timeouts.get("write"), deadline)
+                    conn.arm(read_timeout, deadline)
+                    parser = await waiter
+                finally:
+                    conn.settle()
             except _ConnectionFailed as exc:
                 if exc.kind != "unsent" and (exc.received or not conn.served):
                     raise
@@ -569,6 +624,7 @@ class FastPool(httpx.AsyncBaseTransport):
         answer = (
             parser.status_code,
             parser.headers,
+            parser.fields,
             parser.body,
             parser.http_version,
             parser.reason,
@@ -621,15 +677,8 @@ class FastPool(httpx.AsyncBaseTransport):
 
     # -- the pool --------------------------------------------------------------------------
 
-    async def _acquire(
-        self,
-        origin: _Origin,
-        timeout: float | None,
-        request: httpx.Request | None,
-        loop: asyncio.AbstractEventLoop,
-        deadline: float | None = None,
-    ) -> _Connection | None:
-        """An idle connection to ``origin``, or None: a slot is reserved, open a connection."""
+    def _take_idle(self, origin: _Origin, loop: asyncio.AbstractEventLoop) -> _Connection | None:
+        """The most recently used idle connection to ``origin`` still usable, if any."""
         idle = self._idle.get(origin)
         if idle:
             now = loop.time()
@@ -641,6 +690,20 @@ class FastPool(httpx.AsyncBaseTransport):
                     conn.state = _ACTIVE
                     return conn
                 self._discard(conn)
+        return None
+
+    async def _acquire(
+        self,
+        origin: _Origin,
+        timeout: float | None,
+        request: httpx.Request | None,
+        loop: asyncio.AbstractEventLoop,
+        deadline: float | None = None,
+    ) -> _Connection | None:
+        """An idle connection to ``origin``, or None: a slot is reserved, open a connection."""
+        conn = self._take_idle(origin, loop)
+        if conn is not None:
+            return conn
         if not self._waiters:
             if self._num_connections < self._max_connections:
                 self._num_connections += 1

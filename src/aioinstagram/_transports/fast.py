@@ -27,7 +27,7 @@ import httpx
 from .._logging import logger as _root_logger
 from ._base import HttpxBackend, RawResponse
 from ._limits import AttemptDeadlineExceeded, BodyLimitExceeded, MemoryBudget, scope_expired
-from ._parsers import DEFAULT_MAX_BODY_SIZE, serialize_request
+from ._parsers import DEFAULT_MAX_BODY_SIZE, check_request_line, serialize_fields
 from ._pool import FastPool
 
 __all__ = ["FastBackend", "decode_body", "env_proxy_for"]
@@ -158,7 +158,8 @@ class FastBackend:
         netloc = parts.netloc.rsplit("@", 1)[-1]
         self._prefix = f"{scheme}://{netloc}"
         self._host = netloc.encode("idna" if not netloc.isascii() else "ascii")
-        self._heads: dict[int, tuple[Sequence[tuple[str, str]], list[tuple[bytes, bytes]]]] = {}
+        self._heads: dict[int, tuple[Sequence[tuple[str, str]], bytes]] = {}
+        self._methods: dict[str, bytes] = {}
         self._timeouts: dict[int, tuple[httpx.Timeout, dict[str, float | None]]] = {}
 
     @property
@@ -182,28 +183,29 @@ class FastBackend:
         target = url[len(prefix) :]
         if not url.startswith(prefix) or (target and target[0] != "/"):
             raise httpx.UnsupportedProtocol(f"the fast transport serves {prefix} only")
-        target = target or "/"
-        raw_headers = self._encoded(headers)
-        if body is not None:
-            raw_headers = [*raw_headers, (b"Content-Length", b"%d" % len(body))]
+        head = self._head_of(headers)
         try:
-            data = serialize_request(
-                method.encode("ascii"), target.encode("ascii"), raw_headers, body or b"", self._host
-            )
+            start = self._methods[method]
+        except KeyError:
+            start = self._method_of(method)
+        try:
+            raw_target = target.encode("ascii") if target else b"/"
+            check_request_line(b"", raw_target)
         except (ValueError, UnicodeEncodeError) as exc:
             raise httpx.LocalProtocolError(f"cannot send this request: {exc}") from None
-        status, raw, content, _, _ = await self.pool.exchange(
+        if body is None:
+            data = start + raw_target + head
+        else:
+            # head without its blank line, then Content-Length
+            length = b"Content-Length: %d\r\n\r\n" % len(body)
+            data = b"".join((start, raw_target, head[:-2], length, body))
+        status, _, fields, content, _, _ = await self.pool.exchange(
             self._origin, method, data, self._timeouts_of(timeout), None, deadline
         )
-        result: dict[str, str] = {}
-        for name, value in raw:
-            key = name.decode("latin-1").lower()
-            text = value.decode("latin-1")
-            result[key] = f"{result[key]}, {text}" if key in result else text
-        encoding = result.get("content-encoding")
+        encoding = fields.get("content-encoding")
         if encoding is not None and content:
             content = self._decode(content, encoding)
-        return RawResponse(status, result, content)
+        return RawResponse(status, fields, content)
 
     async def _fallback_send(
         self,
@@ -241,14 +243,32 @@ class FastBackend:
             budget.take(room + 1)  # raises the memory_budget error
             raise  # pragma: no cover - take() raised
 
-    def _encoded(self, headers: Sequence[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    def _head_of(self, headers: Sequence[tuple[str, str]]) -> bytes:
+        """The request head after the target, blank line included, for ``headers``: kept per
+        header list (the retry layer sends the same list object every time), so that a
+        request costs one splice (:func:`~._parsers.serialize_fields`)."""
         cached = self._heads.get(id(headers))
         if cached is not None and cached[0] is headers:
             return cached[1]
-        encoded = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+        try:
+            encoded = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+            head = serialize_fields(encoded, self._host) + b"\r\n"
+        except (ValueError, UnicodeEncodeError) as exc:
+            raise httpx.LocalProtocolError(f"cannot send this request: {exc}") from None
         if len(self._heads) < 64:
-            self._heads[id(headers)] = (headers, encoded)
-        return encoded
+            self._heads[id(headers)] = (headers, head)
+        return head
+
+    def _method_of(self, method: str) -> bytes:
+        """``method`` and a space, the start of the request line (kept per method)."""
+        try:
+            start = method.encode("ascii") + b" "
+            check_request_line(start, b"")
+        except (ValueError, UnicodeEncodeError) as exc:
+            raise httpx.LocalProtocolError(f"cannot send this request: {exc}") from None
+        if len(self._methods) < 16:
+            self._methods[method] = start
+        return start
 
     def _timeouts_of(self, timeout: Any) -> dict[str, float | None]:
         if not isinstance(timeout, httpx.Timeout):
