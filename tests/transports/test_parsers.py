@@ -264,3 +264,24 @@ def test_head_answers_use_h11() -> None:
     assert parser.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
     assert parser.body == b""
     assert isinstance(new_parser(), HttptoolsParser)
+
+
+@pytest.mark.parametrize("byte", [b"\x00", b"\x0b", b"\x0c"])
+def test_a_control_byte_in_the_reason_is_refused_as_h11_does(byte: bytes) -> None:
+    # llhttp lets these three through; HttptoolsParser.on_status refuses them.
+    data = b"HTTP/1.1 200 O" + byte + b"K\r\nContent-Length: 0\r\n\r\n"
+    assert run(H11Parser, data) == ("error",)
+    assert run(HttptoolsParser, data) == ("error",)
+    assert run(HttptoolsParser, data.replace(byte, b" "))[0] == "ok"
+
+
+def test_the_header_name_cache_is_bounded() -> None:
+    from aioinstagram._transports import _parsers
+
+    names = [f"X-Name-{i}" for i in range(2 * 512)]
+    head = "".join(f"{name}: 1\r\n" for name in names)
+    data = f"HTTP/1.1 200 OK\r\n{head}Content-Length: 0\r\n\r\n".encode()
+    parser = HttptoolsParser(max_head_size=len(data))
+    assert parser.feed(data)
+    assert list(parser.fields) == [*(name.lower() for name in names), "content-length"]
+    assert len(_parsers._NAMES) <= 512
