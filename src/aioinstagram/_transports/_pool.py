@@ -7,8 +7,11 @@ Each connection is an :class:`asyncio.Protocol` (:class:`_Connection`). A reques
 with one ``transport.write`` and the response is parsed incrementally inside ``data_received``
 by a well-kept parser (:func:`~._parsers.new_parser`: httptools, or h11); when it is
 complete the protocol resolves one future that the requesting coroutine awaits. So the hot
-path costs one future and, when a read timeout is set, one timer handle: no task, no stream
-reader.
+path costs one future: no task, no stream reader, and no timer handle either (each connection
+keeps one timer for its read timeouts and attempt deadlines across requests, moved only to an
+earlier time and re-armed when it fires early; see ``_Connection._arm``). The request bytes come
+ready-made (``FastBackend`` keeps the head per header list and splices the target in), and the
+parser builds the answer's header dict in its callbacks.
 
 The pool (:class:`FastPool` itself) counts slots: at most ``max_connections`` connections
 exist at once (open or being opened), across all origins. An idle connection is kept per
@@ -125,6 +128,7 @@ class _Connection(asyncio.Protocol):
         "idle_since",
         "loop",
         "origin",
+        "pending",
         "served",
         "spare",
         "state",
@@ -151,6 +155,7 @@ class _Connection(asyncio.Protocol):
         self._closed: asyncio.Future[None] = loop.create_future()
         self.eof = False
         self.idle_since = 0.0
+        self.pending = False  # the request being sent is not all written yet
         self.served = 0
         self.spare: HttptoolsParser | None = None
         self.state = _ACTIVE
@@ -288,10 +293,17 @@ class _Connection(asyncio.Protocol):
             or (expiry is not None and now - self.idle_since > expiry)
         )
 
-    def start(self, data: bytes, parser: ResponseParser) -> asyncio.Future[ResponseParser]:
+    def start(
+        self,
+        data: bytes,
+        parser: ResponseParser,
+        read_timeout: float | None,
+        deadline: float | None,
+    ) -> asyncio.Future[ResponseParser]:
         """Write one request; the returned future gets ``parser`` once the answer is complete
-        (or the connection's failure). Then :meth:`drain` if :attr:`paused`, :meth:`arm`, await
-        the future, and :meth:`settle` whatever happens (:meth:`roundtrip` does all that)."""
+        (or the connection's failure). The answer is timed (:meth:`_arm`) from now, or, when
+        the request is not all written yet (:attr:`pending`), from the end of :meth:`drain`.
+        Then await the future, and :meth:`settle` whatever happens (see :meth:`roundtrip`)."""
         transport = self.transport
         assert transport is not None
         if self.eof or transport.is_closing():
@@ -300,23 +312,29 @@ class _Connection(asyncio.Protocol):
         waiter: asyncio.Future[ResponseParser] = self.loop.create_future()
         self._parser = parser
         self._waiter = waiter
-        self._write_failed = False
-        self._read_timeout = self._deadline = math.inf  # until arm(): the timer leaves it be
+        self._read_timeout = self._deadline = math.inf  # until _arm(): the timer leaves it be
         transport.write(data)
         if transport.is_closing():
             # The socket refused the bytes (e.g. EPIPE); connection_lost follows.
             self._write_failed = True
+            self.pending = False
+        else:
+            self._write_failed = False
+            self.pending = self._paused
+        if not self.pending and (read_timeout is not None or deadline is not None):
+            self._arm(read_timeout, deadline)
         return waiter
 
-    @property
-    def paused(self) -> bool:
-        """The request is not all written yet (the transport's buffer is full)."""
-        return self._paused and not self._write_failed
-
-    async def drain(self, write_timeout: float | None, deadline: float | None) -> None:
+    async def drain(
+        self, write_timeout: float | None, read_timeout: float | None, deadline: float | None
+    ) -> None:
+        """Wait until the request is written (:attr:`pending`), then time the answer."""
         await self._wait_drain(_clamp(write_timeout, deadline, self.loop))
+        self.pending = False
+        if read_timeout is not None or deadline is not None:
+            self._arm(read_timeout, deadline)
 
-    def arm(self, read_timeout: float | None, deadline: float | None) -> None:
+    def _arm(self, read_timeout: float | None, deadline: float | None) -> None:
         """Time the answer: ``read_timeout`` counts from the last byte received, ``deadline``
         (loop time) does not move.
 
@@ -325,8 +343,6 @@ class _Connection(asyncio.Protocol):
         request that has ended since, or bytes arrived since) it re-arms itself for what is
         left (:meth:`_on_timer`), so a busy connection re-arms about once per read timeout."""
         if self._parser is None:  # answered while the request was being written
-            return
-        if read_timeout is None and deadline is None:
             return
         now = self.loop.time()
         self._last = now
@@ -347,7 +363,8 @@ class _Connection(asyncio.Protocol):
         of its answer to the memory budget."""
         self._waiter = None
         self._parser = None
-        self.give_back()
+        if self._taken:
+            self.give_back()
 
     async def roundtrip(
         self,
@@ -357,11 +374,10 @@ class _Connection(asyncio.Protocol):
         write_timeout: float | None,
         deadline: float | None = None,
     ) -> ResponseParser:
-        waiter = self.start(data, parser)
+        waiter = self.start(data, parser, read_timeout, deadline)
         try:
-            if self.paused:
-                await self.drain(write_timeout, deadline)
-            self.arm(read_timeout, deadline)
+            if self.pending:
+                await self.drain(write_timeout, read_timeout, deadline)
             return await waiter
         finally:
             self.settle()
@@ -572,11 +588,10 @@ class FastPool(httpx.AsyncBaseTransport):
             read_timeout = timeouts.get("read")
             try:
                 # conn.roundtrip(), inline: one coroutine less on the hot path.
-                waiter = conn.start(data, parser)
+                waiter = conn.start(data, parser, read_timeout, deadline)
                 try:
-                    if conn.paused:
-                        await conn.drain(timeouts.get("write"), deadline)
-                    conn.arm(read_timeout, deadline)
+                    if conn.pending:
+                        await conn.drain(timeouts.get("write"), read_timeout, deadline)
                     parser = await waiter
                 finally:
                     conn.settle()
