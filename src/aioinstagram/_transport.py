@@ -226,6 +226,9 @@ class Requester:
             if x is not None
         ]
         self._rate_limit_span: float | None = min(spans) if spans else None
+        # The query of a request that carries the token only, encoded once.
+        auth = tuple(credentials.auth_params())
+        self._auth_query = (auth, encode_query(auth))
         self._closed = False
         self._random = random.Random()
         self.breaker = CircuitBreaker()  # shared by every call: outages pause them all
@@ -521,8 +524,10 @@ class Requester:
         if timeout is NOT_GIVEN:
             timeout = self._timeout
         url = self.base_url + spec.path
-        if spec.query:
-            url += "?" + encode_query(spec.query)
+        query = spec.query
+        if query:
+            auth, encoded = self._auth_query
+            url += "?" + (encoded if query == auth else encode_query(query))
         if spec.form is not None:
             body: bytes | None = encode_query(spec.form).encode("ascii")
             headers = [*_FORM_HEADERS, *spec.headers] if spec.headers else _FORM_HEADERS

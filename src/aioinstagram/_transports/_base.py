@@ -29,6 +29,7 @@ Room for issue 11: a total deadline per attempt and a body cap belong to ``Backe
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 import sys
 from collections.abc import Mapping, Sequence
@@ -67,6 +68,9 @@ def _version(name: str) -> str:
     except PackageNotFoundError:  # pragma: no cover - running from an unpacked tree
         return "0"
 
+
+#: httpx's own logger: the direct path logs the request line ``AsyncClient.send`` would.
+_httpx_logger: Final = logging.getLogger("httpx")
 
 #: The most bytes of one answer (after Content-Encoding) any backend reads.
 DEFAULT_MAX_BODY_SIZE: Final = 64 * 1024 * 1024
@@ -129,7 +133,8 @@ class HttpxBackend:
     ``AsyncClient.send`` adds per request (cookies, auth, hooks, redirects: none of which the
     library uses) — about a quarter of httpx's CPU per request. The library sets it only for a
     client it made itself and only when no proxy applies to the API's origin; respx and
-    pytest-httpx intercept the transport all the same. Any other URL goes through the client.
+    pytest-httpx intercept the transport all the same, and the ``httpx`` logger gets the same
+    ``HTTP Request: ...`` line at INFO. Any other URL goes through the client.
     ``timeout``: the client's default, for the direct path."""
 
     __slots__ = (
@@ -190,6 +195,15 @@ class HttpxBackend:
             )
             response = await direct.handle_async_request(request)
             response.request = request
+            if _httpx_logger.isEnabledFor(logging.INFO):  # the line AsyncClient.send logs
+                _httpx_logger.info(
+                    'HTTP Request: %s %s "%s %d %s"',
+                    request.method,
+                    request.url,
+                    response.http_version,
+                    response.status_code,
+                    response.reason_phrase,
+                )
         else:
             if self.preset and headers is REQUEST_HEADERS:
                 request = client.build_request(method, url, content=body, timeout=timeout)
