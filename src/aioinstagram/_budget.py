@@ -317,7 +317,13 @@ class InMemoryBudgetStore(BudgetStore):
     def reserve_read(self, scope: str, bucket: str, window: float) -> str | None:
         """The usual reservation, in one open bucket (a read): the slot's ticket, or None when
         any rule has a say (an unknown limit, a probe, a pause, a full window); then
-        :meth:`reserve_now` decides. The rules of the module docstring, in short."""
+        :meth:`reserve_now` decides. The rules of the module docstring, in short.
+
+        Args:
+            scope: The credential's scope.
+            bucket: The one bucket the request spends from.
+            window: The rate-limit window in seconds.
+        """
         b = self._buckets.get((scope, bucket))
         if b is None or b.limit is None or b.needs_probe:
             return None
@@ -342,7 +348,16 @@ class InMemoryBudgetStore(BudgetStore):
         reached_server: bool = True,
     ) -> None:
         """:meth:`settle_now` of a request with one bucket whose answer was no 429 (a read's):
-        nothing can start a pause."""
+        nothing can start a pause.
+
+        Args:
+            scope: The credential's scope.
+            bucket: The bucket given to :meth:`reserve_read`.
+            ticket: The reservation's ticket.
+            window: The rate-limit window in seconds.
+            budget: The answer's ``(limit, remaining)``, if it said.
+            reached_server: Whether the attempt reached the server.
+        """
         now = self._clock()
         sent = self._sent.pop(ticket, None)
         b = self._bucket(scope, bucket)
