@@ -15,7 +15,7 @@ emulator on 127.0.0.1 in this process; every client runs in its own process ("sp
   request: at c=1 it shows the Redis round trip).
 * ``store``: the stores alone, no HTTP: CPU per reserve + settle at 64 in flight; the difference
   is what the Redis store adds to each request whatever the transport costs.
-* ``chaos``: ``lookup --workers 4`` machinery (``_cli/workers.py``) on 4L ids; one worker is
+* ``chaos``: ``lookup --workers 4`` machinery (``aioinstagram.LookupJob``) on 4L ids; one worker is
   killed (SIGKILL) mid-job and Redis (append-only file) is killed and restarted mid-job. Every
   id must get exactly one outcome; 429s show what was in flight during the Redis outage.
 * ``stall``: the issue's replay: a first run spends the budget, a second run of 3L ids on the
@@ -41,8 +41,8 @@ sys.path.insert(0, str(ROOT))  # tests/ratelimit/redisproc.py: the redis-server 
 import redis.asyncio as aioredis  # noqa: E402
 from tests.ratelimit.redisproc import RedisProcess, find_redis_server  # noqa: E402
 
-from aioinstagram import InstagramClient, RedisBudgetStore  # noqa: E402
-from aioinstagram._cli import workers  # noqa: E402
+from aioinstagram import InstagramClient, LookupJob, RedisBudgetStore  # noqa: E402
+from aioinstagram._workers import _start_workers, _WorkerSpec  # noqa: E402
 from aioinstagram.emulator import Emulator, EmulatorConfig, serve  # noqa: E402
 
 SPAWN = multiprocessing.get_context("spawn")
@@ -284,41 +284,38 @@ async def bench_chaos(limit: int, window: float) -> list[str]:
         )
     )
     ids = emu.sample_user_ids(4 * limit)
-    keys = workers.JobKeys("chaos", "job")
     try:
-        async with serve(emu) as base_url:
-            spec = workers.WorkerSpec(
-                base_url=base_url,
+        async with serve(emu) as base_url, LookupJob(server.url, "job", namespace="chaos") as job:
+            spec = _WorkerSpec(
                 redis_url=server.url,
                 job="job",
+                base_url=base_url,
                 namespace="chaos",
-                token=emu.token(emu.demo_user_id),
+                access_token=emu.token(emu.demo_user_id),
                 concurrency=16,
                 lease=1.0,
                 rate_limit_window=window,
             )
-            redis = aioredis.from_url(server.url)
-            await workers.enqueue(redis, keys, ids)
+            await job.enqueue(ids)
             started = time.time()
-            procs = workers.start_workers(spec, 4)
+            procs = _start_workers(spec, 4)
             await asyncio.sleep(window * 0.8)
             procs[0].kill()  # SIGKILL one worker mid-job
             await asyncio.sleep(window * 0.4)
             server.restart()  # Redis dies and comes back (its append-only file keeps the job)
             while True:
                 try:
-                    if await workers.pending(redis, keys) <= 0:
+                    if await job.pending() <= 0:
                         break
                 except Exception:
                     pass
                 if not any(p.is_alive() for p in procs):
-                    procs = workers.start_workers(spec, 1)
+                    procs = _start_workers(spec, 1)
                 await asyncio.sleep(0.05)
             elapsed = time.time() - started
             for p in procs:
                 p.join(timeout=10)
-            lines = await workers.collect(redis, keys, ids)
-            await redis.aclose()
+            lines = [json.dumps(r) for r in await job.records(ids)]
     finally:
         server.close()
     seen = [json.loads(line)["user_id"] for line in lines]
