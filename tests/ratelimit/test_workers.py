@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -234,3 +235,40 @@ def test_the_lookup_command_with_two_worker_processes(redis_url: str) -> None:
     lines = done.stdout.splitlines()
     assert [json.loads(line)["user_id"] for line in lines] == ids
     assert "120 of 120 ids have an outcome (2 workers)" in done.stderr
+
+
+async def test_the_readme_recipe_runs(
+    redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's "Many workers, one job" code, against the emulator over a loopback socket
+    and the test's Redis (the token, base_url and Redis URL swapped in)."""
+    code = _readme_recipe()
+    assert code.count('"redis://localhost/0"') == 2
+    emu = emulator()
+    ids = emu.sample_user_ids(20)
+    monkeypatch.chdir(tmp_path)
+    async with serve(emu) as base_url:
+        code = (
+            code.replace('"redis://localhost/0"', repr(redis_url))
+            .replace("access_token=token,", f"access_token=token, base_url={base_url!r},")
+            .replace("InstagramClient(token, ", f"InstagramClient(token, base_url={base_url!r}, ")
+        )
+        body = "".join("    " + line + "\n" for line in code.splitlines())
+        namespace: dict[str, Any] = {"ids": ids, "token": emu.token(emu.demo_user_id)}
+        source = "async def recipe():\n" + body + "    return locals()\n"
+        exec(compile(source, "README.md", "exec"), namespace)
+        names = await namespace["recipe"]()
+    assert [o.user_id for o in names["outcomes"]] == ids
+    assert len(_read(tmp_path / "out.jsonl").splitlines()) == len(ids)
+
+
+def _read(path: Path) -> str:
+    return path.read_text()
+
+
+def _readme_recipe() -> str:
+    readme = _read(Path(__file__).resolve().parents[2] / "README.md")
+    section = readme.split("**Many workers, one job.**", 1)[1]
+    match = re.search(r"```python\n(.*?)```", section, re.S)
+    assert match is not None
+    return match.group(1)
