@@ -23,7 +23,8 @@ Lua script, so that
    redis-py pipeline of one ``EVALSHA`` per request cost ~35 µs of client CPU per request with
    64 in flight; one call per loop turn costs ~10 µs.);
 3. every key expires by itself (``PEXPIRE`` window + lease), and a call whose process died is
-   logged when its lease ends (stamped then, conservatively), so it never leaks a slot;
+   logged when its lease ends (stamped then, conservatively), so it never leaks a slot; a
+   probe whose process died holds its bucket's probe turn for ``PROBE_LEASE`` (30 s) at most;
 4. the scope is an HMAC-SHA256 of the credential with a per-deployment ``hash_key`` (by default
    derived from the namespace): no token appears in Redis;
 5. a Redis restart loses the log (the budget is re-learned: the buckets probe again and the
@@ -95,6 +96,11 @@ logger: logging.Logger = _root_logger.getChild("budget")
 OutageMode = Literal["pause", "local"]
 REASON_OUTAGE = "the Redis budget store is unreachable"
 
+#: How long a probe (rule 2 of _budget) holds its bucket's probe turn when its answer never comes
+#: (its process died): the others wait for it at most this long, not the whole ``lease``. A
+#: probe slower than this only lets a second probe through.
+PROBE_LEASE = 30.0
+
 # Shared Lua: the clock, purging a bucket, and its state for the client's views. KEYS are one
 # prefix per bucket ("{namespace}:{scope}:{bucket}:"); the four keys are derived from it (a
 # single Redis, or a cluster with the bucket's prefix in a hash tag).
@@ -104,6 +110,7 @@ local REASON_ESTIMATE = {json.dumps(REASON_ESTIMATE)}
 local REASON_RETRY_AFTER = {json.dumps(REASON_RETRY_AFTER)}
 local REASON_FULL = {json.dumps(REASON_429 + ": the window is full")}
 local REASON_PROBE = {json.dumps(REASON_429 + "; one probe will re-check")}
+local PROBE_LEASE = {PROBE_LEASE!r}
 """
     + r"""
 -- One script call runs every operation of one event-loop turn (reserves and settles), in
@@ -339,7 +346,8 @@ local function reserve_op(n, views)
       touch(i)
     end
     for _, i in ipairs(probes) do
-      redis.call('HSET', k(i, 4), 'pt', ticket, 'pexp', tostring(now + lease))
+      local pexp = now + math.min(lease, PROBE_LEASE)
+      redis.call('HSET', k(i, 4), 'pt', ticket, 'pexp', tostring(pexp))
     end
     out = {'0', '0', '', '', redis.call('HGET', k(1, 4), 'pc') or '0'}
   end

@@ -11,7 +11,8 @@ import redis.asyncio as aioredis
 import redis.exceptions as redis_exceptions
 
 from aioinstagram import InvalidArgumentError, RateLimitError, RedisBudgetStore
-from aioinstagram._redis_budget import REASON_OUTAGE
+from aioinstagram._budget import WAIT_FOR_CHANGE
+from aioinstagram._redis_budget import PROBE_LEASE, REASON_OUTAGE
 
 from .helpers import connect, emulator
 from .redisproc import RedisProcess
@@ -421,3 +422,23 @@ async def test_an_outage_answers_every_reserve_of_a_loop_turn_alike(
     }
     assert sum(g.paused is not None for g in grants) == 1  # announced once
     assert sum("unreachable" in r.getMessage() for r in caplog.records) == 1
+
+
+async def test_a_probe_whose_process_died_holds_its_bucket_for_the_probe_lease_only(
+    redis_url: str,
+) -> None:
+    """A killed worker's probe: its slot stays in flight for the whole lease, but the others
+    wait for its answer only ``PROBE_LEASE`` seconds (read from Redis: no waiting here)."""
+    s = store(redis_url, namespace="dead-probe", lease=600.0)
+    scope = s.scope_for("token-under-test")
+    prefix = f"dead-probe:{scope}:token:"
+    try:
+        probe = await s.reserve(scope, ("token",), window=WINDOW)  # never settled: "killed"
+        assert probe.ticket is not None
+        other = await s.reserve(scope, ("token",), window=WINDOW)
+        turn_ends = float(cast(bytes, await s.redis.hget(prefix + "m", "pexp")))
+        slot_ends = cast(float, await s.redis.zscore(prefix + "fly", probe.ticket))
+    finally:
+        await s.aclose()
+    assert other.wait == WAIT_FOR_CHANGE  # the others wait for the probe's answer ...
+    assert slot_ends - turn_ends == pytest.approx(600.0 - PROBE_LEASE, abs=0.01)  # ... 30 s at most
