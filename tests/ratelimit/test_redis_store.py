@@ -11,6 +11,7 @@ import redis.asyncio as aioredis
 import redis.exceptions as redis_exceptions
 
 from aioinstagram import InvalidArgumentError, RateLimitError, RedisBudgetStore
+from aioinstagram import _redis_budget as redis_budget
 from aioinstagram._budget import WAIT_FOR_CHANGE
 from aioinstagram._redis_budget import PROBE_LEASE, REASON_OUTAGE
 
@@ -442,3 +443,30 @@ async def test_a_probe_whose_process_died_holds_its_bucket_for_the_probe_lease_o
         await s.aclose()
     assert other.wait == WAIT_FOR_CHANGE  # the others wait for the probe's answer ...
     assert slot_ends - turn_ends == pytest.approx(600.0 - PROBE_LEASE, abs=0.01)  # ... 30 s at most
+
+
+async def test_a_redis_that_never_answers_is_an_outage_not_a_hang(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The store's connections have no socket timeout (it costs a task per command in
+    redis-py); each script call has its own deadline, after which it is an outage."""
+    monkeypatch.setattr(redis_budget, "_CALL_TIMEOUT", 0.2)
+
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while await reader.read(65536):
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    s = store(f"redis://127.0.0.1:{port}/0", outage_retry=5.0)
+    scope = s.scope_for("token-under-test")
+    try:
+        grants = await asyncio.gather(
+            *(s.reserve(scope, ("token",), window=WINDOW) for _ in range(3))
+        )
+    finally:
+        await s.aclose()
+        server.close()
+        await server.wait_closed()
+    assert {(g.reason, g.ticket) for g in grants} == {(REASON_OUTAGE, None)}
