@@ -22,6 +22,7 @@ Sans-I/O, like ``_protocol``: a decoder is a function of the bytes.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import types
 import typing
@@ -30,7 +31,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ._converter import structure
+from ._converter import _structure_datetime, structure
 from ._models import User, UserCounts
 from ._protocol import Envelope
 from ._twins import twin_of
@@ -152,8 +153,6 @@ if msgspec is not None:
 
 
 def _media_row_type(hint: Any) -> Any:
-    import datetime as dt
-
     from ._models import OpenEnum
 
     args = typing.get_args(hint)
@@ -203,6 +202,8 @@ class _Gen:
         self.env: dict[str, Any] = {}
         self.lines: list[str] = []
         self.n = 0
+        #: (field key, the frozen model's slot setter) of every timestamp field built
+        self.stamps: list[tuple[str, Any]] = []
 
     def var(self) -> str:
         self.n += 1
@@ -213,8 +214,6 @@ class _Gen:
 
     def value(self, hint: Any, v: str, depth: int) -> None:
         """Emit statements turning row value ``v`` (a local) into the model's value, in place."""
-        import datetime as dt
-
         from ._converter import _structure_open_enum
         from ._models import OpenEnum
 
@@ -228,14 +227,7 @@ class _Gen:
             return
         if self.trivial(hint):
             return
-        if hint is dt.datetime:
-            # The converter's hook, inlined for the types the row admits (str, int, float;
-            # bool is refused by msgspec): ``float(value)`` then an aware UTC datetime. A
-            # string that is not a number raises ValueError there too: the page is declined.
-            self.env["_fromts"] = dt.datetime.fromtimestamp
-            self.env["_utc"] = dt.timezone.utc
-            self.emit(depth, f"{v} = _fromts(float({v}), _utc)")
-        elif isinstance(hint, type) and issubclass(hint, OpenEnum):
+        if isinstance(hint, type) and issubclass(hint, OpenEnum):
             name = f"_enum_{hint.__name__}"
             self.env[name] = hint._value2member_map_
             self.env[f"{name}_cls"] = hint
@@ -272,53 +264,104 @@ class _Gen:
         )
 
     def model(self, model: Any, v: str, depth: int) -> None:
-        """Emit statements replacing the row in ``v`` by the built ``model``. (Sharing equal
-        users within a page was measured: no faster than building each, so it is not done.)"""
-        self.construct(model, v, depth)
-
-    def construct(self, model: Any, v: str, depth: int) -> None:
-        """A twin allocated bare and its slots stored one by one (no ``__init__`` frame), then
-        made the frozen model; a model without a twin (UserCounts) is called."""
+        """Emit statements replacing the row in ``v`` by the built ``model``: a bare twin
+        (:func:`_bare_twin`) whose slots are stored one by one, then made the frozen model; a
+        model without a twin (UserCounts) is called. (Sharing equal users within a page was
+        measured: no faster than building each, so it is not done.)"""
         hints = typing.get_type_hints(model)
         name = model.__name__
-        try:
-            twin: Any = twin_of(model)
-        except TypeError:
-            twin = None
         fields = attrs.fields(model)
-        values = []
+        values, stamps = [], []
         for f in fields:
-            if self.trivial(hints[f.name]):
+            hint = hints[f.name]
+            if self.trivial(hint):
                 values.append(f"{v}.{f.name}")
                 continue
             fv = self.var()
             self.emit(depth, f"{fv} = {v}.{f.name}")
-            self.value(hints[f.name], fv, depth)
+            if hint in (dt.datetime, dt.datetime | None):
+                stamps.append((f.name, fv, hint is not dt.datetime))
+                values.append("None")  # set with the page's other timestamps, at the end
+                continue
+            self.value(hint, fv, depth)
             values.append(fv)
         self.env[f"_model_{name}"] = model
-        if twin is None:
+        try:
+            twin: Any = _bare_twin(model)
+        except TypeError:
+            if stamps:  # pragma: no cover - every model with a timestamp has a twin
+                raise
             self.emit(depth, f"{v} = _model_{name}({', '.join(values)})")
             return
         self.env[f"_twin_{name}"] = twin
-        self.env["_new"] = object.__new__
         obj = self.var()
-        self.emit(depth, f"{obj} = _new(_twin_{name})")
+        self.emit(depth, f"{obj} = _twin_{name}()")
         for f, value in zip(fields, values, strict=True):
             self.emit(depth, f"{obj}.{f.name} = {value}")
         self.emit(depth, f"{obj}.__class__ = _model_{name}")
+        for field, fv, optional in stamps:
+            key = f"{name}_{field}"
+            self.stamps.append((key, model.__dict__[field].__set__))
+            guard = f"if {fv} is not None: " if optional else ""
+            self.emit(depth, f"{guard}_raw_{key}({fv}); _own_{key}({obj})")
         self.emit(depth, f"{v} = {obj}")
+
+
+@functools.cache
+def _bare_twin(model: type[Any]) -> type[Any]:
+    """A class with ``model``'s slots and nothing else: ``bare()`` allocates an instance with
+    no ``__init__`` frame (cheaper than ``object.__new__(twin)``); the generated code stores
+    its slots, then assigns ``__class__`` (see ``_twins``, whose checks it reuses)."""
+    twin_of(model)  # TypeError unless the model can be built through a twin
+    bare: type[Any] = type(
+        f"_{model.__name__}Bare", (), {"__slots__": model.__dict__["__slots__"]}
+    )
+    probe = bare()
+    probe.__class__ = model  # TypeError here, at import, if the layouts differ
+    return bare
+
+
+_DATETIMES = list[dt.datetime]
+
+
+def _datetimes(raw: list[Any]) -> list[dt.datetime]:
+    """A page's ``created_time`` values as aware UTC datetimes, in one msgspec call when they
+    are all strings of ASCII digits (what the API sends: Unix seconds). Whole seconds need no
+    rounding, so msgspec's answer is exactly ``_converter``'s; anything else (numbers, signs,
+    fractions, out of range) takes the converter's own hook, one value at a time, and raises
+    where it raises."""
+    try:
+        joined = "".join(raw)
+        if joined.isascii() and joined.isdigit():
+            stamps: list[dt.datetime] = msgspec.convert(raw, _DATETIMES, strict=False)
+            return stamps
+    except (TypeError, msgspec.ValidationError):
+        pass  # a number among them, an empty string, a value out of msgspec's range, ...
+    return [_structure_datetime(value, dt.datetime) for value in raw]
 
 
 @functools.cache
 def _media_builder(model: Any) -> Callable[[list[Any]], list[Any]]:
     """``build(rows) -> [model, ...]``: generated code building each row's whole tree in one
-    pass (see :class:`_Gen`)."""
+    pass (see :class:`_Gen`), then the page's timestamps, all at once (:func:`_datetimes`),
+    stored into their frozen owners through the slot descriptors before anyone sees them."""
     gen = _Gen()
-    gen.emit(0, "def build(rows):")
     gen.emit(1, "out = []")
     gen.emit(1, "for r in rows:")
     gen.model(model, "r", 2)
     gen.emit(2, "out.append(r)")
+    body = gen.lines
+    gen.lines = ["def build(rows):"]
+    keys = dict(gen.stamps)  # every timestamp field, in order, once
+    for key in keys:
+        gen.emit(1, f"raw_{key} = []; own_{key} = []")
+        gen.emit(1, f"_raw_{key} = raw_{key}.append; _own_{key} = own_{key}.append")
+    gen.lines += body
+    gen.env["_datetimes"] = _datetimes
+    for key, setter in keys.items():
+        gen.env[f"_set_{key}"] = setter
+        gen.emit(1, f"for owner, stamp in zip(own_{key}, _datetimes(raw_{key})):")
+        gen.emit(2, f"_set_{key}(owner, stamp)")
     gen.emit(1, "return out")
     exec("\n".join(gen.lines), gen.env)  # code generated from the models' own fields
     built: Callable[[list[Any]], list[Any]] = gen.env["build"]
