@@ -298,12 +298,19 @@ class _Gen:
         self.emit(depth, f"{obj} = _twin_{name}()")
         for f, value in zip(fields, values, strict=True):
             self.emit(depth, f"{obj}.{f.name} = {value}")
-        self.emit(depth, f"{obj}.__class__ = _model_{name}")
-        for field, fv, optional in stamps:
+        if not stamps:
+            self.emit(depth, f"{obj}.__class__ = _model_{name}")
+        elif len(stamps) == 1:  # the twin becomes the model once its timestamp is stored
+            ((field, fv, optional),) = stamps
             key = f"{name}_{field}"
-            self.stamps.append((key, model.__dict__[field].__set__))
-            guard = f"if {fv} is not None: " if optional else ""
-            self.emit(depth, f"{guard}_raw_{key}({fv}); _own_{key}({obj})")
+            self.stamps.append((key, (field, name)))
+            if optional:
+                self.emit(depth, f"if {fv} is None: {obj}.__class__ = _model_{name}")
+                self.emit(depth, f"else: _raw_{key}({fv}); _own_{key}({obj})")
+            else:
+                self.emit(depth, f"_raw_{key}({fv}); _own_{key}({obj})")
+        else:  # pragma: no cover - no model has two
+            raise TypeError(f"{name} has two timestamps: teach _fastdecode")
         self.emit(depth, f"{v} = {obj}")
 
 
@@ -369,10 +376,10 @@ def _media_builder(model: Any) -> Callable[[list[Any]], list[Any]]:
         gen.emit(1, f"_raw_{key} = raw_{key}.append; _own_{key} = own_{key}.append")
     gen.lines += body
     gen.env["_datetimes"] = _datetimes
-    for key, setter in keys.items():
-        gen.env[f"_set_{key}"] = setter
-        gen.emit(1, f"for owner, stamp in zip(own_{key}, _datetimes(raw_{key})):")
-        gen.emit(2, f"_set_{key}(owner, stamp)")
+    for key, (field, name) in keys.items():
+        gen.emit(1, f"for twin, stamp in zip(own_{key}, _datetimes(raw_{key})):")
+        gen.emit(2, f"twin.{field} = stamp")
+        gen.emit(2, f"twin.__class__ = _model_{name}")
     gen.emit(1, "return out")
     exec("\n".join(gen.lines), gen.env)  # code generated from the models' own fields
     built: Callable[[list[Any]], list[Any]] = gen.env["build"]
