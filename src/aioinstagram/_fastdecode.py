@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 import attrs
 
 from ._converter import _structure_datetime, structure
+from ._media_models import Comment, Image, Images, Media
 from ._models import User, UserCounts
 from ._protocol import Envelope
 from ._twins import twin_of
@@ -142,14 +143,21 @@ if msgspec is not None:
 # --------------------------------------------------------------------------------------------
 # Media pages (issue 12): 20 media per page, each a tree of about 20 objects (user, caption,
 # renditions, inline likes and comments, location). The rows here also cover the field types
-# of the media models that ``_row_type`` refuses: ``created_time`` (Unix seconds as a string
-# or number: read by the converter's own hook, so both paths agree to the microsecond),
-# floats, open enums (the converter's hook), ``tuple[X, ...]`` (JSON arrays), attribution
-# (any JSON object) and the JSON key ``from`` of ``Comment.from_user``. A page's items are
-# built by ONE generated function (``_Gen``): every nested model inline through its layout
-# twin, with no call, ``__init__`` frame or per-field dispatch per object.
+# of the media models that ``_row_type`` refuses: ``created_time`` (Unix seconds, converted a
+# page at a time: ``_datetimes``), floats, open enums (the converter's hook), ``tuple[X, ...]``
+# (JSON arrays), attribution (any JSON object) and the JSON key ``from`` of
+# ``Comment.from_user``. A page's items are built by ONE generated function (``_Gen``): every
+# nested model inline through a bare twin, with no call, ``__init__`` frame or per-field
+# dispatch per object. The image renditions need no row: see ``_DECODED_AS_IS``.
 # Measured (benchmarks/RESULTS.md, media): the rows cost about what msgspec's own structs do;
-# the rest is the Python build of ~280 objects and 77 datetimes.
+# the rest is the Python build of ~280 objects and the page's 77 timestamps.
+
+#: Models msgspec decodes itself (it supports attrs classes, frozen ones included, and checks
+#: each field's JSON type as the rows do). Only worth it where the answers carry every field:
+#: msgspec fills a missing one after a failed attribute lookup, which costs more than a row.
+#: The renditions always have all theirs; a user has 4 of 10, a location 4 of 5 (measured:
+#: slower as is).
+_DECODED_AS_IS = frozenset({Image, Images})
 
 
 def _media_row_type(hint: Any) -> Any:
@@ -172,6 +180,8 @@ def _media_row_type(hint: Any) -> Any:
         return list[item]  # type: ignore[valid-type]
     if typing.get_origin(hint) in (dict, typing.get_origin(typing.Mapping[str, Any])):
         return dict[str, Any]
+    if hint in _DECODED_AS_IS:
+        return hint
     if attrs.has(hint):
         return _media_row_struct(hint)
     raise TypeError(f"no fast decoding for a field of type {hint!r}: teach _fastdecode")
@@ -249,7 +259,7 @@ class _Gen:
     def trivial(hint: Any) -> bool:
         """Row values already the model's: scalars; floats (msgspec's ``float`` takes JSON
         integers as floats, what ``_converter._structure_float`` does); tuples of scalars
-        (decoded as tuples); objects kept as sent."""
+        (decoded as tuples); objects kept as sent; models msgspec built (``_DECODED_AS_IS``)."""
         args = typing.get_args(hint)
         if isinstance(hint, types.UnionType) and len(args) == 2 and type(None) in args:
             (inner,) = (a for a in args if a is not type(None))
@@ -258,6 +268,7 @@ class _Gen:
             return args[0] in _SCALARS
         return (
             hint in _SCALARS
+            or hint in _DECODED_AS_IS
             or hint is float
             or hint is typing.Any
             or (typing.get_origin(hint) in (dict, typing.get_origin(typing.Mapping[str, Any])))
@@ -387,7 +398,6 @@ def _media_builder(model: Any) -> Callable[[list[Any]], list[Any]]:
 
 
 if msgspec is not None:
-    from ._media_models import Comment, Media
 
     def _register_list(model: Any) -> None:
         row = _media_row_struct(model)
