@@ -155,9 +155,9 @@ if msgspec is not None:
 #: Models msgspec decodes itself (it supports attrs classes, frozen ones included, and checks
 #: each field's JSON type as the rows do). Only worth it where the answers carry every field:
 #: msgspec fills a missing one after a failed attribute lookup, which costs more than a row.
-#: The renditions always have all theirs; a user has 4 of 10, a location 4 of 5 (measured:
-#: slower as is).
-_DECODED_AS_IS = frozenset({Image, Images})
+#: The renditions and a user's ``counts`` always have all theirs; a user has 4 of 10, a
+#: location 4 of 5 (measured: slower as is).
+_DECODED_AS_IS = frozenset({Image, Images, UserCounts})
 
 
 def _media_row_type(hint: Any) -> Any:
@@ -360,8 +360,8 @@ def _datetimes(raw: list[Any]) -> list[dt.datetime]:
     fractions, out of range) takes the converter's own hook, one value at a time, and raises
     where it raises."""
     try:
-        joined = "".join(raw)
-        if joined.isascii() and joined.isdigit():
+        joined = "".join(raw)  # TypeError unless all are strings
+        if joined.isascii() and joined.encode().isdigit():  # bytes: 4x quicker than str
             stamps: list[dt.datetime] = msgspec.convert(raw, _DATETIMES, strict=False)
             return stamps
     except (TypeError, msgspec.ValidationError):
