@@ -73,7 +73,9 @@ ODD = st.one_of(
     st.sampled_from(["", "12", "1296748524", "-3", "1e3", "x", "image", "video", "carousel"]),
     # timestamps msgspec would read otherwise than the converter, if it were let: an RFC 3339
     # date, a half microsecond (rounded half-even by the converter), leading zeros, a sign
-    st.sampled_from(["2011-02-03T16:49:36Z", "0.0078125", "0012", "+5", "１２", "253402300800"]),
+    st.sampled_from(
+        ["2011-02-03T16:49:36Z", "0.0078125", "0012", "+5", "\uff11\uff12", "253402300800"]
+    ),
     st.just(0.0078125),
     st.just([]),
     st.just({}),
@@ -204,7 +206,7 @@ def test_a_page_of_timestamps_reads_as_the_converter_reads_each(raw: list[Any]) 
 def test_pages_with_numeric_or_odd_timestamps_agree() -> None:
     """Numbers, signs and fractions leave the one-call conversion for the converter's hook;
     what the converter refuses (an RFC 3339 date) the fast path declines."""
-    for stamp, same in [(1296748524, True), ("-3", True), (0.0078125, True), ("1.5", True)]:
+    for stamp in [1296748524, "-3", 0.0078125, "1.5"]:
         doc = _set(_set(BASE, ("created_time",), stamp), ("caption", "created_time"), stamp)
         body = json.dumps({"meta": {"code": 200}, "data": [doc, BASE]}).encode()
         fast, general = _outcomes(body, list[Media])
@@ -247,4 +249,4 @@ def test_every_object_the_fast_path_builds_is_its_model() -> None:
             setattr(mine, name, None)
     stamped = [o for o in built if isinstance(o, Media | Comment)]
     assert all(o.created_time is not None for o in stamped)
-    assert {o.created_time.tzinfo for o in stamped} == {dt.timezone.utc}
+    assert {o.created_time.tzinfo for o in stamped if o.created_time} == {dt.timezone.utc}
