@@ -127,6 +127,11 @@ class CircuitBreaker:
     def outage(self) -> bool:
         return self.state.outage
 
+    @property
+    def closed(self) -> bool:
+        """True when no outage is declared: an attempt may start at once (no probe)."""
+        return self.state.state is CircuitState.CLOSED
+
     def _notify(self) -> None:
         waiters, self._waiters = self._waiters, set()
         for waiter in waiters:

@@ -42,7 +42,7 @@ import itertools
 import math
 import time
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import attrs
 
@@ -198,6 +198,9 @@ class BudgetStore(abc.ABC):
         """Release connections (the in-memory store has none)."""
 
 
+_SETTLED: Final = Settled()
+
+
 def _new_ticket(counter: itertools.count[int]) -> str:
     return str(next(counter))
 
@@ -279,6 +282,20 @@ class InMemoryBudgetStore(BudgetStore):
         """:meth:`reserve` without awaiting (this store does no I/O): ``scope``, ``buckets``
         and ``window`` as there."""
         now = self._clock()
+        if len(buckets) == 1:  # a read: one bucket, usually open (the rules below, in short)
+            b = self._buckets.get((scope, buckets[0]))
+            if (
+                b is not None
+                and b.limit is not None
+                and not b.needs_probe
+                and now >= b.paused_until
+            ):
+                b.purge(now, window)
+                if len(b.log) + b.extra_total + b.inflight < b.limit:
+                    ticket = str(next(self._tickets))
+                    b.inflight += 1
+                    self._sent[ticket] = b.purged
+                    return Grant(0.0, ticket)
         states = [self._bucket(scope, name) for name in buckets]
         wait_change: Grant | None = None
         longest: Grant | None = None
@@ -375,8 +392,20 @@ class InMemoryBudgetStore(BudgetStore):
         ``ticket``, ``window``, ``reached_server``, ``budget``, ``limited``, ``retry_after`` and
         ``limit_hint`` as there."""
         now = self._clock()
-        settled = Settled()
         sent = self._sent.pop(ticket, None)
+        if len(buckets) == 1 and limited is None:  # a read's answer (the rules below, in short)
+            b = self._bucket(scope, buckets[0])
+            b.inflight = max(0, b.inflight - 1)
+            if reached_server:
+                b.log.append(now)
+            if b.probe_ticket == ticket:
+                b.probe_ticket = None
+                b.needs_probe = False
+            if budget is not None:
+                _learn(b, budget, now, window, rate_limited=False, sent=sent)
+            self._notify()
+            return _SETTLED
+        settled = _SETTLED
         for index, name in enumerate(buckets):
             b = self._bucket(scope, name)
             b.inflight = max(0, b.inflight - 1)
@@ -399,11 +428,15 @@ class InMemoryBudgetStore(BudgetStore):
                     settled = Settled(pause, name, reason)
             elif was_probe:
                 b.needs_probe = False
+        self._notify()
+        return settled
+
+    def _notify(self) -> None:
+        """Wake the requests waiting for an answer (``wait_for_change``)."""
         changed = self._changed
         if changed is not None:
             self._changed = None
             changed.set()
-        return settled
 
     async def wait_for_change(self, timeout: float) -> None:
         # No task per waiter (asyncio.wait_for would make one): a timer wakes every waiter,

@@ -386,6 +386,9 @@ def build_request(
     method = method.upper()
     if not _PATH_RE.match(path) or _has_dot_segment(path):
         raise InvalidArgumentError(f"refusing to build a request for the path {path!r}")
+    token = credentials.access_token
+    if not params and token and not credentials.client_secret:  # the usual read: the token only
+        return _finish(method, path, [("access_token", token)], credentials, idempotent)
     pairs = _clean_params(params)
     for key, _ in pairs:
         if key in CREDENTIAL_PARAMS:
@@ -726,9 +729,9 @@ def parse_rate_limit(headers: Mapping[str, str]) -> tuple[int, int] | None:
     raw_remaining = _header(headers, RATELIMIT_REMAINING_HEADER)
     if raw_limit is None or raw_remaining is None:
         return None
-    try:
-        limit = int(raw_limit.strip())
-        remaining = int(raw_remaining.strip())
+    try:  # int() ignores surrounding whitespace
+        limit = int(raw_limit)
+        remaining = int(raw_remaining)
     except ValueError:
         return None
     if limit < 0:

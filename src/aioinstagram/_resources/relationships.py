@@ -166,7 +166,7 @@ class RelationshipsResource(Resource):
         """
         uid = validate_user_id(user_id)
         path = f"/users/{uid}/relationship"
-        envelope = await self._request("GET", path, None, options)
+        envelope = await self._transport.request("GET", path, None, options=self._opts(options))
         return structure(envelope.data, Relationship, endpoint=f"GET {path}")
 
     async def modify(
