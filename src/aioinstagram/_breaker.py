@@ -165,8 +165,11 @@ class CircuitBreaker:
                 self._waiters.discard(waiter)
 
     def on_success(self) -> None:
-        was = self.state.state
-        self.state.on_success()
+        state = self.state
+        was = state.state
+        if was is CircuitState.CLOSED and state.answered and not state.failures:
+            return  # nothing to change (the usual answer)
+        state.on_success()
         if was is not CircuitState.CLOSED:
             self._notify()
 

@@ -281,21 +281,11 @@ class InMemoryBudgetStore(BudgetStore):
     def reserve_now(self, scope: str, buckets: tuple[str, ...], *, window: float) -> Grant:
         """:meth:`reserve` without awaiting (this store does no I/O): ``scope``, ``buckets``
         and ``window`` as there."""
+        if len(buckets) == 1:
+            ticket = self.reserve_read(scope, buckets[0], window)
+            if ticket is not None:
+                return Grant(0.0, ticket)
         now = self._clock()
-        if len(buckets) == 1:  # a read: one bucket, usually open (the rules below, in short)
-            b = self._buckets.get((scope, buckets[0]))
-            if (
-                b is not None
-                and b.limit is not None
-                and not b.needs_probe
-                and now >= b.paused_until
-            ):
-                b.purge(now, window)
-                if len(b.log) + b.extra_total + b.inflight < b.limit:
-                    ticket = str(next(self._tickets))
-                    b.inflight += 1
-                    self._sent[ticket] = b.purged
-                    return Grant(0.0, ticket)
         states = [self._bucket(scope, name) for name in buckets]
         wait_change: Grant | None = None
         longest: Grant | None = None
@@ -323,6 +313,63 @@ class InMemoryBudgetStore(BudgetStore):
         for state in probes:
             state.probe_ticket = ticket
         return Grant(0.0, ticket)
+
+    def reserve_read(self, scope: str, bucket: str, window: float) -> str | None:
+        """The usual reservation, in one open bucket (a read): the slot's ticket, or None when
+        any rule has a say (an unknown limit, a probe, a pause, a full window); then
+        :meth:`reserve_now` decides. The rules of the module docstring, in short.
+
+        Args:
+            scope: The credential's scope.
+            bucket: The one bucket the request spends from.
+            window: The rate-limit window in seconds.
+        """
+        b = self._buckets.get((scope, bucket))
+        if b is None or b.limit is None or b.needs_probe:
+            return None
+        now = self._clock()
+        if now < b.paused_until:
+            return None
+        b.purge(now, window)
+        if len(b.log) + b.extra_total + b.inflight >= b.limit:
+            return None
+        ticket = str(next(self._tickets))
+        b.inflight += 1
+        self._sent[ticket] = b.purged
+        return ticket
+
+    def settle_read(
+        self,
+        scope: str,
+        bucket: str,
+        ticket: str,
+        window: float,
+        budget: tuple[int, int] | None,
+        reached_server: bool = True,
+    ) -> None:
+        """:meth:`settle_now` of a request with one bucket whose answer was no 429 (a read's):
+        nothing can start a pause.
+
+        Args:
+            scope: The credential's scope.
+            bucket: The bucket given to :meth:`reserve_read`.
+            ticket: The reservation's ticket.
+            window: The rate-limit window in seconds.
+            budget: The answer's ``(limit, remaining)``, if it said.
+            reached_server: Whether the attempt reached the server.
+        """
+        now = self._clock()
+        sent = self._sent.pop(ticket, None)
+        b = self._bucket(scope, bucket)
+        b.inflight = max(0, b.inflight - 1)
+        if reached_server:
+            b.log.append(now)
+        if b.probe_ticket == ticket:
+            b.probe_ticket = None
+            b.needs_probe = False
+        if budget is not None:
+            _learn(b, budget, now, window, rate_limited=False, sent=sent)
+        self._notify()
 
     def _check(self, b: _Bucket, now: float, window: float) -> Grant | None:
         if now < b.paused_until:
@@ -391,20 +438,11 @@ class InMemoryBudgetStore(BudgetStore):
         """:meth:`settle` without awaiting (this store does no I/O); ``scope``, ``buckets``,
         ``ticket``, ``window``, ``reached_server``, ``budget``, ``limited``, ``retry_after`` and
         ``limit_hint`` as there."""
+        if len(buckets) == 1 and limited is None:
+            self.settle_read(scope, buckets[0], ticket, window, budget, reached_server)
+            return _SETTLED
         now = self._clock()
         sent = self._sent.pop(ticket, None)
-        if len(buckets) == 1 and limited is None:  # a read's answer (the rules below, in short)
-            b = self._bucket(scope, buckets[0])
-            b.inflight = max(0, b.inflight - 1)
-            if reached_server:
-                b.log.append(now)
-            if b.probe_ticket == ticket:
-                b.probe_ticket = None
-                b.needs_probe = False
-            if budget is not None:
-                _learn(b, budget, now, window, rate_limited=False, sent=sent)
-            self._notify()
-            return _SETTLED
         settled = _SETTLED
         for index, name in enumerate(buckets):
             b = self._bucket(scope, name)

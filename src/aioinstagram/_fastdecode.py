@@ -437,3 +437,50 @@ if msgspec is not None:
 
     _register_list(Media)
     _register_list(Comment)
+
+
+# --------------------------------------------------------------------------------------------
+# One relationship (``GET /users/{id}/relationship``: what every bulk lookup reads). The row
+# takes only the JSON types the converter reads unchanged (strings for the open enums, a real
+# boolean); a 0/1 or "true" privacy flag, a non-200 code, ``paging``: declined, as above.
+
+if msgspec is not None:
+    from ._models import IncomingStatus, OutgoingStatus, Relationship
+
+    class _RelationshipRow(msgspec.Struct, gc=False):
+        outgoing_status: str | None = None
+        incoming_status: str | None = None
+        target_user_is_private: bool | None = None
+
+    class _RelationshipAnswer(msgspec.Struct, gc=False):
+        meta: dict[str, Any]
+        data: _RelationshipRow
+        pagination: dict[str, Any] | None = None
+        paging: Any = msgspec.UNSET
+
+    _relationship_answer = msgspec.json.Decoder(_RelationshipAnswer)
+    _RelationshipTwin = twin_of(Relationship)
+    _OUTGOING = OutgoingStatus._value2member_map_
+    _INCOMING = IncomingStatus._value2member_map_
+
+    def _decode_relationship(body: bytes) -> Envelope | None:
+        try:
+            answer = _relationship_answer.decode(body)
+        except _REJECTED:
+            return None
+        meta = answer.meta
+        code = meta.get("code")
+        if type(code) is not int or code != 200 or answer.paging is not msgspec.UNSET:
+            return None
+        row = answer.data
+        out, inc = row.outgoing_status, row.incoming_status
+        rel = _RelationshipTwin(
+            None if out is None else _OUTGOING.get(out) or OutgoingStatus(out),
+            None if inc is None else _INCOMING.get(inc) or IncomingStatus(inc),
+            row.target_user_is_private,
+        )
+        rel.__class__ = Relationship
+        pagination = answer.pagination
+        return Envelope(meta, rel, {} if pagination is None else pagination, structured=True)
+
+    _DECODERS[Relationship] = _decode_relationship

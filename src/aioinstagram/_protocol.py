@@ -33,7 +33,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
 
 import attrs
@@ -104,6 +104,8 @@ def validate_user_id(user_id: object) -> str:
     A user id in a path is ``self`` or digits (api doc section 3); anything else, such as
     ``../media`` or ``1/relationship?x=``, is refused before a request is built.
     """
+    if type(user_id) is str and 0 < len(user_id) <= 40 and user_id.isascii() and user_id.isdigit():
+        return user_id  # the usual case, without the regular expression below
     if isinstance(user_id, bool):
         raise InvalidArgumentError(f"user id must be 'self' or digits, not {user_id!r}")
     if isinstance(user_id, int):
@@ -529,8 +531,7 @@ def _default_port(scheme: str) -> int:
 # Reading a response
 
 
-@attrs.frozen(slots=True)
-class Envelope:
+class Envelope(NamedTuple):
     """A successful answer: ``meta`` (with ``code``), ``data`` and ``pagination`` (``{}`` when
     absent). ``structured`` is True when a fast decoder (``_fastdecode``) already turned
     ``data`` into models; otherwise ``data`` is the decoded JSON."""

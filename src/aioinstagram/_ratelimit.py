@@ -32,7 +32,7 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import attrs
 
@@ -76,8 +76,7 @@ class RateLimitEvent:
     request: str | None = None
 
 
-@attrs.frozen(slots=True)
-class Slot:
+class Slot(NamedTuple):
     """The slots one attempt holds (give them back with ``release``)."""
 
     buckets: tuple[str, ...]
@@ -208,6 +207,10 @@ class RateLimiter:
         if memory is None:
             return None
         buckets = self.buckets_for(method, path)
+        if len(buckets) == 1:
+            ticket = memory.reserve_read(self.scope, buckets[0], self.window)
+            if ticket is not None:
+                return Slot(buckets, ticket)
         grant = memory.reserve_now(self.scope, buckets, window=self.window)
         if grant.wait == 0:
             assert grant.ticket is not None
@@ -236,6 +239,12 @@ class RateLimiter:
         memory = self._memory
         if memory is None:
             raise RuntimeError("release_now needs the in-memory store; await release()")
+        buckets = slot.buckets
+        if not rate_limited and len(buckets) == 1:  # a read's answer: no pause to announce
+            memory.settle_read(
+                self.scope, buckets[0], slot.ticket, self.window, budget, reached_server
+            )
+            return None
         limited = bucket_of_429(slot.buckets, budget) if rate_limited else None
         settled = memory.settle_now(
             self.scope,
