@@ -10,9 +10,12 @@ emulator on 127.0.0.1 in this process; every client runs in its own process ("sp
   allowing L calls per W s; together they look up 3L ids. The emulator refuses (429) any call
   beyond L in its sliding window, so "429s = 0" means no window was ever exceeded and none of our
   pacing met a 429. Ideal time: 2W (L at once, L when the first L leave the window, L after).
-* ``cpu``: one process, a budget that never binds: client CPU seconds per request with the
-  in-memory store and with the Redis store.
-* ``chaos``: ``lookup --workers 4`` machinery (``_cli/workers.py``) on 4L ids; one worker is
+* ``cpu``: one process, a budget that never binds: client CPU per request with the in-memory
+  store and with the Redis store, at 64 and at 1 request in flight (and the wall time per
+  request: at c=1 it shows the Redis round trip).
+* ``store``: the stores alone, no HTTP: CPU per reserve + settle at 64 in flight; the difference
+  is what the Redis store adds to each request whatever the transport costs.
+* ``chaos``: ``lookup --workers 4`` machinery (``aioinstagram.LookupJob``) on 4L ids; one worker is
   killed (SIGKILL) mid-job and Redis (append-only file) is killed and restarted mid-job. Every
   id must get exactly one outcome; 429s show what was in flight during the Redis outage.
 * ``stall``: the issue's replay: a first run spends the budget, a second run of 3L ids on the
@@ -38,8 +41,8 @@ sys.path.insert(0, str(ROOT))  # tests/ratelimit/redisproc.py: the redis-server 
 import redis.asyncio as aioredis  # noqa: E402
 from tests.ratelimit.redisproc import RedisProcess, find_redis_server  # noqa: E402
 
-from aioinstagram import InstagramClient, RedisBudgetStore  # noqa: E402
-from aioinstagram._cli import workers  # noqa: E402
+from aioinstagram import InstagramClient, LookupJob, RedisBudgetStore  # noqa: E402
+from aioinstagram._workers import _start_workers, _WorkerSpec  # noqa: E402
 from aioinstagram.emulator import Emulator, EmulatorConfig, serve  # noqa: E402
 
 SPAWN = multiprocessing.get_context("spawn")
@@ -176,32 +179,98 @@ async def bench_procs(redis_url: str, limit: int, window: float) -> list[str]:
 
 
 async def bench_cpu(redis_url: str, requests: int) -> list[str]:
+    """Client CPU per request, in-memory vs Redis store, at 64 and 1 requests in flight (the
+    best of 3 rounds each: the machine is shared). At c=1 the wall time per request shows the
+    Redis round trip each request waits for (no batching across loop turns)."""
     emu = Emulator(EmulatorConfig(users=5000, seed=3, celebrity_followers=0, rate_limit=10**9))
-    ids = [emu.sample_user_ids(1000)[i % 1000] for i in range(requests)]
+    pool = emu.sample_user_ids(1000)
     rows = []
-    per: dict[str, float] = {}
     async with serve(emu) as base_url:
-        for rnd in range(3):
-            for store in ("memory", "redis"):
-                _, out = await _run_clients(
-                    emu,
-                    base_url,
-                    redis_url,
-                    f"bench-cpu-{store}-{rnd}-{time.time()}",
-                    ids,
-                    1,
-                    store=store,
-                    window=3600.0,
-                    concurrency=32,
-                )
-                us = out[0]["cpu"] / out[0]["requests"] * 1e6
-                per[store] = min(per.get(store, float("inf")), us)
-    rows.append(
-        f"| cpu | in-memory store | {per['memory']:.0f} µs/request | Redis store | "
-        f"{per['redis']:.0f} µs/request | ratio {per['redis'] / per['memory']:.2f} |"
-    )
-    print(rows[-1], flush=True)
+        for concurrency, n in ((64, requests), (1, max(200, requests // 6))):
+            ids = [pool[i % 1000] for i in range(n)]
+            cpu: dict[str, float] = {}
+            wall: dict[str, float] = {}
+            for rnd in range(3):
+                for store in ("memory", "redis"):
+                    elapsed, out = await _run_clients(
+                        emu,
+                        base_url,
+                        redis_url,
+                        f"bench-cpu-{store}-{concurrency}-{rnd}-{time.time()}",
+                        ids,
+                        1,
+                        store=store,
+                        window=3600.0,
+                        concurrency=concurrency,
+                    )
+                    us = out[0]["cpu"] / out[0]["requests"] * 1e6
+                    cpu[store] = min(cpu.get(store, float("inf")), us)
+                    wall[store] = min(wall.get(store, float("inf")), elapsed / n * 1e6)
+            mem, red = cpu["memory"], cpu["redis"]
+            rows.append(
+                f"| cpu c={concurrency} | in-memory store | {mem:.0f} µs/request | Redis store | "
+                f"{red:.0f} µs/request | +{red - mem:.0f} µs | ratio {red / mem:.2f} | wall "
+                f"{wall['memory']:.0f} / {wall['redis']:.0f} µs/request |"
+            )
+            print(rows[-1], flush=True)
     return rows
+
+
+async def bench_store(redis_url: str, pairs: int) -> list[str]:
+    """The stores alone (no HTTP): CPU per reserve + settle with 64 in flight, a budget that
+    never binds. The difference is what the Redis store adds to every request, whatever the
+    transport costs."""
+
+    async def run(store: Any) -> float:
+        scope = store.scope_for("bench")
+        grant = await store.reserve(scope, ("token",), window=3600.0)
+        await store.settle(
+            scope,
+            ("token",),
+            grant.ticket,
+            window=3600.0,
+            reached_server=True,
+            budget=(10**9, 10**9 - 1),
+        )
+        sem = asyncio.Semaphore(64)
+
+        async def one() -> None:
+            async with sem:
+                got = await store.reserve(scope, ("token",), window=3600.0)
+                await asyncio.sleep(0)  # the request
+                await store.settle(
+                    scope,
+                    ("token",),
+                    got.ticket,
+                    window=3600.0,
+                    reached_server=True,
+                    budget=(10**9, 10**9 - 1),
+                )
+
+        await asyncio.gather(*(one() for _ in range(500)))
+        cpu0 = time.process_time()
+        await asyncio.gather(*(one() for _ in range(pairs)))
+        cpu = time.process_time() - cpu0
+        await store.aclose()
+        return cpu / pairs * 1e6
+
+    from aioinstagram import InMemoryBudgetStore
+
+    best: dict[str, float] = {}
+    for rnd in range(5):
+        for kind in ("memory", "redis"):
+            store = (
+                InMemoryBudgetStore()
+                if kind == "memory"
+                else RedisBudgetStore.from_url(redis_url, namespace=f"bench-store-{rnd}")
+            )
+            best[kind] = min(best.get(kind, float("inf")), await run(store))
+    row = (
+        f"| store c=64 | in-memory {best['memory']:.1f} µs | Redis {best['redis']:.1f} µs | "
+        f"Redis adds {best['redis'] - best['memory']:.1f} µs per reserve + settle |"
+    )
+    print(row, flush=True)
+    return [row]
 
 
 async def bench_chaos(limit: int, window: float) -> list[str]:
@@ -215,41 +284,38 @@ async def bench_chaos(limit: int, window: float) -> list[str]:
         )
     )
     ids = emu.sample_user_ids(4 * limit)
-    keys = workers.JobKeys("chaos", "job")
     try:
-        async with serve(emu) as base_url:
-            spec = workers.WorkerSpec(
-                base_url=base_url,
+        async with serve(emu) as base_url, LookupJob(server.url, "job", namespace="chaos") as job:
+            spec = _WorkerSpec(
                 redis_url=server.url,
                 job="job",
+                base_url=base_url,
                 namespace="chaos",
-                token=emu.token(emu.demo_user_id),
+                access_token=emu.token(emu.demo_user_id),
                 concurrency=16,
                 lease=1.0,
                 rate_limit_window=window,
             )
-            redis = aioredis.from_url(server.url)
-            await workers.enqueue(redis, keys, ids)
+            await job.enqueue(ids)
             started = time.time()
-            procs = workers.start_workers(spec, 4)
+            procs = _start_workers(spec, 4)
             await asyncio.sleep(window * 0.8)
             procs[0].kill()  # SIGKILL one worker mid-job
             await asyncio.sleep(window * 0.4)
             server.restart()  # Redis dies and comes back (its append-only file keeps the job)
             while True:
                 try:
-                    if await workers.pending(redis, keys) <= 0:
+                    if await job.pending() <= 0:
                         break
                 except Exception:
                     pass
                 if not any(p.is_alive() for p in procs):
-                    procs = workers.start_workers(spec, 1)
+                    procs = _start_workers(spec, 1)
                 await asyncio.sleep(0.05)
             elapsed = time.time() - started
             for p in procs:
                 p.join(timeout=10)
-            lines = await workers.collect(redis, keys, ids)
-            await redis.aclose()
+            lines = [json.dumps(r) for r in await job.records(ids)]
     finally:
         server.close()
     seen = [json.loads(line)["user_id"] for line in lines]
@@ -312,7 +378,7 @@ async def bench_stall(limit: int, window: float) -> list[str]:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--rows", default="procs,cpu,chaos,stall")
+    parser.add_argument("--rows", default="procs,cpu,store,chaos,stall")
     args = parser.parse_args()
     limit, window = (100, 1.0) if args.quick else (200, 2.0)
     binary = find_redis_server()
@@ -328,6 +394,8 @@ async def main() -> None:
             await bench_procs(server.url, limit, window)
         if "cpu" in selected:
             await bench_cpu(server.url, 1000 if args.quick else 3000)
+        if "store" in selected:
+            await bench_store(server.url, 5000 if args.quick else 20000)
         if "chaos" in selected:
             await bench_chaos(limit, window)
         if "stall" in selected:

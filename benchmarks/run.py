@@ -890,6 +890,16 @@ def parse_args(argv: Sequence[str]) -> Config:
     )
 
 
+def kept_sections(path: Path) -> str:
+    """The sections of the results file that other scripts write (``## `` headings: media.py,
+    budget.py): kept as they are when this report is rewritten."""
+    if not path.exists():
+        return ""
+    old = path.read_text(encoding="utf-8")
+    at = old.find("\n## ")
+    return "" if at < 0 else "\n" + old[at + 1 :]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     cfg = parse_args(args)
@@ -902,7 +912,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.stdout.write("\n" + text)
     log(f"total {time.perf_counter() - t0:.0f} s")
     if cfg.write:
-        RESULTS.write_text(text, encoding="utf-8")
+        RESULTS.write_text(text + kept_sections(RESULTS), encoding="utf-8")
         log(f"wrote {RESULTS}")
     return 0
 

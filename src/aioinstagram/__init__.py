@@ -96,6 +96,7 @@ from ._resources.oembed import OEmbed, shortcode_from_url
 from ._resources.subscriptions import Subscription
 from ._transport import RetryPolicy
 from ._transports import TransportName
+from ._workers import LookupFailure, LookupJob, LookupOutcome, run_lookup_job
 
 __version__ = "0.1.0"
 
@@ -124,6 +125,9 @@ __all__ = [
     "InvalidArgumentError",
     "InvalidParametersError",
     "Location",
+    "LookupFailure",
+    "LookupJob",
+    "LookupOutcome",
     "Media",
     "MediaComments",
     "MediaLikes",
@@ -184,6 +188,7 @@ __all__ = [
     "new_state",
     "parse_redirect",
     "parse_updates",
+    "run_lookup_job",
     "shortcode_from_url",
     "sign",
     "verify_hub_signature",

@@ -127,6 +127,11 @@ class CircuitBreaker:
     def outage(self) -> bool:
         return self.state.outage
 
+    @property
+    def closed(self) -> bool:
+        """True when no outage is declared: an attempt may start at once (no probe)."""
+        return self.state.state is CircuitState.CLOSED
+
     def _notify(self) -> None:
         waiters, self._waiters = self._waiters, set()
         for waiter in waiters:
@@ -160,8 +165,11 @@ class CircuitBreaker:
                 self._waiters.discard(waiter)
 
     def on_success(self) -> None:
-        was = self.state.state
-        self.state.on_success()
+        state = self.state
+        was = state.state
+        if was is CircuitState.CLOSED and state.answered and not state.failures:
+            return  # nothing to change (the usual answer)
+        state.on_success()
         if was is not CircuitState.CLOSED:
             self._notify()
 

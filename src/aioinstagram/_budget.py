@@ -42,7 +42,7 @@ import itertools
 import math
 import time
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import attrs
 
@@ -198,6 +198,9 @@ class BudgetStore(abc.ABC):
         """Release connections (the in-memory store has none)."""
 
 
+_SETTLED: Final = Settled()
+
+
 def _new_ticket(counter: itertools.count[int]) -> str:
     return str(next(counter))
 
@@ -278,6 +281,10 @@ class InMemoryBudgetStore(BudgetStore):
     def reserve_now(self, scope: str, buckets: tuple[str, ...], *, window: float) -> Grant:
         """:meth:`reserve` without awaiting (this store does no I/O): ``scope``, ``buckets``
         and ``window`` as there."""
+        if len(buckets) == 1:
+            ticket = self.reserve_read(scope, buckets[0], window)
+            if ticket is not None:
+                return Grant(0.0, ticket)
         now = self._clock()
         states = [self._bucket(scope, name) for name in buckets]
         wait_change: Grant | None = None
@@ -306,6 +313,63 @@ class InMemoryBudgetStore(BudgetStore):
         for state in probes:
             state.probe_ticket = ticket
         return Grant(0.0, ticket)
+
+    def reserve_read(self, scope: str, bucket: str, window: float) -> str | None:
+        """The usual reservation, in one open bucket (a read): the slot's ticket, or None when
+        any rule has a say (an unknown limit, a probe, a pause, a full window); then
+        :meth:`reserve_now` decides. The rules of the module docstring, in short.
+
+        Args:
+            scope: The credential's scope.
+            bucket: The one bucket the request spends from.
+            window: The rate-limit window in seconds.
+        """
+        b = self._buckets.get((scope, bucket))
+        if b is None or b.limit is None or b.needs_probe:
+            return None
+        now = self._clock()
+        if now < b.paused_until:
+            return None
+        b.purge(now, window)
+        if len(b.log) + b.extra_total + b.inflight >= b.limit:
+            return None
+        ticket = str(next(self._tickets))
+        b.inflight += 1
+        self._sent[ticket] = b.purged
+        return ticket
+
+    def settle_read(
+        self,
+        scope: str,
+        bucket: str,
+        ticket: str,
+        window: float,
+        budget: tuple[int, int] | None,
+        reached_server: bool = True,
+    ) -> None:
+        """:meth:`settle_now` of a request with one bucket whose answer was no 429 (a read's):
+        nothing can start a pause.
+
+        Args:
+            scope: The credential's scope.
+            bucket: The bucket given to :meth:`reserve_read`.
+            ticket: The reservation's ticket.
+            window: The rate-limit window in seconds.
+            budget: The answer's ``(limit, remaining)``, if it said.
+            reached_server: Whether the attempt reached the server.
+        """
+        now = self._clock()
+        sent = self._sent.pop(ticket, None)
+        b = self._bucket(scope, bucket)
+        b.inflight = max(0, b.inflight - 1)
+        if reached_server:
+            b.log.append(now)
+        if b.probe_ticket == ticket:
+            b.probe_ticket = None
+            b.needs_probe = False
+        if budget is not None:
+            _learn(b, budget, now, window, rate_limited=False, sent=sent)
+        self._notify()
 
     def _check(self, b: _Bucket, now: float, window: float) -> Grant | None:
         if now < b.paused_until:
@@ -374,9 +438,12 @@ class InMemoryBudgetStore(BudgetStore):
         """:meth:`settle` without awaiting (this store does no I/O); ``scope``, ``buckets``,
         ``ticket``, ``window``, ``reached_server``, ``budget``, ``limited``, ``retry_after`` and
         ``limit_hint`` as there."""
+        if len(buckets) == 1 and limited is None:
+            self.settle_read(scope, buckets[0], ticket, window, budget, reached_server)
+            return _SETTLED
         now = self._clock()
-        settled = Settled()
         sent = self._sent.pop(ticket, None)
+        settled = _SETTLED
         for index, name in enumerate(buckets):
             b = self._bucket(scope, name)
             b.inflight = max(0, b.inflight - 1)
@@ -399,11 +466,15 @@ class InMemoryBudgetStore(BudgetStore):
                     settled = Settled(pause, name, reason)
             elif was_probe:
                 b.needs_probe = False
+        self._notify()
+        return settled
+
+    def _notify(self) -> None:
+        """Wake the requests waiting for an answer (``wait_for_change``)."""
         changed = self._changed
         if changed is not None:
             self._changed = None
             changed.set()
-        return settled
 
     async def wait_for_change(self, timeout: float) -> None:
         # No task per waiter (asyncio.wait_for would make one): a timer wakes every waiter,

@@ -98,6 +98,46 @@ def _check_concurrency(concurrency: object) -> int:
     return concurrency
 
 
+class _Tally:
+    """The bookkeeping of one bulk call, shared by both shapes (``iter_bounded`` records as the
+    consumer takes each outcome, ``each_outcome`` as each worker gets one): how many keys were
+    pulled and done, whether the server ever answered one, and the global-failure check."""
+
+    __slots__ = ("answered", "done", "progress", "pulled", "stop_early", "total")
+
+    def __init__(self, progress: ProgressCallback | None, total: int | None, stop_early: bool):
+        self.progress = progress
+        self.total = total
+        self.stop_early = stop_early
+        self.done = 0
+        self.pulled = 0
+        self.answered = False
+
+    def keys(self, iterator: Iterator[K]) -> Iterator[K]:
+        for key in iterator:
+            self.pulled += 1
+            yield key
+
+    def record(self, outcome: object) -> None:
+        """Count one outcome (and report progress), or raise BulkAbortedError for a global
+        failure."""
+        if not isinstance(outcome, InstagramError):
+            self.answered = True
+        elif self.stop_early and is_global_failure(outcome, answered=self.answered):
+            total = self.total
+            raise BulkAbortedError(
+                outcome,
+                done=self.done,
+                without_outcome=None if total is None else total - self.done,
+                not_tried=None if total is None else total - self.pulled,
+            )
+        elif not isinstance(outcome, (TransportError, DecodeError)):
+            self.answered = True
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+
 async def iter_bounded(
     keys: Iterable[K],
     call: Callable[[K], Awaitable[R]],
@@ -110,19 +150,9 @@ async def iter_bounded(
     """Yield ``(key, result or InstagramError)`` for each key, as each call completes; raise
     BulkAbortedError on a global failure (unless ``stop_early`` is False)."""
     _check_concurrency(concurrency)
-    iterator: Iterator[K] = iter(keys)
     queue: asyncio.Queue[object] = asyncio.Queue(maxsize=concurrency)
-    done = 0
-    pulled = 0
-    answered = False
-
-    def source() -> Iterator[K]:
-        nonlocal pulled
-        for key in iterator:
-            pulled += 1
-            yield key
-
-    shared = source()
+    tally = _Tally(progress, total, stop_early)
+    shared = tally.keys(iter(keys))
 
     async def worker() -> None:
         try:
@@ -150,21 +180,7 @@ async def iter_bounded(
                 continue
             if isinstance(item, _Crash):
                 raise item.exc
-            outcome = item[1]  # type: ignore[index]
-            if not isinstance(outcome, InstagramError):
-                answered = True
-            elif stop_early and is_global_failure(outcome, answered=answered):
-                raise BulkAbortedError(
-                    outcome,
-                    done=done,
-                    without_outcome=None if total is None else total - done,
-                    not_tried=None if total is None else total - pulled,
-                )
-            elif not isinstance(outcome, (TransportError, DecodeError)):
-                answered = True
-            done += 1
-            if progress is not None:
-                progress(done, total)
+            tally.record(item[1])  # type: ignore[index]
             yield item  # type: ignore[misc]
     finally:
         for task in workers:
@@ -203,15 +219,32 @@ async def each_outcome(
     progress: ProgressCallback | None,
 ) -> list[R | InstagramError]:
     """``get_many`` of a resource: one outcome per input id, in input order; duplicates share one
-    call."""
+    call. The rules of ``iter_bounded``, with no queue between the workers and the result:
+    each worker records its outcome itself."""
     _check_concurrency(concurrency)
     keys = [str(i) for i in ids]
     unique = list(dict.fromkeys(keys))
     outcomes: dict[str, R | InstagramError] = {}
-    async for key, outcome in iter_bounded(
-        unique, call, concurrency=concurrency, progress=progress, total=len(unique)
-    ):
-        outcomes[key] = outcome
+    tally = _Tally(progress, len(unique), True)
+    shared = tally.keys(iter(unique))
+
+    async def worker() -> None:
+        for key in shared:  # next() on a shared iterator is atomic on one event loop
+            outcome: R | InstagramError
+            try:
+                outcome = await call(key)
+            except InstagramError as exc:
+                outcome = exc
+            tally.record(outcome)  # BulkAbortedError stops every worker (below)
+            outcomes[key] = outcome
+
+    workers = [asyncio.ensure_future(worker()) for _ in range(min(concurrency, len(unique)))]
+    try:
+        await asyncio.gather(*workers)
+    finally:  # a failure (or a cancellation) stops every worker and waits for them
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
     return [outcomes[key] for key in keys]
 
 

@@ -22,6 +22,7 @@ Sans-I/O, like ``_protocol``: a decoder is a function of the bytes.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import types
 import typing
@@ -30,7 +31,8 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ._converter import structure
+from ._converter import _structure_datetime, structure
+from ._media_models import Comment, Image, Images, Media
 from ._models import User, UserCounts
 from ._protocol import Envelope
 from ._twins import twin_of
@@ -141,19 +143,24 @@ if msgspec is not None:
 # --------------------------------------------------------------------------------------------
 # Media pages (issue 12): 20 media per page, each a tree of about 20 objects (user, caption,
 # renditions, inline likes and comments, location). The rows here also cover the field types
-# of the media models that ``_row_type`` refuses: ``created_time`` (Unix seconds as a string
-# or number: read by the converter's own hook, so both paths agree to the microsecond),
-# floats, open enums (the converter's hook), ``tuple[X, ...]`` (JSON arrays), attribution
-# (any JSON object) and the JSON key ``from`` of ``Comment.from_user``. A page's items are
-# built by ONE generated function (``_Gen``): every nested model inline through its layout
-# twin, with no call, ``__init__`` frame or per-field dispatch per object.
+# of the media models that ``_row_type`` refuses: ``created_time`` (Unix seconds, converted a
+# page at a time: ``_datetimes``), floats, open enums (the converter's hook), ``tuple[X, ...]``
+# (JSON arrays), attribution (any JSON object) and the JSON key ``from`` of
+# ``Comment.from_user``. A page's items are built by ONE generated function (``_Gen``): every
+# nested model inline through a bare twin, with no call, ``__init__`` frame or per-field
+# dispatch per object. The image renditions need no row: see ``_DECODED_AS_IS``.
 # Measured (benchmarks/RESULTS.md, media): the rows cost about what msgspec's own structs do;
-# the rest is the Python build of ~280 objects and 77 datetimes.
+# the rest is the Python build of ~280 objects and the page's 77 timestamps.
+
+#: Models msgspec decodes itself (it supports attrs classes, frozen ones included, and checks
+#: each field's JSON type as the rows do). Only worth it where the answers carry every field:
+#: msgspec fills a missing one after a failed attribute lookup, which costs more than a row.
+#: The renditions and a user's ``counts`` always have all theirs; a user has 4 of 10, a
+#: location 4 of 5 (measured: slower as is).
+_DECODED_AS_IS = frozenset({Image, Images, UserCounts})
 
 
 def _media_row_type(hint: Any) -> Any:
-    import datetime as dt
-
     from ._models import OpenEnum
 
     args = typing.get_args(hint)
@@ -173,6 +180,8 @@ def _media_row_type(hint: Any) -> Any:
         return list[item]  # type: ignore[valid-type]
     if typing.get_origin(hint) in (dict, typing.get_origin(typing.Mapping[str, Any])):
         return dict[str, Any]
+    if hint in _DECODED_AS_IS:
+        return hint
     if attrs.has(hint):
         return _media_row_struct(hint)
     raise TypeError(f"no fast decoding for a field of type {hint!r}: teach _fastdecode")
@@ -203,6 +212,9 @@ class _Gen:
         self.env: dict[str, Any] = {}
         self.lines: list[str] = []
         self.n = 0
+        #: (key, (field, model name)) of every timestamp field built: its twins wait for the
+        #: page's timestamps (see ``_media_builder``)
+        self.stamps: list[tuple[str, tuple[str, str]]] = []
 
     def var(self) -> str:
         self.n += 1
@@ -213,8 +225,6 @@ class _Gen:
 
     def value(self, hint: Any, v: str, depth: int) -> None:
         """Emit statements turning row value ``v`` (a local) into the model's value, in place."""
-        import datetime as dt
-
         from ._converter import _structure_open_enum
         from ._models import OpenEnum
 
@@ -228,14 +238,7 @@ class _Gen:
             return
         if self.trivial(hint):
             return
-        if hint is dt.datetime:
-            # The converter's hook, inlined for the types the row admits (str, int, float;
-            # bool is refused by msgspec): ``float(value)`` then an aware UTC datetime. A
-            # string that is not a number raises ValueError there too: the page is declined.
-            self.env["_fromts"] = dt.datetime.fromtimestamp
-            self.env["_utc"] = dt.timezone.utc
-            self.emit(depth, f"{v} = _fromts(float({v}), _utc)")
-        elif isinstance(hint, type) and issubclass(hint, OpenEnum):
+        if isinstance(hint, type) and issubclass(hint, OpenEnum):
             name = f"_enum_{hint.__name__}"
             self.env[name] = hint._value2member_map_
             self.env[f"{name}_cls"] = hint
@@ -257,7 +260,7 @@ class _Gen:
     def trivial(hint: Any) -> bool:
         """Row values already the model's: scalars; floats (msgspec's ``float`` takes JSON
         integers as floats, what ``_converter._structure_float`` does); tuples of scalars
-        (decoded as tuples); objects kept as sent."""
+        (decoded as tuples); objects kept as sent; models msgspec built (``_DECODED_AS_IS``)."""
         args = typing.get_args(hint)
         if isinstance(hint, types.UnionType) and len(args) == 2 and type(None) in args:
             (inner,) = (a for a in args if a is not type(None))
@@ -266,59 +269,132 @@ class _Gen:
             return args[0] in _SCALARS
         return (
             hint in _SCALARS
+            or hint in _DECODED_AS_IS
             or hint is float
             or hint is typing.Any
             or (typing.get_origin(hint) in (dict, typing.get_origin(typing.Mapping[str, Any])))
         )
 
     def model(self, model: Any, v: str, depth: int) -> None:
-        """Emit statements replacing the row in ``v`` by the built ``model``. (Sharing equal
-        users within a page was measured: no faster than building each, so it is not done.)"""
-        self.construct(model, v, depth)
-
-    def construct(self, model: Any, v: str, depth: int) -> None:
-        """A twin allocated bare and its slots stored one by one (no ``__init__`` frame), then
-        made the frozen model; a model without a twin (UserCounts) is called."""
+        """Emit statements replacing the row in ``v`` by the built ``model``: a bare twin
+        (:func:`_bare_twin`) whose slots are stored one by one, then made the frozen model
+        (one with a timestamp only once the page's timestamps are read); a model without a
+        twin is called. (Sharing equal users within a page was measured twice: no faster than
+        building each, so it is not done.)"""
         hints = typing.get_type_hints(model)
         name = model.__name__
-        try:
-            twin: Any = twin_of(model)
-        except TypeError:
-            twin = None
         fields = attrs.fields(model)
-        values = []
+        values, stamps = [], []
         for f in fields:
-            if self.trivial(hints[f.name]):
+            hint = hints[f.name]
+            if self.trivial(hint):
                 values.append(f"{v}.{f.name}")
                 continue
             fv = self.var()
             self.emit(depth, f"{fv} = {v}.{f.name}")
-            self.value(hints[f.name], fv, depth)
+            if hint in (dt.datetime, dt.datetime | None):
+                stamps.append((f.name, fv, hint is not dt.datetime))
+                values.append("None")  # set with the page's other timestamps, at the end
+                continue
+            self.value(hint, fv, depth)
             values.append(fv)
         self.env[f"_model_{name}"] = model
-        if twin is None:
+        try:
+            twin: Any = _bare_twin(model)
+        except TypeError:
+            if stamps:  # pragma: no cover - every model with a timestamp has a twin
+                raise
             self.emit(depth, f"{v} = _model_{name}({', '.join(values)})")
             return
         self.env[f"_twin_{name}"] = twin
-        self.env["_new"] = object.__new__
         obj = self.var()
-        self.emit(depth, f"{obj} = _new(_twin_{name})")
+        self.emit(depth, f"{obj} = _twin_{name}()")
         for f, value in zip(fields, values, strict=True):
             self.emit(depth, f"{obj}.{f.name} = {value}")
-        self.emit(depth, f"{obj}.__class__ = _model_{name}")
+        if not stamps:
+            self.emit(depth, f"{obj}.__class__ = _model_{name}")
+        elif len(stamps) == 1:  # the twin becomes the model once its timestamp is stored
+            ((field, fv, optional),) = stamps
+            key = f"{name}_{field}"
+            self.stamps.append((key, (field, name)))
+            if optional:
+                self.emit(depth, f"if {fv} is None: {obj}.__class__ = _model_{name}")
+                self.emit(depth, f"else: _raw_{key}({fv}); _own_{key}({obj})")
+            else:
+                self.emit(depth, f"_raw_{key}({fv}); _own_{key}({obj})")
+        else:  # pragma: no cover - no model has two
+            raise TypeError(f"{name} has two timestamps: teach _fastdecode")
         self.emit(depth, f"{v} = {obj}")
+
+
+@functools.cache
+def _bare_twin(model: Any) -> type[Any]:
+    """A mutable subclass of ``model`` that adds nothing: no slot, no ``__init__`` (``bare()``
+    allocates without a frame), and ``object``'s own ``__setattr__``, so the generated code
+    stores its slots as plainly as on any slotted object, then assigns ``__class__``. Being a
+    subclass with the same layout, CPython accepts that assignment without comparing the two
+    classes' slots one by one (``_twins`` builds a sibling instead): about 40 ns less per
+    object. ``twin_of``'s checks say first, at import time, whether the model allows it. (The
+    one trace: ``Model.__subclasses__()`` lists the twin; no instance of it ever escapes.)"""
+    twin_of(model)  # TypeError unless a frozen, slotted model without a __weakref__ slot
+    bare: type[Any] = type(
+        f"_{model.__name__}Bare",
+        (model,),
+        {
+            "__slots__": (),
+            "__init__": object.__init__,
+            # Both, or CPython keeps the model's frozen hooks for every store.
+            "__setattr__": object.__setattr__,
+            "__delattr__": object.__delattr__,
+        },
+    )
+    probe = bare()
+    probe.__class__ = model  # TypeError here, at import, if the layouts differ
+    return bare
+
+
+_DATETIMES = list[dt.datetime]
+
+
+def _datetimes(raw: list[Any]) -> list[dt.datetime]:
+    """A page's ``created_time`` values as aware UTC datetimes, in one msgspec call when they
+    are all strings of ASCII digits (what the API sends: Unix seconds). Whole seconds need no
+    rounding, so msgspec's answer is exactly ``_converter``'s (its range, years 1 to 9999, is
+    the converter's too); anything else (numbers, signs, fractions, leading zeros, out of
+    range) takes the converter's own hook, one value at a time, and raises where it raises.
+    One call for 77 timestamps costs about a fifth of 77 ``datetime.fromtimestamp``."""
+    try:
+        joined = "".join(raw)  # TypeError unless all are strings
+        if joined.isascii() and joined.encode().isdigit():  # bytes: 4x quicker than str
+            stamps: list[dt.datetime] = msgspec.convert(raw, _DATETIMES, strict=False)
+            return stamps
+    except (TypeError, msgspec.ValidationError):
+        pass  # a number among them, an empty string, a value out of msgspec's range, ...
+    return [_structure_datetime(value, dt.datetime) for value in raw]
 
 
 @functools.cache
 def _media_builder(model: Any) -> Callable[[list[Any]], list[Any]]:
     """``build(rows) -> [model, ...]``: generated code building each row's whole tree in one
-    pass (see :class:`_Gen`)."""
+    pass (see :class:`_Gen`), then the page's timestamps, all at once (:func:`_datetimes`),
+    each stored into its twin, which then becomes the model: nothing frozen is ever changed."""
     gen = _Gen()
-    gen.emit(0, "def build(rows):")
     gen.emit(1, "out = []")
     gen.emit(1, "for r in rows:")
     gen.model(model, "r", 2)
     gen.emit(2, "out.append(r)")
+    body = gen.lines
+    gen.lines = ["def build(rows):"]
+    keys = dict(gen.stamps)  # every timestamp field, in order, once
+    for key in keys:
+        gen.emit(1, f"raw_{key} = []; own_{key} = []")
+        gen.emit(1, f"_raw_{key} = raw_{key}.append; _own_{key} = own_{key}.append")
+    gen.lines += body
+    gen.env["_datetimes"] = _datetimes
+    for key, (field, name) in keys.items():
+        gen.emit(1, f"for twin, stamp in zip(own_{key}, _datetimes(raw_{key})):")
+        gen.emit(2, f"twin.{field} = stamp")
+        gen.emit(2, f"twin.__class__ = _model_{name}")
     gen.emit(1, "return out")
     exec("\n".join(gen.lines), gen.env)  # code generated from the models' own fields
     built: Callable[[list[Any]], list[Any]] = gen.env["build"]
@@ -326,7 +402,6 @@ def _media_builder(model: Any) -> Callable[[list[Any]], list[Any]]:
 
 
 if msgspec is not None:
-    from ._media_models import Comment, Media
 
     def _register_list(model: Any) -> None:
         row = _media_row_struct(model)
@@ -362,3 +437,50 @@ if msgspec is not None:
 
     _register_list(Media)
     _register_list(Comment)
+
+
+# --------------------------------------------------------------------------------------------
+# One relationship (``GET /users/{id}/relationship``: what every bulk lookup reads). The row
+# takes only the JSON types the converter reads unchanged (strings for the open enums, a real
+# boolean); a 0/1 or "true" privacy flag, a non-200 code, ``paging``: declined, as above.
+
+if msgspec is not None:
+    from ._models import IncomingStatus, OutgoingStatus, Relationship
+
+    class _RelationshipRow(msgspec.Struct, gc=False):
+        outgoing_status: str | None = None
+        incoming_status: str | None = None
+        target_user_is_private: bool | None = None
+
+    class _RelationshipAnswer(msgspec.Struct, gc=False):
+        meta: dict[str, Any]
+        data: _RelationshipRow
+        pagination: dict[str, Any] | None = None
+        paging: Any = msgspec.UNSET
+
+    _relationship_answer = msgspec.json.Decoder(_RelationshipAnswer)
+    _RelationshipTwin = twin_of(Relationship)
+    _OUTGOING = OutgoingStatus._value2member_map_
+    _INCOMING = IncomingStatus._value2member_map_
+
+    def _decode_relationship(body: bytes) -> Envelope | None:
+        try:
+            answer = _relationship_answer.decode(body)
+        except _REJECTED:
+            return None
+        meta = answer.meta
+        code = meta.get("code")
+        if type(code) is not int or code != 200 or answer.paging is not msgspec.UNSET:
+            return None
+        row = answer.data
+        out, inc = row.outgoing_status, row.incoming_status
+        rel = _RelationshipTwin(
+            None if out is None else _OUTGOING.get(out) or OutgoingStatus(out),
+            None if inc is None else _INCOMING.get(inc) or IncomingStatus(inc),
+            row.target_user_is_private,
+        )
+        rel.__class__ = Relationship
+        pagination = answer.pagination
+        return Envelope(meta, rel, {} if pagination is None else pagination, structured=True)
+
+    _DECODERS[Relationship] = _decode_relationship

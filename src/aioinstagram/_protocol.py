@@ -33,7 +33,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
 
 import attrs
@@ -104,6 +104,8 @@ def validate_user_id(user_id: object) -> str:
     A user id in a path is ``self`` or digits (api doc section 3); anything else, such as
     ``../media`` or ``1/relationship?x=``, is refused before a request is built.
     """
+    if type(user_id) is str and 0 < len(user_id) <= 40 and user_id.isascii() and user_id.isdigit():
+        return user_id  # the usual case, without the regular expression below
     if isinstance(user_id, bool):
         raise InvalidArgumentError(f"user id must be 'self' or digits, not {user_id!r}")
     if isinstance(user_id, int):
@@ -386,6 +388,9 @@ def build_request(
     method = method.upper()
     if not _PATH_RE.match(path) or _has_dot_segment(path):
         raise InvalidArgumentError(f"refusing to build a request for the path {path!r}")
+    token = credentials.access_token
+    if not params and token and not credentials.client_secret:  # the usual read: the token only
+        return _finish(method, path, [("access_token", token)], credentials, idempotent)
     pairs = _clean_params(params)
     for key, _ in pairs:
         if key in CREDENTIAL_PARAMS:
@@ -526,8 +531,7 @@ def _default_port(scheme: str) -> int:
 # Reading a response
 
 
-@attrs.frozen(slots=True)
-class Envelope:
+class Envelope(NamedTuple):
     """A successful answer: ``meta`` (with ``code``), ``data`` and ``pagination`` (``{}`` when
     absent). ``structured`` is True when a fast decoder (``_fastdecode``) already turned
     ``data`` into models; otherwise ``data`` is the decoded JSON."""
@@ -726,9 +730,9 @@ def parse_rate_limit(headers: Mapping[str, str]) -> tuple[int, int] | None:
     raw_remaining = _header(headers, RATELIMIT_REMAINING_HEADER)
     if raw_limit is None or raw_remaining is None:
         return None
-    try:
-        limit = int(raw_limit.strip())
-        remaining = int(raw_remaining.strip())
+    try:  # int() ignores surrounding whitespace
+        limit = int(raw_limit)
+        remaining = int(raw_remaining)
     except ValueError:
         return None
     if limit < 0:

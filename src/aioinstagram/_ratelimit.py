@@ -32,7 +32,7 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import attrs
 
@@ -76,8 +76,7 @@ class RateLimitEvent:
     request: str | None = None
 
 
-@attrs.frozen(slots=True)
-class Slot:
+class Slot(NamedTuple):
     """The slots one attempt holds (give them back with ``release``)."""
 
     buckets: tuple[str, ...]
@@ -200,6 +199,67 @@ class RateLimiter:
             )
             await asyncio.sleep(wait)
 
+    def acquire_now(self, method: str, path: str, *, request: str | None = None) -> Slot | None:
+        """A slot taken at once, without an await, when the in-memory store has one free; else
+        None (then :meth:`acquire` waits as the rules allow). A pause this check started is
+        announced here, once."""
+        memory = self._memory
+        if memory is None:
+            return None
+        buckets = self.buckets_for(method, path)
+        if len(buckets) == 1:
+            ticket = memory.reserve_read(self.scope, buckets[0], self.window)
+            if ticket is not None:
+                return Slot(buckets, ticket)
+        grant = memory.reserve_now(self.scope, buckets, window=self.window)
+        if grant.wait == 0:
+            assert grant.ticket is not None
+            return Slot(buckets, grant.ticket)
+        if grant.paused is not None and grant.bucket is not None:
+            self._announce(grant.bucket, grant.paused, grant.reason or "paused", request)
+        return None
+
+    @property
+    def synchronous(self) -> bool:
+        """True when the store does no I/O (the in-memory store): :meth:`release_now` works."""
+        return self._memory is not None
+
+    def release_now(
+        self,
+        slot: Slot,
+        *,
+        reached_server: bool,
+        budget: tuple[int, int] | None = None,
+        rate_limited: bool = False,
+        retry_after: float | None = None,
+        limit_hint: int | None = None,
+        request: str | None = None,
+    ) -> str | None:
+        """:meth:`release` without an await, for a store that does no I/O (``synchronous``)."""
+        memory = self._memory
+        if memory is None:
+            raise RuntimeError("release_now needs the in-memory store; await release()")
+        buckets = slot.buckets
+        if not rate_limited and len(buckets) == 1:  # a read's answer: no pause to announce
+            memory.settle_read(
+                self.scope, buckets[0], slot.ticket, self.window, budget, reached_server
+            )
+            return None
+        limited = bucket_of_429(slot.buckets, budget) if rate_limited else None
+        settled = memory.settle_now(
+            self.scope,
+            slot.buckets,
+            slot.ticket,
+            window=self.window,
+            reached_server=reached_server,
+            budget=budget,
+            limited=limited,
+            retry_after=retry_after,
+            limit_hint=limit_hint,
+        )
+        self._after_settle(settled, request)
+        return None if limited is None else slot.buckets[limited]
+
     async def release(
         self,
         slot: Slot,
@@ -214,34 +274,28 @@ class RateLimiter:
         """Give the slots back and write back what the answer said (rule 3). ``budget`` is the
         answer's ``(limit, remaining)``; ``reached_server`` is False only when the request surely
         never reached it (a connect error). Returns the bucket a 429 was attributed to."""
+        if self._memory is not None:
+            return self.release_now(
+                slot,
+                reached_server=reached_server,
+                budget=budget,
+                rate_limited=rate_limited,
+                retry_after=retry_after,
+                limit_hint=limit_hint,
+                request=request,
+            )
         limited = bucket_of_429(slot.buckets, budget) if rate_limited else None
-        memory = self._memory
-        settle = self.store.settle if memory is None else None
-        if settle is None:
-            assert memory is not None
-            settled = memory.settle_now(
-                self.scope,
-                slot.buckets,
-                slot.ticket,
-                window=self.window,
-                reached_server=reached_server,
-                budget=budget,
-                limited=limited,
-                retry_after=retry_after,
-                limit_hint=limit_hint,
-            )
-        else:
-            settled = await settle(
-                self.scope,
-                slot.buckets,
-                slot.ticket,
-                window=self.window,
-                reached_server=reached_server,
-                budget=budget,
-                limited=limited,
-                retry_after=retry_after,
-                limit_hint=limit_hint,
-            )
+        settled = await self.store.settle(
+            self.scope,
+            slot.buckets,
+            slot.ticket,
+            window=self.window,
+            reached_server=reached_server,
+            budget=budget,
+            limited=limited,
+            retry_after=retry_after,
+            limit_hint=limit_hint,
+        )
         self._after_settle(settled, request)
         return None if limited is None else slot.buckets[limited]
 

@@ -219,6 +219,16 @@ class Requester:
         # A backend that bounds an attempt with its own timers (the fast pool) is given the
         # deadline instead of an asyncio.timeout around it (about 10 µs an attempt).
         self._bounds_attempts = bool(getattr(backend, "bounds_attempts", False))
+        # The span of a rate-limit wait (see _rate_limit_deadline), fixed with the policy.
+        spans = [
+            x
+            for x in (policy.deadline, policy.call_timeout, policy.rate_limit_max_wait)
+            if x is not None
+        ]
+        self._rate_limit_span: float | None = min(spans) if spans else None
+        # The query of a request that carries the token only, encoded once.
+        auth = tuple(credentials.auth_params())
+        self._auth_query = (auth, encode_query(auth))
         self._closed = False
         self._random = random.Random()
         self.breaker = CircuitBreaker()  # shared by every call: outages pause them all
@@ -335,7 +345,7 @@ class Requester:
     async def send(
         self, spec: RequestSpec, *, data_type: Any = None, options: RequestOptions = EMPTY
     ) -> Envelope:
-        if self.closed:
+        if self._closed or (self._parent is not None and self._parent.closed):
             raise ClientClosedError("the client is closed; create a new InstagramClient")
         if options.headers:
             spec = attrs.evolve(spec, headers=(*spec.headers, *options.headers))
@@ -385,13 +395,8 @@ class Requester:
         """When a rate-limit wait must give up (the earliest of retry_deadline, call_timeout
         and max_rate_limit_wait, from now): the limiter raises RateLimitError instead of
         waiting past it (``_ratelimit`` rule 2)."""
-        policy = self.policy
-        limits = [
-            x
-            for x in (policy.deadline, policy.call_timeout, policy.rate_limit_max_wait)
-            if x is not None
-        ]
-        return self.limiter.now() + min(limits) if limits else None
+        span = self._rate_limit_span
+        return None if span is None else self.limiter.now() + span
 
     # -- one attempt ---------------------------------------------------------------------------
 
@@ -404,23 +409,30 @@ class Requester:
         outage: float | None = None,
     ) -> Envelope:
         breaker = self.breaker
-        probe = await breaker.admit(outage)  # waits while an outage is declared (_breaker)
-        if probe is None:
-            raise ServerUnreachableError(
-                f"{spec.description}: the server has refused connections since an outage "
-                "began, past this call's retry deadline; nothing was sent",
-                request=spec.description,
-            )
+        probe = False
+        if not breaker.closed:  # an outage is declared: wait for the gate (_breaker)
+            admitted = await breaker.admit(outage)
+            if admitted is None:
+                raise ServerUnreachableError(
+                    f"{spec.description}: the server has refused connections since an outage "
+                    "began, past this call's retry deadline; nothing was sent",
+                    request=spec.description,
+                )
+            probe = admitted
         limiter = self.limiter
         mode = self.rate_limit_mode or limiter.mode
-        try:
-            slot = await limiter.acquire(
-                spec.method, spec.path, request=spec.description, deadline=deadline, mode=mode
-            )
-        except BaseException:
-            if probe:
-                breaker.on_probe_abandoned()
-            raise
+        description = spec.description
+        # A free slot is taken without an await (the in-memory store); else wait for one.
+        slot = limiter.acquire_now(spec.method, spec.path, request=description)
+        if slot is None:
+            try:
+                slot = await limiter.acquire(
+                    spec.method, spec.path, request=description, deadline=deadline, mode=mode
+                )
+            except BaseException:
+                if probe:
+                    breaker.on_probe_abandoned()
+                raise
         attempt_timeout = self.policy.attempt_timeout
         timeout = options.timeout
         scope = None
@@ -428,7 +440,8 @@ class Requester:
             if attempt_timeout is None:
                 status, headers, body = await self._send_once(spec, timeout)
             elif self._bounds_attempts:
-                ends = asyncio.get_running_loop().time() + attempt_timeout
+                # The loop's clock (asyncio and uvloop both read CLOCK_MONOTONIC), read directly.
+                ends = time.monotonic() + attempt_timeout
                 status, headers, body = await self._send_once(spec, timeout, ends)
             else:
                 scope = _deadline(attempt_timeout)
@@ -469,18 +482,24 @@ class Requester:
             # error.__cause__: exc scrubbed of secrets (map_exception), None for a deadline
             raise self._fail(spec, failure, error) from error.__cause__
         breaker.on_success()
-        rate_limited = status in (429, 420) or (status == 400 and b"OAuthRateLimit" in body)
-        limited_bucket = await limiter.release(
-            slot,
-            reached_server=True,
-            budget=parse_rate_limit(headers),
-            rate_limited=rate_limited,
-            retry_after=parse_retry_after(headers.get("retry-after")) if rate_limited else None,
-            limit_hint=limit_in_429(body) if rate_limited else None,
-            request=spec.description,
-        )
+        limited_bucket: str | None = None
+        if status == 200 and limiter.synchronous:  # the usual answer, without an await
+            limiter.release_now(
+                slot, reached_server=True, budget=parse_rate_limit(headers), request=description
+            )
+        else:
+            rate_limited = status in (429, 420) or (status == 400 and b"OAuthRateLimit" in body)
+            limited_bucket = await limiter.release(
+                slot,
+                reached_server=True,
+                budget=parse_rate_limit(headers),
+                rate_limited=rate_limited,
+                retry_after=parse_retry_after(headers.get("retry-after")) if rate_limited else None,
+                limit_hint=limit_in_429(body) if rate_limited else None,
+                request=spec.description,
+            )
         try:
-            envelope = read_response(status, headers, body, request=spec.description, fast=fast)
+            envelope = read_response(status, headers, body, request=description, fast=fast)
         except RateLimitError as exc:
             exc.bucket = exc.bucket or limited_bucket
             if mode == "raise":
@@ -505,8 +524,10 @@ class Requester:
         if timeout is NOT_GIVEN:
             timeout = self._timeout
         url = self.base_url + spec.path
-        if spec.query:
-            url += "?" + encode_query(spec.query)
+        query = spec.query
+        if query:
+            auth, encoded = self._auth_query
+            url += "?" + (encoded if query == auth else encode_query(query))
         if spec.form is not None:
             body: bytes | None = encode_query(spec.form).encode("ascii")
             headers = [*_FORM_HEADERS, *spec.headers] if spec.headers else _FORM_HEADERS

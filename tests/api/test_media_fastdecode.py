@@ -4,7 +4,9 @@ declines (None) and the general path decides."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import pickle
 from typing import Any, cast
 
 import attrs
@@ -12,9 +14,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aioinstagram import Comment, InstagramError, Media, User
-from aioinstagram._converter import structure
-from aioinstagram._fastdecode import fast_decoder
+from aioinstagram import (
+    Comment,
+    Image,
+    Images,
+    InstagramError,
+    Location,
+    Media,
+    MediaComments,
+    MediaLikes,
+    User,
+)
+from aioinstagram._converter import _structure_datetime, structure
+from aioinstagram._fastdecode import _datetimes, fast_decoder
 from aioinstagram._protocol import read_response
 
 from .helpers import FIXTURES
@@ -59,6 +71,12 @@ ODD = st.one_of(
     st.integers(-5, 2_000_000_000),
     st.floats(allow_nan=False, allow_infinity=False, width=32),
     st.sampled_from(["", "12", "1296748524", "-3", "1e3", "x", "image", "video", "carousel"]),
+    # timestamps msgspec would read otherwise than the converter, if it were let: an RFC 3339
+    # date, a half microsecond (rounded half-even by the converter), leading zeros, a sign
+    st.sampled_from(
+        ["2011-02-03T16:49:36Z", "0.0078125", "0012", "+5", "\uff11\uff12", "253402300800"]
+    ),
+    st.just(0.0078125),
     st.just([]),
     st.just({}),
     st.just(["a", 1]),
@@ -149,3 +167,86 @@ def test_users_with_one_id_and_other_fields_stay_apart() -> None:
     assert type(liked[0]) is User and type(fast.data[0]) is Media
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         liked[0].full_name = "changed"  # type: ignore[misc]
+
+
+DIGITS = st.text(alphabet="0123456789", min_size=1, max_size=13)
+STAMPS = st.one_of(
+    DIGITS,
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(["", "-3", "1.5", "0.0078125", "1e3", " 12", "2011-02-03T16:49:36Z", "x"]),
+)
+
+
+def _one_by_one(raw: list[Any]) -> Any:
+    try:
+        return [_structure_datetime(value, dt.datetime) for value in raw]
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
+        return type(exc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=st.one_of(st.lists(DIGITS, max_size=5), st.lists(STAMPS, max_size=5)))
+def test_a_page_of_timestamps_reads_as_the_converter_reads_each(raw: list[Any]) -> None:
+    """The fast path converts a page's timestamps in one msgspec call when they are all
+    strings of digits, else one by one with the converter's hook: the same datetimes (to
+    the microsecond), or an error where the converter raises one."""
+    try:
+        batch: Any = _datetimes(raw)
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
+        batch = type(exc)
+    expected = _one_by_one(raw)
+    if isinstance(expected, type):
+        assert isinstance(batch, type)
+    else:
+        assert batch == expected
+        assert all(d.tzinfo is dt.timezone.utc for d in batch)
+
+
+def test_pages_with_numeric_or_odd_timestamps_agree() -> None:
+    """Numbers, signs and fractions leave the one-call conversion for the converter's hook;
+    what the converter refuses (an RFC 3339 date) the fast path declines."""
+    for stamp in [1296748524, "-3", 0.0078125, "1.5"]:
+        doc = _set(_set(BASE, ("created_time",), stamp), ("caption", "created_time"), stamp)
+        body = json.dumps({"meta": {"code": 200}, "data": [doc, BASE]}).encode()
+        fast, general = _outcomes(body, list[Media])
+        assert fast is not None and fast.data == general, stamp
+    doc = _set(BASE, ("created_time",), "2011-02-03T16:49:36Z")
+    body = json.dumps({"meta": {"code": 200}, "data": [BASE, doc]}).encode()
+    fast, general = _outcomes(body, list[Media])
+    assert fast is None and isinstance(general, InstagramError)
+
+
+def _objects(value: Any) -> list[Any]:
+    """Every model instance in a tree of models."""
+    if isinstance(value, tuple):
+        return [o for item in value for o in _objects(item)]
+    if not attrs.has(type(value)):
+        return []
+    found = [value]
+    for f in attrs.fields(type(value)):
+        found += _objects(getattr(value, f.name))
+    return found
+
+
+def test_every_object_the_fast_path_builds_is_its_model() -> None:
+    """Built through twins or decoded by msgspec, each object is an instance of the model
+    class itself, frozen, equal to and hashed like the general path's, and pickles."""
+    body = (FIXTURES / "locations_media_recent__python-instagram.json").read_bytes()
+    fast, general = _outcomes(body, list[Media])
+    assert fast is not None
+    built, expected = _objects(tuple(fast.data)), _objects(tuple(general))
+    assert len(built) == len(expected) > 300
+    kinds = {type(o) for o in built}
+    assert {Media, Comment, User, Image, Images, MediaLikes, MediaComments, Location} <= kinds
+    for mine, theirs in zip(built, expected, strict=True):
+        assert type(mine) is type(theirs)
+        assert mine == theirs and hash(mine) == hash(theirs)
+        assert pickle.loads(pickle.dumps(mine)) == mine
+        assert attrs.evolve(mine) == mine
+        name = attrs.fields(type(mine))[0].name
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            setattr(mine, name, None)
+    stamped = [o for o in built if isinstance(o, Media | Comment)]
+    assert all(o.created_time is not None for o in stamped)
+    assert {o.created_time.tzinfo for o in stamped if o.created_time} == {dt.timezone.utc}

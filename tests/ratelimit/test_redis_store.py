@@ -8,8 +8,12 @@ from typing import cast
 
 import pytest
 import redis.asyncio as aioredis
+import redis.exceptions as redis_exceptions
 
 from aioinstagram import InvalidArgumentError, RateLimitError, RedisBudgetStore
+from aioinstagram import _redis_budget as redis_budget
+from aioinstagram._budget import WAIT_FOR_CHANGE
+from aioinstagram._redis_budget import PROBE_LEASE, REASON_OUTAGE
 
 from .helpers import connect, emulator
 from .redisproc import RedisProcess
@@ -316,3 +320,153 @@ async def test_a_second_run_on_a_shared_store_meets_no_429(redis_url: str) -> No
         ) as client:
             await asyncio.gather(*(client.users.get(uid) for uid in part))
     assert emu.stats.rate_limited == 0
+
+
+async def _evalsha_calls(redis: aioredis.Redis) -> int:
+    stats = await redis.info("commandstats")
+    return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
+
+
+async def test_the_reserves_and_settles_of_one_loop_turn_are_one_script_call(
+    redis_url: str,
+) -> None:
+    """Every reserve and settle started in one event-loop turn goes to Redis as one EVALSHA;
+    each reservation is still granted or refused on its own, in order, and a 429's settle in
+    the same turn runs first (its pause holds up the reserves beside it)."""
+    s = store(redis_url, namespace="one-call")
+    scope = s.scope_for("token-under-test")
+    write = ("token", "relationship.unsigned")
+    check = aioredis.from_url(redis_url)
+    try:
+        probe = await s.reserve(scope, ("token",), window=WINDOW)
+        assert probe.ticket is not None
+        await s.settle(
+            scope, ("token",), probe.ticket, window=WINDOW, reached_server=True, budget=(20, 19)
+        )
+        before = await _evalsha_calls(check)
+        grants = await asyncio.gather(
+            *(s.reserve(scope, ("token",), window=WINDOW) for _ in range(25)),
+            s.reserve(scope, write, window=WINDOW),
+        )
+        calls = await _evalsha_calls(check) - before
+        token_state, write_state = s.state(scope, "token"), s.state(scope, "relationship.unsigned")
+        # a 429's settle and two reserves in one turn: the settle runs first
+        granted = [g for g in grants if g.ticket is not None]
+        limited = await asyncio.gather(
+            s.settle(
+                scope,
+                ("token",),
+                granted[0].ticket or "",
+                window=WINDOW,
+                reached_server=True,
+                budget=(20, 0),
+                limited=0,
+                retry_after=30.0,
+            ),
+            s.reserve(scope, ("token",), window=WINDOW),
+            s.reserve(scope, ("token",), window=WINDOW),
+        )
+    finally:
+        await s.aclose()
+        await check.aclose()
+    assert calls == 1
+    token_only = grants[:25]
+    assert [g.ticket is not None for g in token_only] == [True] * 19 + [False] * 6
+    assert all(g.bucket == "token" and g.wait != 0 for g in token_only[19:])
+    assert grants[25].ticket is None and grants[25].bucket == "token"  # the token bucket is full
+    assert token_state is not None and (token_state.limit, token_state.used) == (20, 20)
+    assert write_state is not None and write_state.used == 0
+    settled, first, second = limited
+    assert settled.paused == pytest.approx(30.0)
+    # one script, one clock: the reserves wait the pause the settle before them started (the
+    # stored resume time has 14 significant digits)
+    assert first.wait == pytest.approx(30.0, abs=1e-3) == second.wait
+    assert first.reason == second.reason == "429 from the server with Retry-After"
+
+
+async def test_a_failed_script_call_fails_every_waiter_with_the_same_error(
+    redis_url: str,
+) -> None:
+    """A script call that fails (here a key of the wrong type: Redis refuses the script) fails
+    every reserve that rode in it with that error, as each would fail alone."""
+    s = store(redis_url, namespace="broken")
+    scope = s.scope_for("token-under-test")
+    check = aioredis.from_url(redis_url)
+    try:
+        await check.set(f"broken:{scope}:token:m", "not a hash")
+        outcomes = await asyncio.gather(
+            *(s.reserve(scope, ("token",), window=WINDOW) for _ in range(5)),
+            return_exceptions=True,
+        )
+    finally:
+        await s.aclose()
+        await check.aclose()
+    assert all(isinstance(o, redis_exceptions.ResponseError) for o in outcomes)
+    assert len({str(o) for o in outcomes}) == 1
+
+
+async def test_an_outage_answers_every_reserve_of_a_loop_turn_alike(
+    own_redis_process: RedisProcess, caplog: pytest.LogCaptureFixture
+) -> None:
+    s = store(own_redis_process.url, outage_retry=5.0)
+    scope = s.scope_for("token-under-test")
+    own_redis_process.stop()
+    caplog.set_level(logging.WARNING, logger="aioinstagram")
+    try:
+        grants = await asyncio.gather(
+            *(s.reserve(scope, ("token",), window=WINDOW) for _ in range(8))
+        )
+    finally:
+        await s.aclose()
+    assert {(g.wait, g.bucket, g.reason, g.ticket) for g in grants} == {
+        (5.0, "token", REASON_OUTAGE, None)
+    }
+    assert sum(g.paused is not None for g in grants) == 1  # announced once
+    assert sum("unreachable" in r.getMessage() for r in caplog.records) == 1
+
+
+async def test_a_probe_whose_process_died_holds_its_bucket_for_the_probe_lease_only(
+    redis_url: str,
+) -> None:
+    """A killed worker's probe: its slot stays in flight for the whole lease, but the others
+    wait for its answer only ``PROBE_LEASE`` seconds (read from Redis: no waiting here)."""
+    s = store(redis_url, namespace="dead-probe", lease=600.0)
+    scope = s.scope_for("token-under-test")
+    prefix = f"dead-probe:{scope}:token:"
+    try:
+        probe = await s.reserve(scope, ("token",), window=WINDOW)  # never settled: "killed"
+        assert probe.ticket is not None
+        other = await s.reserve(scope, ("token",), window=WINDOW)
+        turn_ends = float(cast(bytes, await s.redis.hget(prefix + "m", "pexp")))
+        slot_ends = cast(float, await s.redis.zscore(prefix + "fly", probe.ticket))
+    finally:
+        await s.aclose()
+    assert other.wait == WAIT_FOR_CHANGE  # the others wait for the probe's answer ...
+    assert slot_ends - turn_ends == pytest.approx(600.0 - PROBE_LEASE, abs=0.01)  # ... 30 s at most
+
+
+async def test_a_redis_that_never_answers_is_an_outage_not_a_hang(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The store's connections have no socket timeout (it costs a task per command in
+    redis-py); each script call has its own deadline, after which it is an outage."""
+    monkeypatch.setattr(redis_budget, "_CALL_TIMEOUT", 0.2)
+
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while await reader.read(65536):
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    s = store(f"redis://127.0.0.1:{port}/0", outage_retry=5.0)
+    scope = s.scope_for("token-under-test")
+    try:
+        grants = await asyncio.gather(
+            *(s.reserve(scope, ("token",), window=WINDOW) for _ in range(3))
+        )
+    finally:
+        await s.aclose()
+        server.close()
+        await server.wait_closed()
+    assert {(g.reason, g.ticket) for g in grants} == {(REASON_OUTAGE, None)}

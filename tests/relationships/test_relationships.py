@@ -215,14 +215,15 @@ def busy_connections(client: Any) -> int:
     backend = client._requester.backend
     if hasattr(backend, "pool"):  # the fast backend's FastPool
         return int(backend.pool.num_connections - backend.pool.num_idle_connections)
-    return sum(1 for c in backend.client._transport._pool.connections if not c.is_idle())
+    pool = (backend.direct or backend.client._transport)._pool  # direct: no proxy applies
+    return sum(1 for c in pool.connections if not c.is_idle())
 
 
 def open_connections(client: Any) -> int:
     backend = client._requester.backend
     if hasattr(backend, "pool"):
         return int(backend.pool.num_connections)
-    return len(backend.client._transport._pool.connections)
+    return len((backend.direct or backend.client._transport)._pool.connections)
 
 
 @pytest.mark.parametrize("transport", ["fast", "httpx"])

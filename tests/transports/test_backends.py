@@ -46,12 +46,14 @@ async def test_default_is_httpx_own_transport_sized_to_the_pool() -> None:
         backend = client._requester.backend
         assert isinstance(backend, HttpxBackend)
         assert type(backend.client) is httpx.AsyncClient
-        transport = backend.client._transport
-        assert isinstance(transport, httpx.AsyncHTTPTransport)
-        pool = transport._pool
-        assert pool._max_connections == 7
-        assert pool._max_keepalive_connections == 7  # keep-alive sized to the pool
-        assert pool._http2 is True  # the http2 extra is installed in the test environment
+        # The client's own transport (other origins, proxies) and the direct one (the API's
+        # origin when no proxy applies) are configured alike.
+        for transport in (backend.client._transport, backend.direct):
+            assert isinstance(transport, httpx.AsyncHTTPTransport)
+            pool = transport._pool
+            assert pool._max_connections == 7
+            assert pool._max_keepalive_connections == 7  # keep-alive sized to the pool
+            assert pool._http2 is True  # the http2 extra is installed in the test environment
         assert backend.client.trust_env is True
         assert backend.client.follow_redirects is False
     finally:

@@ -98,7 +98,9 @@ async def local_client(server: ScriptedServer) -> AsyncIterator[InstagramClient]
 
 
 def _pool(client: InstagramClient) -> Any:
-    return cast(Any, client._requester.backend).client._transport._pool
+    backend = cast(Any, client._requester.backend)
+    # The API's requests go straight to the backend's own transport when no proxy applies.
+    return (backend.direct or backend.client._transport)._pool
 
 
 def _busy(client: InstagramClient) -> list[Any]:

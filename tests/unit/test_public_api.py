@@ -72,3 +72,8 @@ def test_transport_name_is_the_literal_of_the_built_in_names() -> None:
         "httpcore",
         "native",
     )
+
+
+def test_many_workers_names_are_public() -> None:
+    for name in ("LookupFailure", "LookupJob", "LookupOutcome", "run_lookup_job"):
+        assert name in aioinstagram.__all__, name

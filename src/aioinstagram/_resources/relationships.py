@@ -166,7 +166,12 @@ class RelationshipsResource(Resource):
         """
         uid = validate_user_id(user_id)
         path = f"/users/{uid}/relationship"
-        envelope = await self._request("GET", path, None, options)
+        envelope = await self._transport.request(
+            "GET", path, None, data_type=Relationship, options=self._opts(options)
+        )
+        if envelope.structured:  # the fast decoder built it (_fastdecode)
+            rel: Relationship = envelope.data
+            return rel
         return structure(envelope.data, Relationship, endpoint=f"GET {path}")
 
     async def modify(

@@ -76,14 +76,9 @@ def make_httpx_client(
     """An ``httpx.AsyncClient`` on httpx's own transport, the way the library configures it:
     ``max_connections`` connections with as many kept alive, no redirects followed, HTTP/2
     when ``http2`` (default: when the h2 package is installed)."""
-    limits = httpx.Limits(
-        max_connections=max_connections,
-        max_keepalive_connections=max_connections,
-        keepalive_expiry=keepalive_expiry,
-    )
     return httpx.AsyncClient(
         headers=DEFAULT_HEADERS,
-        limits=limits,
+        limits=_limits(max_connections, keepalive_expiry),
         verify=verify,
         trust_env=trust_env,
         proxy=proxy,
@@ -151,12 +146,51 @@ def make_backend(
             "The 'http2' transport needs the h2 package: pip install 'aioinstagram[http2]'"
         )
     http2 = True if name == "http2" else None
+    if proxy is not None or (trust_env and _env_proxy_for(base_url) is not None):
+        # A proxy applies: every request goes through the client, which routes it.
+        return HttpxBackend(
+            make_httpx_client(http2=http2, **options),
+            owns=True,
+            max_body_size=max_body_size,
+            preset=True,
+            budget=budget,
+        )
+    # No proxy for the API's origin: its requests go straight to a transport configured as the
+    # client's own (one TLS context for both); anything else (oEmbed) through the client.
+    options["verify"] = httpx.create_ssl_context(verify=verify, trust_env=trust_env)
+    client = make_httpx_client(http2=http2, **options)
+    direct = httpx.AsyncHTTPTransport(
+        verify=options["verify"],
+        trust_env=trust_env,
+        http2=has_h2() if http2 is None else http2,
+        limits=_limits(max_connections, 5.0),
+    )
+    parts = httpx.URL(base_url)
     return HttpxBackend(
-        make_httpx_client(http2=http2, **options),
+        client,
         owns=True,
         max_body_size=max_body_size,
         preset=True,
         budget=budget,
+        direct=direct,
+        direct_origin=f"{parts.scheme}://{parts.netloc.decode('ascii')}",
+        timeout=timeout,
+    )
+
+
+def _env_proxy_for(url: str) -> str | None:
+    from .fast import env_proxy_for
+
+    return env_proxy_for(url)
+
+
+def _limits(max_connections: int, keepalive_expiry: float | None) -> httpx.Limits:
+    """``max_connections`` connections, as many kept alive (the pool never closes one it
+    could reuse during a bulk call)."""
+    return httpx.Limits(
+        max_connections=max_connections,
+        max_keepalive_connections=max_connections,
+        keepalive_expiry=keepalive_expiry,
     )
 
 
