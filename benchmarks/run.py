@@ -612,7 +612,7 @@ def ratelimit_section(jobs: Sequence[Job], cfg: Config) -> list[str]:
     ]
     return [
         f"### Rate limits ({3 * cfg.rate_limit} lookups, budget {cfg.rate_limit} per "
-        f'{cfg.rate_window:g} s, concurrency 64, rate_limit="wait")',
+        f'{cfg.rate_window:g} s, concurrency 64, rate_limit_mode="wait")',
         "",
         *table(header, rows),
     ]

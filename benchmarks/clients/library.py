@@ -125,9 +125,9 @@ def accepted_kwargs(names: tuple[str, ...]) -> set[str]:
 
 
 async def ratelimit(spec: Spec, meter: Meter) -> None:
-    """3L lookups against a server allowing L per window, with ``rate_limit="wait"``."""
+    """3L lookups against a server allowing L per window, with ``rate_limit_mode="wait"``."""
     window = spec["rate_window"]
-    extra: dict[str, Any] = {"rate_limit": "wait"}
+    extra: dict[str, Any] = {"rate_limit_mode": "wait"}
     accepted = accepted_kwargs(("rate_limit_window", "rate_limit_budget"))
     if "rate_limit_window" in accepted:
         extra["rate_limit_window"] = window

@@ -443,6 +443,7 @@ class RedisBudgetStore(BudgetStore):
         self._reserves: list[_Op] = []
         self._awaited = False  # an awaited settle is waiting: flush this turn
         self._scheduled = False
+        self._held = False  # operations wait for the call that is out (_flushed sends them)
         self._prefixes: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
         self._shapes: dict[tuple[tuple[str, ...], float], tuple[str, str]] = {}
         self._waited = False
@@ -644,6 +645,12 @@ class RedisBudgetStore(BudgetStore):
             self._waited = False
             asyncio.get_running_loop().call_soon(self._flush_soon)
 
+    def _schedule_now(self) -> None:
+        """Flush what was held (``_flushed``) in the next loop turn."""
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush_soon)
+
     def _flush_soon(self) -> None:
         """Send this loop turn's operations as one script call (one round trip, one command to
         encode and one answer to parse however many requests the turn started)."""
@@ -654,13 +661,27 @@ class RedisBudgetStore(BudgetStore):
             loop.call_soon(self._flush_soon)
             return
         self._scheduled = False
+        if self._flushes:
+            # A call is out: what this turn started goes with the next one, sent the moment
+            # that call is back (one call in flight, as many operations in it as arrived
+            # meanwhile; a lone request never finds a call out, so it never waits for one).
+            self._held = True
+            return
         self._awaited = False
         settles = len(self._settles)
         ops = self._settles + self._reserves
         self._settles, self._reserves = [], []
         task = asyncio.ensure_future(self._flush(ops, settles))
         self._flushes.add(task)
-        task.add_done_callback(self._flushes.discard)
+        task.add_done_callback(self._flushed)
+
+    def _flushed(self, task: asyncio.Future[None]) -> None:
+        self._flushes.discard(task)
+        if self._held:
+            self._held = False
+            if self._settles or self._reserves or self._awaited:
+                self._waited = True  # held long enough: no extra turn for lone settles
+                self._schedule_now()
 
     async def _flush(self, ops: list[_Op], settles: int) -> None:
         keys, arg, views = _encode(ops, settles)

@@ -470,3 +470,37 @@ async def test_a_redis_that_never_answers_is_an_outage_not_a_hang(
         server.close()
         await server.wait_closed()
     assert {(g.reason, g.ticket) for g in grants} == {(REASON_OUTAGE, None)}
+
+
+async def test_while_a_call_is_out_later_turns_wait_and_go_as_one_call(redis_url: str) -> None:
+    """One script call in flight per store: the reserves of the loop turns that pass while it
+    is out are held, then sent together as one call the moment it is back (each still granted
+    on its own). Redis is paused (CLIENT PAUSE) so that the first call stays out for sure."""
+    s = store(redis_url, namespace="held")
+    scope = s.scope_for("token-under-test")
+    check = aioredis.from_url(redis_url)
+    pauser = aioredis.from_url(redis_url)
+    try:
+        probe = await s.reserve(scope, ("token",), window=WINDOW)
+        assert probe.ticket is not None
+        await s.settle(
+            scope, ("token",), probe.ticket, window=WINDOW, reached_server=True, budget=(100, 99)
+        )
+        before = await _evalsha_calls(check)
+        await pauser.client_pause(300, all=True)
+        first = asyncio.ensure_future(s.reserve(scope, ("token",), window=WINDOW))
+        later = []
+        for _ in range(5):  # five more loop turns while the first call is out
+            await asyncio.sleep(0.01)
+            later.append(asyncio.ensure_future(s.reserve(scope, ("token",), window=WINDOW)))
+        grants = [await first, *await asyncio.gather(*later)]
+        calls = await _evalsha_calls(check) - before
+        assert calls == 2  # the first call, then one for all five held reserves
+        assert all(g.wait == 0 and g.ticket is not None for g in grants)
+        assert len({g.ticket for g in grants}) == 6
+        state = s.state(scope, "token")
+        assert state is not None and state.in_flight == 6
+    finally:
+        await s.aclose()
+        await check.aclose()
+        await pauser.aclose()
