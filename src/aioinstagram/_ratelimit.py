@@ -245,20 +245,11 @@ class RateLimiter:
                 self.scope, buckets[0], slot.ticket, self.window, budget, reached_server
             )
             return None
-        limited = bucket_of_429(slot.buckets, budget) if rate_limited else None
-        settled = memory.settle_now(
-            self.scope,
-            slot.buckets,
-            slot.ticket,
-            window=self.window,
-            reached_server=reached_server,
-            budget=budget,
-            limited=limited,
-            retry_after=retry_after,
-            limit_hint=limit_hint,
-        )
+        limited = bucket_of_429(buckets, budget) if rate_limited else None
+        answer = self._answer(reached_server, budget, limited, retry_after, limit_hint)
+        settled = memory.settle_now(self.scope, buckets, slot.ticket, **answer)
         self._after_settle(settled, request)
-        return None if limited is None else slot.buckets[limited]
+        return None if limited is None else buckets[limited]
 
     async def release(
         self,
@@ -285,19 +276,28 @@ class RateLimiter:
                 request=request,
             )
         limited = bucket_of_429(slot.buckets, budget) if rate_limited else None
-        settled = await self.store.settle(
-            self.scope,
-            slot.buckets,
-            slot.ticket,
-            window=self.window,
-            reached_server=reached_server,
-            budget=budget,
-            limited=limited,
-            retry_after=retry_after,
-            limit_hint=limit_hint,
-        )
+        answer = self._answer(reached_server, budget, limited, retry_after, limit_hint)
+        settled = await self.store.settle(self.scope, slot.buckets, slot.ticket, **answer)
         self._after_settle(settled, request)
         return None if limited is None else slot.buckets[limited]
+
+    def _answer(
+        self,
+        reached_server: bool,
+        budget: tuple[int, int] | None,
+        limited: int | None,
+        retry_after: float | None,
+        limit_hint: int | None,
+    ) -> dict[str, Any]:
+        """What a settle writes back (the store's keyword arguments)."""
+        return {
+            "window": self.window,
+            "reached_server": reached_server,
+            "budget": budget,
+            "limited": limited,
+            "retry_after": retry_after,
+            "limit_hint": limit_hint,
+        }
 
     def release_soon(self, slot: Slot, *, reached_server: bool) -> None:
         """``release`` from a cancelled attempt: at once for the in-memory store, else in a task
