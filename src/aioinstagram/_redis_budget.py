@@ -71,23 +71,34 @@ from ._logging import logger as _root_logger
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
-try:  # the optional extra aioinstagram[redis]; checked when a store is made
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import NoScriptError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
 
-    _OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
-        RedisConnectionError,
-        RedisTimeoutError,
-        ConnectionError,
-        OSError,
-    )
-    _HAVE_REDIS = True
-except ImportError:  # pragma: no cover - the extra is not installed
-    _OUTAGE_ERRORS = (ConnectionError, OSError)
-    NoScriptError = Exception  # type: ignore[misc,assignment]
-    RedisTimeoutError = TimeoutError  # type: ignore[misc,assignment]
-    _HAVE_REDIS = False
+class _NotLoaded(Exception):
+    """Stands for redis-py's exceptions until :func:`load_redis` ran (nothing raises it)."""
+
+
+# redis-py (the optional extra aioinstagram[redis]) is imported when a store or a job is made,
+# not with aioinstagram (about 60 ms of every program's start): until then these stand for its
+# exceptions, and no Redis call can happen before a store exists.
+_OUTAGE_ERRORS: tuple[type[BaseException], ...] = (ConnectionError, OSError)
+NoScriptError: type[BaseException] = _NotLoaded
+RedisTimeoutError: type[Exception] = TimeoutError
+
+
+def load_redis() -> None:
+    """Import redis-py and its exceptions, once; ImportError saying how to install it."""
+    global _OUTAGE_ERRORS, NoScriptError, RedisTimeoutError
+    if NoScriptError is not _NotLoaded:
+        return
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import NoScriptError as RedisNoScriptError
+        from redis.exceptions import TimeoutError as RedisTimeout
+    except ImportError as exc:  # pragma: no cover - the extra is not installed
+        raise ImportError(_NEED_REDIS) from exc
+    _OUTAGE_ERRORS = (RedisConnectionError, RedisTimeout, ConnectionError, OSError)
+    RedisTimeoutError = RedisTimeout
+    NoScriptError = RedisNoScriptError
+
 
 if sys.version_info >= (3, 11):
     from asyncio import timeout as _deadline
@@ -421,8 +432,7 @@ class RedisBudgetStore(BudgetStore):
         outage_retry: float = 0.5,
         owns_redis: bool = False,
     ) -> None:
-        if not _HAVE_REDIS:  # pragma: no cover - the extra is not installed
-            raise ImportError(_NEED_REDIS)
+        load_redis()
         if on_outage not in ("pause", "local"):
             raise InvalidArgumentError(f"on_outage must be 'pause' or 'local', not {on_outage!r}")
         if not namespace or not isinstance(namespace, str):

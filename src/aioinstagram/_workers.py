@@ -56,17 +56,13 @@ GROUP = "workers"
 
 logger = _root_logger.getChild("workers")
 
-try:
-    from redis.exceptions import ConnectionError as _RedisConnectionError
-    from redis.exceptions import TimeoutError as _RedisTimeoutError
 
-    _REDIS_DOWN: tuple[type[BaseException], ...] = (
-        _RedisConnectionError,
-        _RedisTimeoutError,
-        OSError,
-    )
-except ImportError:  # pragma: no cover - the redis extra is not installed
-    _REDIS_DOWN = (OSError,)
+def _redis_down() -> tuple[type[BaseException], ...]:
+    """The errors that mean Redis is unreachable (redis-py is loaded with the job)."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 # -- outcomes -------------------------------------------------------------------------------------
@@ -329,7 +325,7 @@ class LookupJob:
                 if not entries:
                     continue  # every id is claimed by live workers: wait for them or their lease
                 recorded += await self._process(client, entries, concurrency)
-            except _REDIS_DOWN as exc:
+            except _redis_down() as exc:
                 # Redis restarts: what this batch did not record comes back after the lease.
                 logger.warning(
                     "job %s: Redis unreachable (%s); retrying", self.name, type(exc).__name__
@@ -551,7 +547,7 @@ async def run_lookup_job(
 async def _pending_or_unknown(job: LookupJob) -> int:
     try:
         return await job.pending()
-    except _REDIS_DOWN:
+    except _redis_down():
         return -1  # Redis is restarting: keep waiting
 
 
