@@ -281,10 +281,6 @@ class InMemoryBudgetStore(BudgetStore):
     def reserve_now(self, scope: str, buckets: tuple[str, ...], *, window: float) -> Grant:
         """:meth:`reserve` without awaiting (this store does no I/O): ``scope``, ``buckets``
         and ``window`` as there."""
-        if len(buckets) == 1:
-            ticket = self.reserve_read(scope, buckets[0], window)
-            if ticket is not None:
-                return Grant(0.0, ticket)
         now = self._clock()
         states = [self._bucket(scope, name) for name in buckets]
         wait_change: Grant | None = None
@@ -317,7 +313,8 @@ class InMemoryBudgetStore(BudgetStore):
     def reserve_read(self, scope: str, bucket: str, window: float) -> str | None:
         """The usual reservation, in one open bucket (a read): the slot's ticket, or None when
         any rule has a say (an unknown limit, a probe, a pause, a full window); then
-        :meth:`reserve_now` decides. The rules of the module docstring, in short.
+        :meth:`reserve_now` decides (``RateLimiter.acquire_now`` asks this first). The rules of
+        the module docstring, in short.
 
         Args:
             scope: The credential's scope.

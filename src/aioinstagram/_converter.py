@@ -211,16 +211,19 @@ _INCOMING = IncomingStatus._value2member_map_
 
 
 def _fast_relationship(d: Any, _: Any) -> Relationship:
-    """The hot path of bulk lookups (one per ``GET /users/{id}/relationship``): known enum
-    values from the enums' own value maps, anything else through the hooks."""
+    """The hot path of bulk lookups (one per ``GET /users/{id}/relationship``)."""
     if type(d) is not dict:
         raise TypeError("expected an object")
     get = d.get
-    out, inc, private = (
-        get("outgoing_status"),
-        get("incoming_status"),
-        get("target_user_is_private"),
+    return relationship_of(
+        get("outgoing_status"), get("incoming_status"), get("target_user_is_private")
     )
+
+
+def relationship_of(out: Any, inc: Any, private: Any) -> Relationship:
+    """A Relationship from its three JSON values: known enum values from the enums' own value
+    maps, anything else through the hooks (which keep unknown values and refuse wrong types);
+    built through the layout twin. ``_fastdecode`` builds its rows' models here too."""
     rel = _RelationshipTwin(
         None if out is None else _OUTGOING.get(out) or _structure_open_enum(out, OutgoingStatus),
         None if inc is None else _INCOMING.get(inc) or _structure_open_enum(inc, IncomingStatus),

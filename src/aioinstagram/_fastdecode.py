@@ -445,7 +445,8 @@ if msgspec is not None:
 # boolean); a 0/1 or "true" privacy flag, a non-200 code, ``paging``: declined, as above.
 
 if msgspec is not None:
-    from ._models import IncomingStatus, OutgoingStatus, Relationship
+    from ._converter import relationship_of
+    from ._models import Relationship
 
     class _RelationshipRow(msgspec.Struct, gc=False):
         outgoing_status: str | None = None
@@ -459,9 +460,6 @@ if msgspec is not None:
         paging: Any = msgspec.UNSET
 
     _relationship_answer = msgspec.json.Decoder(_RelationshipAnswer)
-    _RelationshipTwin = twin_of(Relationship)
-    _OUTGOING = OutgoingStatus._value2member_map_
-    _INCOMING = IncomingStatus._value2member_map_
 
     def _decode_relationship(body: bytes) -> Envelope | None:
         try:
@@ -473,13 +471,7 @@ if msgspec is not None:
         if type(code) is not int or code != 200 or answer.paging is not msgspec.UNSET:
             return None
         row = answer.data
-        out, inc = row.outgoing_status, row.incoming_status
-        rel = _RelationshipTwin(
-            None if out is None else _OUTGOING.get(out) or OutgoingStatus(out),
-            None if inc is None else _INCOMING.get(inc) or IncomingStatus(inc),
-            row.target_user_is_private,
-        )
-        rel.__class__ = Relationship
+        rel = relationship_of(row.outgoing_status, row.incoming_status, row.target_user_is_private)
         pagination = answer.pagination
         return Envelope(meta, rel, {} if pagination is None else pagination, structured=True)
 

@@ -649,16 +649,14 @@ class RedisBudgetStore(BudgetStore):
 
     # -- one script call per loop turn ----------------------------------------------------------
 
-    def _schedule(self) -> None:
+    def _schedule(self, *, waited: bool = False) -> None:
+        """Flush in the next loop turn; ``waited``: what is pending has waited long enough (no
+        extra turn for lone settles)."""
+        if waited:
+            self._waited = True
         if not self._scheduled:
             self._scheduled = True
-            self._waited = False
-            asyncio.get_running_loop().call_soon(self._flush_soon)
-
-    def _schedule_now(self) -> None:
-        """Flush what was held (``_flushed``) in the next loop turn."""
-        if not self._scheduled:
-            self._scheduled = True
+            self._waited = waited
             asyncio.get_running_loop().call_soon(self._flush_soon)
 
     def _flush_soon(self) -> None:
@@ -690,8 +688,7 @@ class RedisBudgetStore(BudgetStore):
         if self._held:
             self._held = False
             if self._settles or self._reserves or self._awaited:
-                self._waited = True  # held long enough: no extra turn for lone settles
-                self._schedule_now()
+                self._schedule(waited=True)  # held long enough already
 
     async def _flush(self, ops: list[_Op], settles: int) -> None:
         keys, arg, views = _encode(ops, settles)

@@ -165,14 +165,10 @@ class RelationshipsResource(Resource):
             user_id: The other user's id.
         """
         uid = validate_user_id(user_id)
-        path = f"/users/{uid}/relationship"
-        envelope = await self._transport.request(
-            "GET", path, None, data_type=Relationship, options=self._opts(options)
+        rel: Relationship = await self._get(
+            f"/users/{uid}/relationship", None, Relationship, options
         )
-        if envelope.structured:  # the fast decoder built it (_fastdecode)
-            rel: Relationship = envelope.data
-            return rel
-        return structure(envelope.data, Relationship, endpoint=f"GET {path}")
+        return rel
 
     async def modify(
         self,

@@ -26,6 +26,7 @@ from ._base import (
     Backend,
     HttpxBackend,
     RawResponse,
+    env_proxy_for,
     map_exception,
 )
 from ._limits import DEFAULT_MEMORY_BUDGET, MemoryBudget
@@ -56,6 +57,8 @@ TRANSPORT_NAMES: Final[tuple[str, ...]] = get_args(TransportName)
 DEFAULT_TRANSPORT: Final = "httpx"
 
 Verify = ssl.SSLContext | str | bool
+#: Seconds an idle kept-alive connection stays open (the client's pool and the direct transport).
+KEEPALIVE_EXPIRY: Final = 5.0
 Proxy = str | httpx.URL | httpx.Proxy
 
 
@@ -71,7 +74,7 @@ def make_httpx_client(
     trust_env: bool = True,
     proxy: Proxy | None = None,
     http2: bool | None = None,
-    keepalive_expiry: float | None = 5.0,
+    keepalive_expiry: float | None = KEEPALIVE_EXPIRY,
 ) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` on httpx's own transport, the way the library configures it:
     ``max_connections`` connections with as many kept alive, no redirects followed, HTTP/2
@@ -145,8 +148,8 @@ def make_backend(
         raise ImportError(
             "The 'http2' transport needs the h2 package: pip install 'aioinstagram[http2]'"
         )
-    http2 = True if name == "http2" else None
-    if proxy is not None or (trust_env and _env_proxy_for(base_url) is not None):
+    http2 = name == "http2" or has_h2()
+    if proxy is not None or (trust_env and env_proxy_for(base_url) is not None):
         # A proxy applies: every request goes through the client, which routes it.
         return HttpxBackend(
             make_httpx_client(http2=http2, **options),
@@ -162,8 +165,8 @@ def make_backend(
     direct = httpx.AsyncHTTPTransport(
         verify=options["verify"],
         trust_env=trust_env,
-        http2=has_h2() if http2 is None else http2,
-        limits=_limits(max_connections, 5.0),
+        http2=http2,
+        limits=_limits(max_connections, KEEPALIVE_EXPIRY),
     )
     parts = httpx.URL(base_url)
     return HttpxBackend(
@@ -176,12 +179,6 @@ def make_backend(
         direct_origin=f"{parts.scheme}://{parts.netloc.decode('ascii')}",
         timeout=timeout,
     )
-
-
-def _env_proxy_for(url: str) -> str | None:
-    from .fast import env_proxy_for
-
-    return env_proxy_for(url)
 
 
 def _limits(max_connections: int, keepalive_expiry: float | None) -> httpx.Limits:
@@ -197,6 +194,4 @@ def _limits(max_connections: int, keepalive_expiry: float | None) -> httpx.Limit
 def bulk_transport(base_url: str) -> TransportName:
     """The transport a bulk command picks: ``"fast"`` unless the environment names a proxy for
     ``base_url`` (then httpx's, which goes through it). The library's default stays httpx."""
-    from .fast import env_proxy_for
-
     return "httpx" if env_proxy_for(base_url) is not None else "fast"

@@ -32,10 +32,12 @@ import asyncio
 import logging
 import ssl
 import sys
+import urllib.request
 from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
 from typing import Any, Final, NamedTuple, Protocol
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -58,6 +60,7 @@ __all__ = [
     "Backend",
     "HttpxBackend",
     "RawResponse",
+    "env_proxy_for",
     "map_exception",
 ]
 
@@ -250,6 +253,23 @@ class HttpxBackend:
                     await self.direct.aclose()
             finally:
                 await self.client.aclose()
+
+
+def env_proxy_for(url: str) -> str | None:
+    """The proxy the environment names for ``url`` (None: none, or NO_PROXY excludes it)."""
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy:
+        return None
+    host = parts.hostname or ""
+    # Public in urllib.request though not in typeshed: NO_PROXY matching as urllib does it.
+    bypass: Any = getattr(urllib.request, "proxy_bypass_environment")  # noqa: B009
+    if bypass(host, proxies):
+        return None
+    if parts.port is not None and bypass(f"{host}:{parts.port}", proxies):
+        return None
+    return proxy
 
 
 # -- the one place that maps backend exceptions into ours -----------------------------------

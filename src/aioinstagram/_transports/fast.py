@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import ssl
 import sys
-import urllib.request
 import zlib
 from collections.abc import Sequence
 from typing import Any, Final
@@ -25,7 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .._logging import logger as _root_logger
-from ._base import HttpxBackend, RawResponse
+from ._base import HttpxBackend, RawResponse, env_proxy_for
 from ._limits import AttemptDeadlineExceeded, BodyLimitExceeded, MemoryBudget, scope_expired
 from ._parsers import DEFAULT_MAX_BODY_SIZE, check_request_line, serialize_fields
 from ._pool import FastPool
@@ -40,23 +39,6 @@ else:  # pragma: no cover - Python 3.10: the backport asyncio.timeout was made f
     from async_timeout import timeout_at as _deadline_at  # type: ignore[import-not-found,unused-ignore]
 
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
-
-
-def env_proxy_for(url: str) -> str | None:
-    """The proxy the environment names for ``url`` (None: none, or NO_PROXY excludes it)."""
-    parts = urlsplit(url)
-    proxies = urllib.request.getproxies_environment()
-    proxy = proxies.get(parts.scheme) or proxies.get("all")
-    if not proxy:
-        return None
-    host = parts.hostname or ""
-    # Public in urllib.request though not in typeshed: NO_PROXY matching as urllib does it.
-    bypass: Any = getattr(urllib.request, "proxy_bypass_environment")  # noqa: B009
-    if bypass(host, proxies):
-        return None
-    if parts.port is not None and bypass(f"{host}:{parts.port}", proxies):
-        return None
-    return proxy
 
 
 def decode_body(body: bytes, encoding: str, max_size: int) -> bytes:
