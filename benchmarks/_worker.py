@@ -22,6 +22,7 @@ from clients import TOKEN_ENV, Meter, Spec
 #: (scenario, client) -> "module:function" under benchmarks/clients/.
 CLIENTS: dict[tuple[str, str], str] = {
     ("lookup", "raw-asyncio"): "clients.baselines:raw_asyncio",
+    ("lookup", "llhttp-msgspec"): "clients.baselines:llhttp_msgspec",
     ("lookup", "fast-backend"): "clients.baselines:fast_backend",
     ("lookup", "aiohttp-raw"): "clients.baselines:aiohttp_raw",
     ("lookup", "httpx-raw"): "clients.baselines:httpx_raw",

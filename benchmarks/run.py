@@ -109,7 +109,9 @@ def lookup_jobs(cfg: Config, scenario: str, c: int) -> list[Job]:
     jobs = []
     clients = ["raw-asyncio", "aiohttp-raw", "httpx-raw"]
     if "fast" in cfg.transports:
-        clients.append("fast-backend")  # the fast transport alone, without the library
+        # the floor on a well-kept parser (httptools + msgspec, nothing else), then the fast
+        # transport alone, without the library
+        clients += ["llhttp-msgspec", "fast-backend"]
     if "h2c" in cfg.transports:
         clients.append("httpx-h2c-raw")
     clients += [f"library[{t}]" for t in cfg.transports]

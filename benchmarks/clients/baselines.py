@@ -69,7 +69,42 @@ class _RawConnection(asyncio.Protocol):
         return await self.waiter
 
 
-async def raw_asyncio(spec: Spec, meter: Meter) -> None:
+class _LlhttpConnection(_RawConnection):
+    """:class:`_RawConnection` with a real parse: httptools (llhttp) frames the answer and
+    hands over each header (into a dict, as any client keeps them) and the body, which msgspec
+    decodes. Nothing else: no rate budget, retries, deadlines, models or bookkeeping."""
+
+    def __init__(self) -> None:
+        import httptools
+        import msgspec
+
+        super().__init__()
+        self.parser = httptools.HttpResponseParser(self)
+        self.decode = msgspec.json.Decoder().decode
+        self.fields: dict[bytes, bytes] = {}
+        self.parts: list[bytes] = []
+
+    def data_received(self, data: bytes) -> None:
+        self.parser.feed_data(data)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.fields[name] = value
+
+    def on_body(self, body: bytes) -> None:
+        self.parts.append(body)
+
+    def on_message_complete(self) -> None:
+        body = b"".join(self.parts)
+        self.parts.clear()
+        self.fields = {}
+        ok = self.parser.get_status_code() == 200 and self.decode(body) is not None
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(ok)
+
+
+async def raw_asyncio(
+    spec: Spec, meter: Meter, connection: type[_RawConnection] = _RawConnection
+) -> None:
     """``c`` raw keep-alive connections (asyncio.Protocol), one request in flight on each."""
     from urllib.parse import urlsplit
 
@@ -77,7 +112,7 @@ async def raw_asyncio(spec: Spec, meter: Meter) -> None:
     parts = urlsplit(spec["base_url"])
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     loop = asyncio.get_running_loop()
-    conns = [(await loop.create_connection(_RawConnection, host, port))[1] for _ in range(c)]
+    conns = [(await loop.create_connection(connection, host, port))[1] for _ in range(c)]
     free: asyncio.Queue[_RawConnection] = asyncio.Queue()
     for conn in conns:
         free.put_nowait(conn)
@@ -100,6 +135,13 @@ async def raw_asyncio(spec: Spec, meter: Meter) -> None:
     for conn in conns:
         if conn.transport is not None:
             conn.transport.close()
+
+
+async def llhttp_msgspec(spec: Spec, meter: Meter) -> None:
+    """``raw-asyncio`` with a well-kept parser and decoder (httptools, msgspec): the floor of
+    any client that parses the answer as the standards ask, for ``library[fast]`` to be read
+    against."""
+    await raw_asyncio(spec, meter, _LlhttpConnection)
 
 
 async def fast_backend(spec: Spec, meter: Meter) -> None:
