@@ -215,16 +215,17 @@ class RateLimiter:
         """A slot taken at once, without an await, when the in-memory store has one free; else
         None (then :meth:`acquire` waits as the rules allow). A pause this check started is
         announced here, once."""
+        lane = self._lane  # the in-memory store's read bucket: the usual case first
+        if lane is not None and method == "GET":
+            ticket = lane.take(self.window)
+            if ticket is not None:
+                return _new_slot((self._read, ticket))
         memory = self._memory
         if memory is None:
             return None
-        if method == "GET":
-            buckets, lane = self._read, self._lane
-        else:
-            buckets = self.buckets_for(method, path)
-            lane = memory.read_lane(self.scope, buckets[0]) if len(buckets) == 1 else None
-        if lane is not None:  # one bucket: the usual case first (every rule of reserve_now)
-            ticket = lane.take(self.window)
+        buckets = self.buckets_for(method, path)
+        if method != "GET" and len(buckets) == 1:  # one bucket: its lane has the usual case
+            ticket = memory.read_lane(self.scope, buckets[0]).take(self.window)
             if ticket is not None:
                 return _new_slot((buckets, ticket))
         grant = memory.reserve_now(self.scope, buckets, window=self.window)
@@ -252,15 +253,18 @@ class RateLimiter:
         request: str | None = None,
     ) -> str | None:
         """:meth:`release` without an await, for a store that does no I/O (``synchronous``)."""
+        buckets, ticket = slot
+        lane = self._lane  # the in-memory store's read bucket
+        if lane is not None and buckets is self._read and not rate_limited:
+            lane.give(ticket, self.window, budget, reached_server)  # no pause to announce
+            return None
         memory = self._memory
         if memory is None:
             raise RuntimeError("release_now needs the in-memory store; await release()")
-        buckets, ticket = slot
         if not rate_limited and len(buckets) == 1:  # a read's answer: no pause to announce
-            lane = self._lane
-            if lane is None or buckets is not self._read:
-                lane = memory.read_lane(self.scope, buckets[0])
-            lane.give(ticket, self.window, budget, reached_server)
+            memory.read_lane(self.scope, buckets[0]).give(
+                ticket, self.window, budget, reached_server
+            )
             return None
         limited = bucket_of_429(buckets, budget) if rate_limited else None
         answer = self._answer(reached_server, budget, limited, retry_after, limit_hint)
