@@ -54,6 +54,7 @@ __all__ = [
     "BudgetStore",
     "Grant",
     "InMemoryBudgetStore",
+    "ReadLane",
     "Settled",
     "probe_interval",
 ]
@@ -266,6 +267,7 @@ class InMemoryBudgetStore(BudgetStore):
         self._changed: asyncio.Event | None = None
         # ticket -> the global bucket's ``purged`` when the slots were taken (rule 3)
         self._sent: dict[str, int] = {}
+        self._lanes: dict[tuple[str, str], ReadLane] = {}
 
     def _bucket(self, scope: str, name: str) -> _Bucket:
         bucket = self._buckets.get((scope, name))
@@ -310,63 +312,19 @@ class InMemoryBudgetStore(BudgetStore):
             state.probe_ticket = ticket
         return Grant(0.0, ticket)
 
-    def reserve_read(self, scope: str, bucket: str, window: float) -> str | None:
-        """The usual reservation, in one open bucket (a read): the slot's ticket, or None when
-        any rule has a say (an unknown limit, a probe, a pause, a full window); then
-        :meth:`reserve_now` decides (``RateLimiter.acquire_now`` asks this first). The rules of
-        the module docstring, in short.
+    def read_lane(self, scope: str, bucket: str) -> ReadLane:
+        """The usual reservation and settle in one bucket of ``scope`` (a read's), with no
+        lookup per request: ``RateLimiter`` keeps its read bucket's lane.
 
         Args:
             scope: The credential's scope.
-            bucket: The one bucket the request spends from.
-            window: The rate-limit window in seconds.
+            bucket: The one bucket the requests spend from.
         """
-        b = self._buckets.get((scope, bucket))
-        if b is None or b.limit is None or b.needs_probe:
-            return None
-        now = self._clock()
-        if now < b.paused_until:
-            return None
-        b.purge(now, window)
-        if len(b.log) + b.extra_total + b.inflight >= b.limit:
-            return None
-        ticket = str(next(self._tickets))
-        b.inflight += 1
-        self._sent[ticket] = b.purged
-        return ticket
-
-    def settle_read(
-        self,
-        scope: str,
-        bucket: str,
-        ticket: str,
-        window: float,
-        budget: tuple[int, int] | None,
-        reached_server: bool = True,
-    ) -> None:
-        """:meth:`settle_now` of a request with one bucket whose answer was no 429 (a read's):
-        nothing can start a pause.
-
-        Args:
-            scope: The credential's scope.
-            bucket: The bucket given to :meth:`reserve_read`.
-            ticket: The reservation's ticket.
-            window: The rate-limit window in seconds.
-            budget: The answer's ``(limit, remaining)``, if it said.
-            reached_server: Whether the attempt reached the server.
-        """
-        now = self._clock()
-        sent = self._sent.pop(ticket, None)
-        b = self._bucket(scope, bucket)
-        b.inflight = max(0, b.inflight - 1)
-        if reached_server:
-            b.log.append(now)
-        if b.probe_ticket == ticket:
-            b.probe_ticket = None
-            b.needs_probe = False
-        if budget is not None:
-            _learn(b, budget, now, window, rate_limited=False, sent=sent)
-        self._notify()
+        key = (scope, bucket)
+        lane = self._lanes.get(key)
+        if lane is None:
+            lane = self._lanes[key] = ReadLane(self, scope, bucket)
+        return lane
 
     def _check(self, b: _Bucket, now: float, window: float) -> Grant | None:
         if now < b.paused_until:
@@ -435,9 +393,35 @@ class InMemoryBudgetStore(BudgetStore):
         """:meth:`settle` without awaiting (this store does no I/O); ``scope``, ``buckets``,
         ``ticket``, ``window``, ``reached_server``, ``budget``, ``limited``, ``retry_after`` and
         ``limit_hint`` as there."""
-        if len(buckets) == 1 and limited is None:
-            self.settle_read(scope, buckets[0], ticket, window, budget, reached_server)
+        if len(buckets) == 1 and limited is None:  # a read's answer: nothing can pause
+            self.read_lane(scope, buckets[0]).give(ticket, window, budget, reached_server)
             return _SETTLED
+        return self._settle(
+            scope,
+            buckets,
+            ticket,
+            window=window,
+            reached_server=reached_server,
+            budget=budget,
+            limited=limited,
+            retry_after=retry_after,
+            limit_hint=limit_hint,
+        )
+
+    def _settle(
+        self,
+        scope: str,
+        buckets: tuple[str, ...],
+        ticket: str,
+        *,
+        window: float,
+        reached_server: bool,
+        budget: tuple[int, int] | None = None,
+        limited: int | None = None,
+        retry_after: float | None = None,
+        limit_hint: int | None = None,
+    ) -> Settled:
+        """The general settle, every rule (:meth:`ReadLane.give` is its usual case)."""
         now = self._clock()
         sent = self._sent.pop(ticket, None)
         settled = _SETTLED
@@ -506,6 +490,106 @@ class InMemoryBudgetStore(BudgetStore):
         return b.used()
 
 
+class ReadLane:
+    """The read path of :class:`InMemoryBudgetStore`: the usual reservation and settle in one
+    bucket of one scope, which every request pays (``store.read_lane(scope, bucket)``).
+
+    It is :meth:`InMemoryBudgetStore.reserve_now` and ``_settle`` for one bucket, with whatever
+    cannot happen there left out and ``_learn`` inlined; whenever a rule has a say (an unknown
+    limit, a probe, a pause, a full window) :meth:`take` answers None and ``reserve_now``
+    decides. A property test (``tests/ratelimit/test_read_path.py``) pins both to the general
+    path. The bucket is looked up until it exists (a store never drops one), then kept.
+    """
+
+    __slots__ = ("_bucket", "_clock", "_key", "_sent", "_store", "_tickets")
+
+    def __init__(self, store: InMemoryBudgetStore, scope: str, bucket: str) -> None:
+        self._store = store
+        self._key = (scope, bucket)
+        self._bucket: _Bucket | None = store._buckets.get(self._key)
+        self._clock = store._clock
+        self._tickets = store._tickets
+        self._sent = store._sent
+
+    def take(self, window: float) -> str | None:
+        """A slot's ticket, or None when any rule has a say (then ``reserve_now`` decides).
+
+        Args:
+            window: The rate-limit window in seconds.
+        """
+        b = self._bucket
+        if b is None:
+            b = self._bucket = self._store._buckets.get(self._key)
+            if b is None:  # never used: the first request is the probe (rule 2)
+                return None
+        limit = b.limit
+        if limit is None or b.needs_probe:
+            return None
+        now = self._clock()
+        if now < b.paused_until:
+            return None
+        log = b.log
+        horizon = now - window
+        if (log and log[0] <= horizon) or (b.extra and b.extra[0][0] <= horizon):
+            b.purge(now, window)  # something left the window (else purge would do nothing)
+        inflight = b.inflight
+        if len(log) + b.extra_total + inflight >= limit:
+            return None
+        b.inflight = inflight + 1
+        ticket = str(next(self._tickets))
+        self._sent[ticket] = b.purged
+        return ticket
+
+    def give(
+        self,
+        ticket: str,
+        window: float,
+        budget: tuple[int, int] | None,
+        reached_server: bool = True,
+    ) -> None:
+        """Settle a slot whose answer was no 429: give it back, log the call (when it reached
+        the server) and learn what ``budget``, the answer's ``(limit, remaining)``, says.
+
+        Args:
+            ticket: The reservation's ticket.
+            window: The rate-limit window in seconds.
+            budget: The answer's ``(limit, remaining)``, if it said.
+            reached_server: Whether the attempt reached the server.
+        """
+        store = self._store
+        now = self._clock()
+        sent = self._sent.pop(ticket, None)
+        b = self._bucket
+        if b is None:
+            b = self._bucket = store._bucket(*self._key)
+        inflight = b.inflight - 1
+        if inflight < 0:
+            inflight = 0
+        b.inflight = inflight
+        log = b.log
+        if reached_server:
+            log.append(now)
+        probe = b.probe_ticket
+        if probe is not None and probe == ticket:
+            b.probe_ticket = None
+            b.needs_probe = False
+        if budget is not None:  # _learn(rate_limited=False), inlined
+            limit, remaining = budget
+            b.limit = limit
+            b.server_remaining = remaining
+            horizon = now - window
+            if (log and log[0] <= horizon) or (b.extra and b.extra[0][0] <= horizon):
+                b.purge(now, window)
+            ours = len(log) + b.extra_total + inflight  # b.used()
+            if sent is not None:
+                ours += b.purged - sent
+            counted = limit - remaining
+            if counted > ours or b.extra_total:  # else _correct has nothing to do
+                _correct(b, counted, ours, now)
+        if store._changed is not None:
+            store._notify()
+
+
 def _view(b: _Bucket, now: float, pause_left: float) -> BucketState:
     resumes_at = (
         dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=pause_left)
@@ -542,7 +626,15 @@ def _learn(
         return  # a 429 pauses by itself (rule 4); its count includes the refused call
     b.purge(now, window)
     left_since_sent = 0 if sent is None else b.purged - sent
-    surplus = (limit - remaining) - (b.used() + left_since_sent)
+    _correct(b, limit - remaining, b.used() + left_since_sent, now)
+
+
+def _correct(b: _Bucket, counted: int, ours: int, now: float) -> None:
+    """Rule 3's correction: ``counted`` is the server's count (``limit - remaining``), ``ours``
+    what our store counted when the server did (log, top-ups, in flight, and what left the
+    window since the send). A no-op when the server counts no more than we do and there are no
+    top-ups (``ReadLane.give`` skips the call then)."""
+    surplus = counted - ours
     if surplus > 0:
         b.extra.append([now, surplus])
         b.extra_total += surplus
@@ -550,7 +642,7 @@ def _learn(
         # The server counts fewer than our log plus top-ups: the real calls behind the top-ups
         # left its window. Drop top-ups, newest first; in-flight calls are not compared, so this
         # never under-counts our own.
-        excess = (len(b.log) + b.extra_total) - (limit - remaining)
+        excess = (len(b.log) + b.extra_total) - counted
         while excess > 0 and b.extra:
             newest = b.extra[-1]
             take = min(excess, int(newest[1]))

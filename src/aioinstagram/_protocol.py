@@ -726,10 +726,19 @@ def _error_from_status(
 
 def parse_rate_limit(headers: Mapping[str, str]) -> tuple[int, int] | None:
     """``(limit, remaining)`` from ``X-Ratelimit-Limit`` / ``X-Ratelimit-Remaining``, or None."""
-    raw_limit = _header(headers, RATELIMIT_LIMIT_HEADER)
-    raw_remaining = _header(headers, RATELIMIT_REMAINING_HEADER)
-    if raw_limit is None or raw_remaining is None:
-        return None
+    # Every answer pays this: one lookup per header when the names are as the fast and httpx
+    # backends give them (lower case); ``_header`` (other spellings, any Mapping) otherwise.
+    get = headers.get
+    raw_limit = get(RATELIMIT_LIMIT_HEADER)
+    if raw_limit is None:
+        raw_limit = _header(headers, RATELIMIT_LIMIT_HEADER)
+        if raw_limit is None:
+            return None
+    raw_remaining = get(RATELIMIT_REMAINING_HEADER)
+    if raw_remaining is None:
+        raw_remaining = _header(headers, RATELIMIT_REMAINING_HEADER)
+        if raw_remaining is None:
+            return None
     try:  # int() ignores surrounding whitespace
         limit = int(raw_limit)
         remaining = int(raw_remaining)
@@ -737,7 +746,9 @@ def parse_rate_limit(headers: Mapping[str, str]) -> tuple[int, int] | None:
         return None
     if limit < 0:
         return None
-    return limit, max(0, min(remaining, limit))
+    if remaining > limit:
+        return limit, limit
+    return limit, remaining if remaining > 0 else 0
 
 
 #: Retry-After values above this are treated as garbage-sized and capped.

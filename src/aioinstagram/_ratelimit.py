@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import time
 from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
@@ -43,6 +44,7 @@ from ._budget import (
     BudgetStore,
     Grant,
     InMemoryBudgetStore,
+    ReadLane,
     Settled,
 )
 from ._errors import RateLimitError
@@ -83,6 +85,10 @@ class Slot(NamedTuple):
     ticket: str
 
 
+#: ``Slot((buckets, ticket))`` without the Python-level ``Slot.__new__`` (the read path's).
+_new_slot: Callable[[tuple[tuple[str, ...], str]], Slot] = functools.partial(tuple.__new__, Slot)
+
+
 class RateLimiter:
     def __init__(
         self,
@@ -114,6 +120,12 @@ class RateLimiter:
             (TOKEN,)
             if authenticated
             else buckets_for("GET", "/", signed=signed, authenticated=False)
+        )
+        # The read bucket's lane in the in-memory store: acquire_now / release_now of a GET.
+        self._lane: ReadLane | None = (
+            self._memory.read_lane(scope, self._read[0])
+            if self._memory is not None and len(self._read) == 1
+            else None
         )
 
     # -- what callers see -------------------------------------------------------------------
@@ -203,14 +215,19 @@ class RateLimiter:
         """A slot taken at once, without an await, when the in-memory store has one free; else
         None (then :meth:`acquire` waits as the rules allow). A pause this check started is
         announced here, once."""
+        lane = self._lane  # the in-memory store's read bucket: the usual case first
+        if lane is not None and method == "GET":
+            ticket = lane.take(self.window)
+            if ticket is not None:
+                return _new_slot((self._read, ticket))
         memory = self._memory
         if memory is None:
             return None
         buckets = self.buckets_for(method, path)
-        if len(buckets) == 1:
-            ticket = memory.reserve_read(self.scope, buckets[0], self.window)
+        if method != "GET" and len(buckets) == 1:  # one bucket: its lane has the usual case
+            ticket = memory.read_lane(self.scope, buckets[0]).take(self.window)
             if ticket is not None:
-                return Slot(buckets, ticket)
+                return _new_slot((buckets, ticket))
         grant = memory.reserve_now(self.scope, buckets, window=self.window)
         if grant.wait == 0:
             assert grant.ticket is not None
@@ -236,18 +253,22 @@ class RateLimiter:
         request: str | None = None,
     ) -> str | None:
         """:meth:`release` without an await, for a store that does no I/O (``synchronous``)."""
+        buckets, ticket = slot
+        lane = self._lane  # the in-memory store's read bucket
+        if lane is not None and buckets is self._read and not rate_limited:
+            lane.give(ticket, self.window, budget, reached_server)  # no pause to announce
+            return None
         memory = self._memory
         if memory is None:
             raise RuntimeError("release_now needs the in-memory store; await release()")
-        buckets = slot.buckets
         if not rate_limited and len(buckets) == 1:  # a read's answer: no pause to announce
-            memory.settle_read(
-                self.scope, buckets[0], slot.ticket, self.window, budget, reached_server
+            memory.read_lane(self.scope, buckets[0]).give(
+                ticket, self.window, budget, reached_server
             )
             return None
         limited = bucket_of_429(buckets, budget) if rate_limited else None
         answer = self._answer(reached_server, budget, limited, retry_after, limit_hint)
-        settled = memory.settle_now(self.scope, buckets, slot.ticket, **answer)
+        settled = memory.settle_now(self.scope, buckets, ticket, **answer)
         self._after_settle(settled, request)
         return None if limited is None else buckets[limited]
 
