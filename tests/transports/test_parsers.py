@@ -373,3 +373,25 @@ def test_an_interim_answer_read_in_parts_is_handed_to_h11_whole(size: int) -> No
         b"ok",
     )
     assert not parser.reusable  # h11 parsed it: the next answer gets a new parser
+
+
+@pytest.mark.parametrize(
+    ("data", "outcome"),
+    [
+        (b"HTTP/1.1 200 OK\r\nX-A: 1\r\n\r\nuntil the end", b"until the end"),  # read to close
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhell", "complete message body"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel", "message body"),
+        (b"HTTP/1.1 200 OK\r\nX-A: 1\r\n", "middle of the response headers"),
+        (b"HTTP/1.1 100 Continue\r\n\r\n", "Invalid HTTP response"),  # only an interim (h11's)
+    ],
+)
+def test_the_end_of_the_connection(data: bytes, outcome: bytes | str) -> None:
+    for cls in (HttptoolsParser, H11Parser):
+        parser = cls()
+        assert not parser.feed(data)
+        if isinstance(outcome, str):
+            with pytest.raises(ProtocolError, match=outcome if cls is HttptoolsParser else None):
+                parser.feed_eof()
+        else:
+            assert parser.feed_eof()
+            assert (parser.body, parser.keep_alive) == (outcome, False), cls

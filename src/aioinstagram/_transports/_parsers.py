@@ -169,27 +169,21 @@ def _field_name(name: bytes) -> str:
     return key
 
 
-# Framing, decided when the headers are complete.
-_UNKNOWN: Final = 0
-_DELIMITED: Final = 1  # Content-Length, chunked, or no body: llhttp says when it ends
-_UNTIL_CLOSE: Final = 2
-
-
 class HttptoolsParser:
     """One response through ``httptools.HttpResponseParser`` (callbacks below).
 
-    The pool keeps one per connection (:meth:`reset`), and this is most of what a response
-    costs in Python, so the usual path is kept short: ``on_header`` only collects the pairs,
-    ``fields`` is built from them once the head is complete, the version comes from the first
-    read rather than from llhttp's ``get_http_version()`` (it formats a string each time), and
-    the lists for the rare cases (a body in several parts, a head in several reads) are made
-    only when needed.
+    The pool keeps one per connection (:meth:`reset`) and this is most of what an answer costs
+    in Python, so the usual path is kept short: ``on_header`` only collects the pairs,
+    ``fields`` is built from them once the head is complete, ``HTTP/1.1`` is recognised in the
+    first read (llhttp's ``get_http_version()`` formats a str: asked only for other versions),
+    whether the body ends with the connection is worked out only at its end, and the lists for
+    the rare cases (a body in several parts, a head in several reads) are made when needed.
     """
 
     __slots__ = (
         "_done",
         "_error",
-        "_framing",
+        "_final_head",
         "_h11",
         "_head",
         "_head_size",
@@ -239,7 +233,7 @@ class HttptoolsParser:
         that keeps the connection alive: llhttp is then at the start of a message)."""
         self._done = False
         self._error: ProtocolError | None = None
-        self._framing = _UNKNOWN
+        self._final_head = False  # the final (not 1xx) answer's head is complete
         # The reads of this answer before the current one, while its head was incomplete
         # (for _hand_over), and their size.
         self._head = None
@@ -252,7 +246,7 @@ class HttptoolsParser:
         self.status_code = 0
         self.reason = b""
         self.http_version = b"HTTP/1.1"
-        self._v11 = True  # set again by the first read
+        self._v11 = True  # False when the first read does not start with "HTTP/1.1 " (feed)
         # on_header appends to _raw: the answer's headers, until on_headers_complete
         self.headers: list[tuple[bytes, bytes]] = []
         self._raw = self.headers
@@ -281,11 +275,14 @@ class HttptoolsParser:
             return self._adopt(self._h11.feed(data))
         if not self.received:
             self.received = True
-            if data[0] != 0x48:  # llhttp skips leading CR/LF; h11 does not
-                raise ProtocolError("Invalid HTTP response: it does not start with a status line.")
-            # The answer's status line starts here: if llhttp accepts it, these bytes are its
-            # version (else, or when this read is shorter, on_headers_complete asks llhttp).
-            self._v11 = data.startswith(b"HTTP/1.1 ")
+            # The answer's status line starts here: when llhttp accepts it, these bytes are its
+            # version; else (or when this read is shorter) on_headers_complete asks llhttp.
+            if not data.startswith(b"HTTP/1.1 "):
+                self._v11 = False
+                if data[0] != 0x48:  # llhttp skips leading CR/LF; h11 does not
+                    raise ProtocolError(
+                        "Invalid HTTP response: it does not start with a status line."
+                    )
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as exc:
@@ -301,7 +298,7 @@ class HttptoolsParser:
         if not self._done:
             if self._error is not None:  # raised in a callback, not reported
                 raise self._error
-            if self._framing == _UNKNOWN:  # the head is still incomplete: keep this read
+            if not self._final_head:  # keep this read (_hand_over) and count it
                 if self._head is None:
                     self._head = [data]
                 else:
@@ -316,15 +313,25 @@ class HttptoolsParser:
             return True
         if self._h11 is not None:
             return self._adopt(self._h11.feed_eof())
-        if self._framing == _UNTIL_CLOSE:
+        if self._final_head and self._until_close():
             self._finish()
             self.keep_alive = False
             return True
         if not self.received:
             raise ProtocolError("Server disconnected without sending a response.")
-        if self._framing == _UNKNOWN:
+        if not self._final_head:
             raise ProtocolError("Server disconnected in the middle of the response headers.")
         raise ProtocolError("Server disconnected without sending the complete message body.")
+
+    def _until_close(self) -> bool:
+        """Does the body end with the connection (no Content-Length, not chunked, and not an
+        answer without a body)? Else llhttp says when it ends."""
+        fields = self.fields
+        return (
+            "transfer-encoding" not in fields
+            and "content-length" not in fields
+            and self.status_code not in (204, 304)
+        )
 
     def _fail(self, error: ProtocolError) -> None:
         self._error = error
@@ -407,10 +414,7 @@ class HttptoolsParser:
         if not self._v11:  # (HTTP/1.1, the default, was read in feed)
             version = self._parser.get_http_version()
             self.http_version = _VERSIONS.get(version) or b"HTTP/" + version.encode("ascii")
-        if coding is not None or "content-length" in fields or status in (204, 304):
-            self._framing = _DELIMITED
-        else:
-            self._framing = _UNTIL_CLOSE
+        self._final_head = True
 
     def on_body(self, body: bytes) -> None:
         size = self._size + len(body)
