@@ -169,19 +169,21 @@ def _field_name(name: bytes) -> str:
     return key
 
 
-# Framing, decided when the headers are complete.
-_UNKNOWN: Final = 0
-_DELIMITED: Final = 1  # Content-Length, chunked, or no body: llhttp says when it ends
-_UNTIL_CLOSE: Final = 2
-
-
 class HttptoolsParser:
-    """One response through ``httptools.HttpResponseParser`` (callbacks below)."""
+    """One response through ``httptools.HttpResponseParser`` (callbacks below).
+
+    The pool keeps one per connection (:meth:`reset`) and this is most of what an answer costs
+    in Python, so the usual path is kept short: ``on_header`` only collects the pairs,
+    ``fields`` is built from them once the head is complete, ``HTTP/1.1`` is recognised in the
+    first read (llhttp's ``get_http_version()`` formats a str: asked only for other versions),
+    whether the body ends with the connection is worked out only at its end, and the lists for
+    the rare cases (a body in several parts, a head in several reads) are made when needed.
+    """
 
     __slots__ = (
         "_done",
         "_error",
-        "_framing",
+        "_final_head",
         "_h11",
         "_head",
         "_head_size",
@@ -189,7 +191,9 @@ class HttptoolsParser:
         "_max_head",
         "_parser",
         "_parts",
+        "_raw",
         "_size",
+        "_v11",
         "body",
         "fields",
         "headers",
@@ -200,6 +204,9 @@ class HttptoolsParser:
         "status_code",
         "trailing",
     )
+
+    _head: list[bytes] | None
+    _parts: list[bytes] | None
 
     def __init__(
         self,
@@ -215,8 +222,8 @@ class HttptoolsParser:
     def drop_buffers(self) -> None:
         """Let go of the bytes received (the answer failed; an error's traceback may keep this
         parser alive long after)."""
-        self._parts.clear()
-        self._head.clear()
+        self._parts = None
+        self._head = None
         self.body = b""
         if self._h11 is not None:
             self._h11.drop_buffers()
@@ -226,17 +233,23 @@ class HttptoolsParser:
         that keeps the connection alive: llhttp is then at the start of a message)."""
         self._done = False
         self._error: ProtocolError | None = None
-        self._framing = _UNKNOWN
+        self._final_head = False  # the final (not 1xx) answer's head is complete
+        # The reads of this answer before the current one, while its head was incomplete
+        # (for _hand_over), and their size.
+        self._head = None
         self._head_size = 0
-        self._head: list[bytes] = []  # the bytes until the final headers, for _hand_over
         self._h11: H11Parser | None = None
-        self._parts: list[bytes] = []
+        # The parts of the body once there is more than one (the first is in body).
+        self._parts = None
         self._size = 0
         self.received = False
         self.status_code = 0
         self.reason = b""
         self.http_version = b"HTTP/1.1"
+        self._v11 = True  # False when the first read does not start with "HTTP/1.1 " (feed)
+        # on_header appends to _raw: the answer's headers, until on_headers_complete
         self.headers: list[tuple[bytes, bytes]] = []
+        self._raw = self.headers
         self.fields: dict[str, str] = {}
         self.body = b""
         self.keep_alive = True
@@ -260,18 +273,21 @@ class HttptoolsParser:
             return True
         if self._h11 is not None:
             return self._adopt(self._h11.feed(data))
-        if not self.received and data[0] != 0x48:  # llhttp skips leading CR/LF; h11 does not
+        if not self.received:
             self.received = True
-            raise ProtocolError("Invalid HTTP response: it does not start with a status line.")
-        self.received = True
-        if self._framing == _UNKNOWN:
-            self._head_size += len(data)
-            self._head.append(data)
+            # The answer's status line starts here: when llhttp accepts it, these bytes are its
+            # version; else (or when this read is shorter) on_headers_complete asks llhttp.
+            if not data.startswith(b"HTTP/1.1 "):
+                self._v11 = False
+                if data[0] != 0x48:  # llhttp skips leading CR/LF; h11 does not
+                    raise ProtocolError(
+                        "Invalid HTTP response: it does not start with a status line."
+                    )
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as exc:
             if isinstance(exc.__context__, _Interim):
-                return self._hand_over()
+                return self._hand_over(data)
             if self.complete:  # bytes after the response: the connection is unusable
                 self.trailing = True
                 self.keep_alive = False
@@ -279,10 +295,17 @@ class HttptoolsParser:
             if self._error is not None:
                 raise self._error from None
             raise ProtocolError(f"Invalid HTTP response: {exc}") from None
-        if self._error is not None and not self._done:  # raised in a callback, not reported
-            raise self._error
-        if not self._done and self._framing == _UNKNOWN and self._head_size > self._max_head:
-            raise ProtocolError(f"Response headers exceed {self._max_head} bytes.")
+        if not self._done:
+            if self._error is not None:  # raised in a callback, not reported
+                raise self._error
+            if not self._final_head:  # keep this read (_hand_over) and count it
+                if self._head is None:
+                    self._head = [data]
+                else:
+                    self._head.append(data)
+                self._head_size += len(data)
+                if self._head_size > self._max_head:
+                    raise ProtocolError(f"Response headers exceed {self._max_head} bytes.")
         return self._done
 
     def feed_eof(self) -> bool:
@@ -290,28 +313,39 @@ class HttptoolsParser:
             return True
         if self._h11 is not None:
             return self._adopt(self._h11.feed_eof())
-        if self._framing == _UNTIL_CLOSE:
+        if self._final_head and self._until_close():
             self._finish()
             self.keep_alive = False
             return True
         if not self.received:
             raise ProtocolError("Server disconnected without sending a response.")
-        if self._framing == _UNKNOWN:
+        if not self._final_head:
             raise ProtocolError("Server disconnected in the middle of the response headers.")
         raise ProtocolError("Server disconnected without sending the complete message body.")
+
+    def _until_close(self) -> bool:
+        """Does the body end with the connection (no Content-Length, not chunked, and not an
+        answer without a body)? Else llhttp says when it ends."""
+        fields = self.fields
+        return (
+            "transfer-encoding" not in fields
+            and "content-length" not in fields
+            and self.status_code not in (204, 304)
+        )
 
     def _fail(self, error: ProtocolError) -> None:
         self._error = error
         raise error
 
-    def _hand_over(self) -> bool:
-        """An interim (1xx) answer: h11 parses this response from its first byte. (llhttp
-        skips blank lines between messages, which h11 refuses; 1xx answers are rare.)"""
+    def _hand_over(self, data: bytes) -> bool:
+        """An interim (1xx) answer ended in ``data``: h11 parses this response from its first
+        byte (the reads before ``data`` are in ``_head``: llhttp skips blank lines between
+        messages, which h11 refuses; 1xx answers are rare)."""
         h11_parser = H11Parser(max_body_size=self._max_body, max_head_size=self._max_head)
         self._h11 = h11_parser
-        data = b"".join(self._head)
-        self._head = []
-        return self._adopt(h11_parser.feed(data))
+        head = self._head
+        self._head = None
+        return self._adopt(h11_parser.feed(b"".join([*head, data]) if head else data))
 
     def _adopt(self, done: bool) -> bool:
         h11_parser = self._h11
@@ -327,6 +361,11 @@ class HttptoolsParser:
             self._done = True
         return done
 
+    def _finish(self) -> None:
+        self._done = True
+        if self._parts is not None:
+            self.body = b"".join(self._parts)
+
     # -- llhttp callbacks --------------------------------------------------------------------
 
     def on_message_begin(self) -> None:
@@ -336,60 +375,67 @@ class HttptoolsParser:
             raise ProtocolError("Bytes after the response.")
 
     def on_status(self, status: bytes) -> None:
-        # NUL, VT or FF: llhttp lets these through; h11 (RFC 9112 4) does not
-        if 0 in status or 11 in status or 12 in status:
+        # NUL, VT or FF: llhttp lets these through; h11 (RFC 9112 4) does not. (The usual
+        # reason, "OK", passes the first test.)
+        if not status.isalpha() and (0 in status or 11 in status or 12 in status):
             self._fail(ProtocolError("Invalid HTTP response: a control byte in the reason."))
         self.reason += status
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        if self._framing != _UNKNOWN:
-            return  # a trailer of a chunked body: dropped, as h11 does
-        value = value.strip(b" \t")  # RFC 9112 5: OWS around a value is not part of it
-        self.headers.append((name, value))
-        # The answer's headers as the backends hand them over, built here rather than in a
-        # second pass: lower-cased names, repeats joined with ", " (RFC 9110 5.3).
-        key = _NAMES.get(name)
-        if key is None:
-            key = _field_name(name)
-        text = value.decode("latin-1")
-        fields = self.fields
-        fields[key] = f"{fields[key]}, {text}" if key in fields else text
+        # RFC 9112 5: OWS around a value is not part of it (llhttp drops only the leading OWS)
+        self._raw.append((name, value.strip(b" \t")))
 
     def on_headers_complete(self) -> None:
         status = self._parser.get_status_code()
         if status < 200:
             return  # interim: handed over to h11 in on_message_complete
+        # The answer's headers as the backends hand them over: lower-cased names, repeats
+        # joined with ", " (RFC 9110 5.3).
+        headers = self.headers
+        names = _NAMES
         fields = self.fields
+        for name, value in headers:
+            key = names.get(name)
+            if key is None:
+                key = _field_name(name)
+            fields[key] = value.decode("latin-1")
+        if len(fields) < len(headers):  # a name came more than once: join its values
+            fields.clear()
+            for name, value in headers:
+                key = names.get(name) or _field_name(name)
+                text = value.decode("latin-1")
+                fields[key] = f"{fields[key]}, {text}" if key in fields else text
         coding = fields.get("transfer-encoding")
-        if coding is not None and coding.strip().lower() != "chunked":
-            self._fail(ProtocolError("Only Transfer-Encoding: chunked is supported."))
+        if coding is not None:
+            if coding.strip().lower() != "chunked":
+                self._fail(ProtocolError("Only Transfer-Encoding: chunked is supported."))
+            self._raw = []  # the trailers of the chunked body go here: dropped, as h11 does
         self.status_code = status
-        version = self._parser.get_http_version()
-        self.http_version = _VERSIONS.get(version) or b"HTTP/" + version.encode("ascii")
-        if coding is not None or "content-length" in fields or status in (204, 304):
-            self._framing = _DELIMITED
-        else:
-            self._framing = _UNTIL_CLOSE
+        if not self._v11:  # (HTTP/1.1, the default, was read in feed)
+            version = self._parser.get_http_version()
+            self.http_version = _VERSIONS.get(version) or b"HTTP/" + version.encode("ascii")
+        self._final_head = True
 
     def on_body(self, body: bytes) -> None:
-        self._size += len(body)
-        if self._size > self._max_body:
+        size = self._size + len(body)
+        if size > self._max_body:
             self._fail(BodyTooLargeError(self._max_body))
-        self._parts.append(body)
+        if size == len(body):  # the first part (or all before it were empty)
+            self.body = body
+        elif self._parts is None:
+            self._parts = [self.body, body]
+        else:
+            self._parts.append(body)
+        self._size = size
 
     def on_message_complete(self) -> None:
         if not self.status_code:  # set in on_headers_complete for a final answer only
             raise _Interim  # stops llhttp; feed() hands the response over to h11
         # HTTP/1.0 keep-alive is not reused (as h11): closing is always safe.
-        self.keep_alive = (
-            bool(self._parser.should_keep_alive()) and self.http_version == b"HTTP/1.1"
-        )
-        self._finish()
-
-    def _finish(self) -> None:
-        self._done = True
-        parts = self._parts
-        self.body = parts[0] if len(parts) == 1 else b"".join(parts)
+        self.keep_alive = self.http_version == b"HTTP/1.1" and self._parser.should_keep_alive()
+        self._done = True  # _finish, inlined (once per answer)
+        if self._parts is not None:
+            self.body = b"".join(self._parts)
 
 
 # -- h11 -------------------------------------------------------------------------------------
