@@ -476,36 +476,59 @@ def resolve_next_url(next_url: str, base_url: str) -> tuple[str, list[tuple[str,
     (``access_token``, ``client_id``, ``sig``) are dropped: the client adds its own and re-signs,
     since a ``next_url`` carries no valid ``sig`` (api doc section 2).
     """
-    base = _split_base(base_url)
-    url = urlsplit(next_url)
-    if (url.scheme, (url.hostname or "").lower(), _port(url)) != (
-        base.scheme,
-        (base.hostname or "").lower(),
-        _port(base),
+    base, same_origin = _split_base(base_url)
+    if (
+        same_origin is not None
+        and next_url.startswith(same_origin)
+        and "\t" not in next_url
+        and "\n" not in next_url
+        and "\r" not in next_url
     ):
-        raise ForeignURLError(
-            f"refusing to follow next_url to {url.scheme}://{url.hostname}"
-            f"{':' + str(url.port) if url.port else ''}: it is not base_url's "
-            f"{base.scheme}://{base.hostname}{':' + str(base.port) if base.port else ''}"
-        )
-    prefix = base.path.rstrip("/")
-    if not (url.path == prefix or url.path.startswith(prefix + "/")):
-        raise ForeignURLError(f"refusing to follow next_url outside base_url's path {prefix!r}")
-    rel = url.path[len(prefix) :] or "/"
+        # The usual case: base_url's own scheme, netloc and path prefix, letter for letter, so
+        # ``urlsplit`` would find exactly base_url's scheme, host and port, and the path below
+        # the prefix; what is left to split is the path, query and fragment, split as it does
+        # (fragment first). It also removes tabs and newlines anywhere: those take the full path.
+        rel, _, query = next_url[len(same_origin) - 1 :].partition("#")[0].partition("?")
+    else:
+        url = urlsplit(next_url)
+        if (url.scheme, (url.hostname or "").lower(), _port(url)) != (
+            base.scheme,
+            (base.hostname or "").lower(),
+            _port(base),
+        ):
+            raise ForeignURLError(
+                f"refusing to follow next_url to {url.scheme}://{url.hostname}"
+                f"{':' + str(url.port) if url.port else ''}: it is not base_url's "
+                f"{base.scheme}://{base.hostname}{':' + str(base.port) if base.port else ''}"
+            )
+        prefix = base.path.rstrip("/")
+        if not (url.path == prefix or url.path.startswith(prefix + "/")):
+            raise ForeignURLError(f"refusing to follow next_url outside base_url's path {prefix!r}")
+        rel, query = url.path[len(prefix) :] or "/", url.query
     if _has_dot_segment(rel):
         raise ForeignURLError("refusing to follow a next_url with dot segments")
     params = [
-        (k, v)
-        for k, v in parse_qsl(url.query, keep_blank_values=True)
-        if k not in CREDENTIAL_PARAMS
+        (k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in CREDENTIAL_PARAMS
     ]
     return rel, params
 
 
 @functools.lru_cache(maxsize=16)
-def _split_base(base_url: str) -> SplitResult:
-    """``urlsplit(base_url)``, once per base_url: every page of a walk is checked against it."""
-    return urlsplit(base_url)
+def _split_base(base_url: str) -> tuple[SplitResult, str | None]:
+    """``urlsplit(base_url)``, once per base_url: every page of a walk is checked against it.
+    With it, the string a next_url to a path below base_url's starts with when it names
+    base_url's scheme, netloc and path prefix exactly as ``urlsplit`` found them
+    (``http://host:port/v1/``): such a URL needs no ``urlsplit`` (:func:`resolve_next_url`).
+    None (always the full check) for a base_url without an http(s) scheme and a host, or with
+    an invalid port."""
+    base = urlsplit(base_url)
+    if base.scheme not in ("http", "https") or not base.netloc:
+        return base, None
+    try:
+        _port(base)
+    except ForeignURLError:
+        return base, None
+    return base, f"{base.scheme}://{base.netloc}{base.path.rstrip('/')}/"
 
 
 def _has_dot_segment(path: str) -> bool:
