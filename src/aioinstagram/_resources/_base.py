@@ -75,6 +75,8 @@ class Resource:
     ) -> Any:
         opts = self._opts(options or {})
         envelope = await self._transport.request("GET", path, params, data_type=cl, options=opts)
+        if envelope.structured:  # the fast decoder built it (structure_data's shortcut, inline)
+            return envelope.data
         return structure_data(envelope, cl, endpoint=f"GET {path}")
 
     def _paginate(
