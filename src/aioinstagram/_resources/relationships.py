@@ -12,7 +12,7 @@ POST /users/{user-id}/relationship  action=...  :meth:`RelationshipsResource.mod
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Iterable
 
 from .._bulk import ProgressCallback, each_outcome, iter_ids
 from .._converter import structure
@@ -164,11 +164,15 @@ class RelationshipsResource(Resource):
         Args:
             user_id: The other user's id.
         """
-        uid = validate_user_id(user_id)
-        rel: Relationship = await self._get(
-            f"/users/{uid}/relationship", None, Relationship, options
-        )
+        rel: Relationship = await self._lookup(user_id, options)
         return rel
+
+    def _lookup(self, user_id: str | int, options: CallOptions) -> Awaitable[Relationship]:
+        """:meth:`get`'s work as an awaitable: the bulk calls await it directly, a coroutine
+        frame less per id. A bad id raises here, when called (inside the bulk worker's ``try``,
+        as when awaited)."""
+        uid = validate_user_id(user_id)
+        return self._get(f"/users/{uid}/relationship", None, Relationship, options)
 
     async def modify(
         self,
@@ -255,7 +259,7 @@ class RelationshipsResource(Resource):
         self._opts(options)  # bad options fail here, not once per id
         return iter_ids(
             user_ids,
-            functools.partial(self.get, **options),
+            functools.partial(self._lookup, options=options),
             concurrency=concurrency,
             progress=progress,
             dedupe=dedupe,
@@ -285,7 +289,7 @@ class RelationshipsResource(Resource):
         self._opts(options)
         return await each_outcome(
             user_ids,
-            functools.partial(self.get, **options),
+            functools.partial(self._lookup, options=options),
             concurrency=concurrency,
             progress=progress,
         )
