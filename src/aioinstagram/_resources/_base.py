@@ -83,8 +83,6 @@ class Resource:
     ) -> Any:
         """:meth:`_get` with the options already validated (the bulk calls validate them once)."""
         envelope = await self._transport.request("GET", path, params, data_type=cl, options=opts)
-        if envelope.structured:  # the fast decoder built it (structure_data's shortcut, inline)
-            return envelope.data
         return structure_data(envelope, cl, endpoint=f"GET {path}")
 
     def _paginate(
