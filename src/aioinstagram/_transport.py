@@ -57,7 +57,7 @@ import math
 import random
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from typing import Any, Final
 
 import attrs
@@ -273,7 +273,7 @@ class Requester:
 
     # -- public entry points ------------------------------------------------------------------
 
-    async def request(
+    def request(
         self,
         method: str,
         path: str,
@@ -282,17 +282,21 @@ class Requester:
         idempotent: bool | None = None,
         data_type: Any = None,
         options: RequestOptions = EMPTY,
-    ) -> Envelope:
+    ) -> Coroutine[Any, Any, Envelope]:
         """Send one request (with retries). ``data_type`` is what the caller will structure
         ``data`` into: when ``_fastdecode`` has a decoder for it, a 200 answer comes back with
         ``data`` already structured (``Envelope.structured``). ``options``: the per-call
-        options (``_options``); extra parameters are signed like the others."""
+        options (``_options``); extra parameters are signed like the others.
+
+        A plain function that returns :meth:`send`'s coroutine (one coroutine frame less on
+        every call): a request that cannot be built raises here, when called, rather than when
+        awaited; every caller awaits it at once."""
         if options.params:
             params = options.merge_params(params)
         spec = build_request(
             method, path, params, credentials=self.credentials, idempotent=idempotent
         )
-        return await self.send(spec, data_type=data_type, options=options)
+        return self.send(spec, data_type=data_type, options=options)
 
     async def get_next(
         self, next_url: str, *, data_type: Any = None, options: RequestOptions = EMPTY

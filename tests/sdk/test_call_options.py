@@ -212,6 +212,28 @@ async def test_bulk_helpers_carry_the_options_to_every_id(
         client.media.iter_many(["5"], extra_params={"sig": "x"})
 
 
+async def test_relationship_bulk_lookups_validate_options_once_and_carry_them(
+    api: respx.MockRouter, client: InstagramClient
+) -> None:
+    # The bulk lookups build the call's options once and hand the same ones to every id
+    # (relationships._lookup); a bad id is still that id's outcome, without a request.
+    route = api.get(path__regex=r"/users/\d+/relationship").mock(return_value=ok(REL))
+    seen = {
+        key: outcome
+        async for key, outcome in client.relationships.iter_many(
+            ["1", "x/y", 2], extra_headers={"X-Batch": "b"}, extra_params={"debug": 1}
+        )
+    }
+    assert sorted(seen) == ["1", "2", "x/y"]
+    assert isinstance(seen["x/y"], InvalidArgumentError)
+    assert route.call_count == 2
+    assert all(c.request.headers["X-Batch"] == "b" for c in route.calls)
+    assert [query(c.request)["debug"] for c in route.calls] == ["1", "1"]
+    with pytest.raises(InvalidArgumentError):  # before any id is looked up
+        await client.relationships.get_many(["1"], extra_params={"access_token": "x"})
+    assert route.call_count == 2
+
+
 async def test_write_methods_and_app_requests_take_options(api: respx.MockRouter) -> None:
     from ..unit.helpers import make_client
 

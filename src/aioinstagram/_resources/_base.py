@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 
 from typing_extensions import Unpack
@@ -66,14 +66,22 @@ class Resource:
         spec = build_app_request(method, path, params, credentials=self._transport.credentials)
         return await self._transport.send(spec, options=opts)
 
-    async def _get(
+    def _get(
         self,
         path: str,
         params: Mapping[str, object] | None,
         cl: Any,
         options: CallOptions | None = None,
+    ) -> Awaitable[Any]:
+        """GET ``path`` and structure its ``data`` as ``cl``. A plain function that returns
+        :meth:`_fetch`'s coroutine (a coroutine frame less per call): bad options raise here,
+        when called; every caller awaits it at once."""
+        return self._fetch(self._opts(options or {}), path, params, cl)
+
+    async def _fetch(
+        self, opts: RequestOptions, path: str, params: Mapping[str, object] | None, cl: Any
     ) -> Any:
-        opts = self._opts(options or {})
+        """:meth:`_get` with the options already validated (the bulk calls validate them once)."""
         envelope = await self._transport.request("GET", path, params, data_type=cl, options=opts)
         return structure_data(envelope, cl, endpoint=f"GET {path}")
 

@@ -12,12 +12,13 @@ POST /users/{user-id}/relationship  action=...  :meth:`RelationshipsResource.mod
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Iterable
 
 from .._bulk import ProgressCallback, each_outcome, iter_ids
 from .._converter import structure
 from .._errors import InstagramError, InvalidArgumentError
 from .._models import Relationship, RelationshipAction, User
+from .._options import RequestOptions
 from .._pagination import CURSOR, AsyncPaginator, Checkpoint
 from .._protocol import validate_user_id
 from ._base import CallOptions, Resource, Unpack
@@ -170,6 +171,13 @@ class RelationshipsResource(Resource):
         )
         return rel
 
+    def _lookup(self, opts: RequestOptions, user_id: str) -> Awaitable[Relationship]:
+        """:meth:`get` for the bulk calls, which validate the options once: the request's
+        coroutine, awaited by the bulk worker (a coroutine frame less per id). A bad id raises
+        here, when called: inside the worker's ``try``, as when awaited."""
+        uid = validate_user_id(user_id)
+        return self._fetch(opts, f"/users/{uid}/relationship", None, Relationship)
+
     async def modify(
         self,
         user_id: str | int,
@@ -252,10 +260,10 @@ class RelationshipsResource(Resource):
             dedupe: Look up each distinct id once; ``False`` drops the set of seen ids, for
                 unbounded streams.
         """
-        self._opts(options)  # bad options fail here, not once per id
+        opts = self._opts(options)  # bad options fail here, not once per id
         return iter_ids(
             user_ids,
-            functools.partial(self.get, **options),
+            functools.partial(self._lookup, opts),
             concurrency=concurrency,
             progress=progress,
             dedupe=dedupe,
@@ -282,10 +290,10 @@ class RelationshipsResource(Resource):
             One entry per input id, in input order: a Relationship or the InstagramError
             for that id.
         """
-        self._opts(options)
+        opts = self._opts(options)  # bad options fail here, not once per id
         return await each_outcome(
             user_ids,
-            functools.partial(self.get, **options),
+            functools.partial(self._lookup, opts),
             concurrency=concurrency,
             progress=progress,
         )
