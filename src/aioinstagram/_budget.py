@@ -528,10 +528,8 @@ class ReadLane:
         now = self._clock()
         if now < b.paused_until:
             return None
+        b.purge(now, window)
         log = b.log
-        horizon = now - window
-        if (log and log[0] <= horizon) or (b.extra and b.extra[0][0] <= horizon):
-            b.purge(now, window)  # something left the window (else purge would do nothing)
         inflight = b.inflight
         if len(log) + b.extra_total + inflight >= limit:
             return None
@@ -577,9 +575,7 @@ class ReadLane:
             limit, remaining = budget
             b.limit = limit
             b.server_remaining = remaining
-            horizon = now - window
-            if (log and log[0] <= horizon) or (b.extra and b.extra[0][0] <= horizon):
-                b.purge(now, window)
+            b.purge(now, window)
             ours = len(log) + b.extra_total + inflight  # b.used()
             if sent is not None:
                 ours += b.purged - sent

@@ -383,30 +383,7 @@ if msgspec is not None:
 # (most fields are absent; see ``_DECODED_AS_IS``).
 
 if msgspec is not None:
-    _UserRow = _media_row_struct(User)
-
-    class _UserPage(msgspec.Struct):
-        meta: dict[str, Any]
-        data: list[_UserRow]  # type: ignore[valid-type]
-        pagination: dict[str, Any] | None = None  # absent or null: {} (search has none)
-        paging: Any = msgspec.UNSET  # pre-launch captures: declined
-
-    _user_page = msgspec.json.Decoder(_UserPage)
-    _build_users = _media_builder(User)
-
-    def _decode_user_page(body: bytes) -> Envelope | None:
-        try:
-            page = _user_page.decode(body)
-        except _REJECTED:
-            return None
-        meta, pagination = page.meta, page.pagination
-        code = meta.get("code")
-        if type(code) is not int or code != 200 or page.paging is not msgspec.UNSET:
-            return None
-        users = _build_users(page.data)  # no timestamp, no enum: nothing it can refuse
-        return Envelope(meta, users, {} if pagination is None else pagination, structured=True)
-
-    _DECODERS[list[User]] = _decode_user_page
+    _register_list(User)  # no timestamp, no enum: nothing the builder can refuse
 
 
 # --------------------------------------------------------------------------------------------

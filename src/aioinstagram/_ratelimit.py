@@ -224,10 +224,6 @@ class RateLimiter:
         if memory is None:
             return None
         buckets = self.buckets_for(method, path)
-        if method != "GET" and len(buckets) == 1:  # one bucket: its lane has the usual case
-            ticket = memory.read_lane(self.scope, buckets[0]).take(self.window)
-            if ticket is not None:
-                return _new_slot((buckets, ticket))
         grant = memory.reserve_now(self.scope, buckets, window=self.window)
         if grant.wait == 0:
             assert grant.ticket is not None
@@ -261,11 +257,6 @@ class RateLimiter:
         memory = self._memory
         if memory is None:
             raise RuntimeError("release_now needs the in-memory store; await release()")
-        if not rate_limited and len(buckets) == 1:  # a read's answer: no pause to announce
-            memory.read_lane(self.scope, buckets[0]).give(
-                ticket, self.window, budget, reached_server
-            )
-            return None
         limited = bucket_of_429(buckets, budget) if rate_limited else None
         answer = self._answer(reached_server, budget, limited, retry_after, limit_hint)
         settled = memory.settle_now(self.scope, buckets, ticket, **answer)

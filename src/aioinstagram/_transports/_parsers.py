@@ -433,9 +433,7 @@ class HttptoolsParser:
             raise _Interim  # stops llhttp; feed() hands the response over to h11
         # HTTP/1.0 keep-alive is not reused (as h11): closing is always safe.
         self.keep_alive = self.http_version == b"HTTP/1.1" and self._parser.should_keep_alive()
-        self._done = True  # _finish, inlined (once per answer)
-        if self._parts is not None:
-            self.body = b"".join(self._parts)
+        self._finish()
 
 
 # -- h11 -------------------------------------------------------------------------------------

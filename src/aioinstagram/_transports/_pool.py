@@ -765,10 +765,9 @@ class FastPool(httpx.AsyncBaseTransport):
         loop: asyncio.AbstractEventLoop,
         deadline: float | None = None,
     ) -> _Connection | None:
-        """An idle connection to ``origin``, or None: a slot is reserved, open a connection."""
-        conn = self._take_idle(origin, loop)
-        if conn is not None:
-            return conn
+        """For :meth:`exchange` when no idle connection to ``origin`` was there (``_take_idle``):
+        a connection handed over by a release, or None: a slot is reserved, open a
+        connection."""
         if not self._waiters:
             if self._num_connections < self._max_connections:
                 self._num_connections += 1
