@@ -9,6 +9,8 @@ stream as they arrive (httptools' request parser, never hand-parsed) and a write
 them one after the other, in the order received. Bookkeeping a test can assert on:
 
 * ``asked[id]``: requests received for that id (answered or not);
+* ``answered[id]``: answers written for that id (a request dropped with its connection, or
+  whose client went away before its answer, is asked but not answered);
 * per connection, ``max_pending``: the most requests received on it but not yet answered
   (1 for a client that waits for each answer; more when the client pipelines);
 * ``accepted``: connections accepted.
@@ -203,6 +205,7 @@ class LaneServer:
         self.close_header = close_header
         self.one_per_read = one_per_read
         self.asked: Counter[int] = Counter()
+        self.answered: Counter[int] = Counter()
         self.connections: list[Connection] = []
         self._processed: Counter[int] = Counter()  # requests taken up for an answer, per id
         self._server: asyncio.Server | None = None
@@ -225,6 +228,7 @@ class LaneServer:
 
     def reset_counts(self) -> None:
         self.asked.clear()
+        self.answered.clear()
         self._processed.clear()
 
     async def __aenter__(self) -> LaneServer:
@@ -336,4 +340,6 @@ class LaneServer:
         writer.write(response_bytes(answer, body, close=close and header))
         await writer.drain()
         conn.answered = nth
+        if request.uid is not None:
+            self.answered[request.uid] += 1
         return not close

@@ -128,6 +128,7 @@ async def test_one_per_read_drops_what_was_pipelined_and_closes() -> None:
     assert [a.data for a in answers] == [relationship_data(1)]
     assert closed
     assert server.asked == {1: 1, 2: 1, 3: 1}  # received, two of them never answered
+    assert server.answered == {1: 1}
 
 
 @pytest.mark.parametrize("header", [True, False])
