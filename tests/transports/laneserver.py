@@ -172,6 +172,7 @@ class Connection:
     queue: asyncio.Queue[Request | None] = field(default_factory=asyncio.Queue)
     gone: asyncio.Event = field(default_factory=asyncio.Event)  # the client closed its side
     writer: asyncio.StreamWriter | None = None
+    closed: bool = False  # the server is done with it
 
 
 class _Collector:
@@ -226,6 +227,16 @@ class LaneServer:
         """The deepest pipeline seen on any connection (0 before the first request)."""
         return max((c.max_pending for c in self.connections), default=0)
 
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every connection has answered what it received, or is closed (the
+        timeout only guards against a hang)."""
+
+        async def poll() -> None:
+            while not all(c.closed or c.received == c.answered for c in self.connections):  # noqa: ASYNC110
+                await asyncio.sleep(0.005)
+
+        await asyncio.wait_for(poll(), timeout)
+
     def reset_counts(self) -> None:
         self.asked.clear()
         self.answered.clear()
@@ -267,6 +278,7 @@ class LaneServer:
         except ConnectionError:
             pass
         finally:
+            conn.closed = True
             self._tasks.discard(task)
             reading.cancel()
             with contextlib.suppress(BaseException):
