@@ -172,7 +172,6 @@ class Connection:
     queue: asyncio.Queue[Request | None] = field(default_factory=asyncio.Queue)
     gone: asyncio.Event = field(default_factory=asyncio.Event)  # the client closed its side
     writer: asyncio.StreamWriter | None = None
-    closed: bool = False  # the server is done with it
 
 
 class _Collector:
@@ -227,21 +226,6 @@ class LaneServer:
         """The deepest pipeline seen on any connection (0 before the first request)."""
         return max((c.max_pending for c in self.connections), default=0)
 
-    async def settle(self, timeout: float = 10.0) -> None:
-        """Wait until every connection has answered what it received, or is closed (the
-        timeout only guards against a hang)."""
-
-        async def poll() -> None:
-            while not all(c.closed or c.received == c.answered for c in self.connections):  # noqa: ASYNC110
-                await asyncio.sleep(0.005)
-
-        await asyncio.wait_for(poll(), timeout)
-
-    def reset_counts(self) -> None:
-        self.asked.clear()
-        self.answered.clear()
-        self._processed.clear()
-
     async def __aenter__(self) -> LaneServer:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, backlog=512)
         self.port = self._server.sockets[0].getsockname()[1]
@@ -278,7 +262,6 @@ class LaneServer:
         except ConnectionError:
             pass
         finally:
-            conn.closed = True
             self._tasks.discard(task)
             reading.cancel()
             with contextlib.suppress(BaseException):

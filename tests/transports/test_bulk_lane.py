@@ -346,9 +346,10 @@ async def test_cancelled_part_way_then_the_client_still_works(
     transport: Transport, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING)
-    ids = list(range(1, 2001))
+    first = list(range(1, 2001))
+    second = list(range(5001, 5301))  # other ids: what the first call left is told apart
     async with serving(slow_tail, transport, {}, {}) as (server, client):
-        task = asyncio.ensure_future(client.relationships.get_many(ids, concurrency=64))
+        task = asyncio.ensure_future(client.relationships.get_many(first, concurrency=64))
         # Cancel once the slow ids are in flight (the first 300 are answered at once).
         while sum(server.asked.values()) < 340 and not task.done():  # noqa: ASYNC110
             await asyncio.sleep(0.001)
@@ -356,18 +357,23 @@ async def test_cancelled_part_way_then_the_client_still_works(
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        await server.settle()  # what the cancelled call left on the wire is over
-        server.reset_counts()
-        again = list(range(1, 301))
-        results = await client.relationships.get_many(again, concurrency=64)
-        check(again, results, all_relationships)
-        asked_once(server, again)
+        # At once, on the connections the cancelled call used (or their replacements): an
+        # answer meant for the cancelled call must not be taken for one of these.
+        results = await client.relationships.get_many(second, concurrency=64)
+        check(second, results, all_relationships)
+        assert {u: server.asked[u] for u in second} == dict.fromkeys(second, 1)
+        assert {u: server.answered[u] for u in second} == dict.fromkeys(second, 1)
+        # The cancelled call was cut short and sends nothing more.
+        late = sum(server.asked[u] for u in first)
+        assert late < len(first)
+        await asyncio.sleep(0.1)
+        assert sum(server.asked[u] for u in first) == late
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def slow_tail(uid: int, attempt: int) -> Answer:
-    """Ids past 300 answer after a moment, so a cancellation finds requests in flight."""
-    return Answer(delay=0.05) if uid > 300 else Answer()
+    """Ids 301 to 2000 answer after a moment, so a cancellation finds requests in flight."""
+    return Answer(delay=0.05) if 300 < uid <= 2000 else Answer()
 
 
 # -- 11. progress ---------------------------------------------------------------------------
