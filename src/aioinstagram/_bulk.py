@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator, Sized
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ._errors import (
     BulkAbortedError,
@@ -217,16 +217,27 @@ async def each_outcome(
     *,
     concurrency: int,
     progress: ProgressCallback | None,
+    lane: Callable[..., Any] | None = None,
 ) -> list[R | InstagramError]:
     """``get_many`` of a resource: one outcome per input id, in input order; duplicates share one
     call. The rules of ``iter_bounded``, with no queue between the workers and the result:
-    each worker records its outcome itself."""
+    each worker records its outcome itself. ``lane``: the maker of a ``_lane.BulkLane``, which
+    does the lookups instead of the workers when it can lease a connection."""
     _check_concurrency(concurrency)
     keys = [str(i) for i in ids]
     unique = list(dict.fromkeys(keys))
     outcomes: dict[str, R | InstagramError] = {}
     tally = _Tally(progress, len(unique), True)
     shared = tally.keys(iter(unique))
+
+    if lane is not None and unique:
+
+        def record(key: str, outcome: Any) -> None:
+            tally.record(outcome)  # BulkAbortedError stops the lane (and the call)
+            outcomes[key] = outcome
+
+        if await lane(keys=shared, call=call, record=record, concurrency=concurrency).run():
+            return [outcomes[key] for key in keys]
 
     async def worker() -> None:
         for key in shared:  # next() on a shared iterator is atomic on one event loop
