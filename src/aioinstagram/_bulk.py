@@ -56,6 +56,7 @@ R = TypeVar("R")
 ProgressCallback = Callable[[int, "int | None"], object]
 
 _DONE = object()
+_NO_LANE = object()
 
 
 class _Crash:
@@ -146,13 +147,53 @@ async def iter_bounded(
     progress: ProgressCallback | None = None,
     total: int | None = None,
     stop_early: bool = True,
+    lane: Callable[..., Any] | None = None,
 ) -> AsyncGenerator[tuple[K, R | InstagramError], None]:
     """Yield ``(key, result or InstagramError)`` for each key, as each call completes; raise
-    BulkAbortedError on a global failure (unless ``stop_early`` is False)."""
+    BulkAbortedError on a global failure (unless ``stop_early`` is False). ``lane``: the maker
+    of a ``_lane.BulkLane``, which does the calls instead of the workers when it can lease a
+    connection (its outcomes keep their place in flight until taken: memory stays bounded by
+    the concurrency)."""
     _check_concurrency(concurrency)
-    queue: asyncio.Queue[object] = asyncio.Queue(maxsize=concurrency)
     tally = _Tally(progress, total, stop_early)
     shared = tally.keys(iter(keys))
+    if lane is not None:
+        queue: asyncio.Queue[object] = asyncio.Queue()
+        made = lane(
+            keys=shared,
+            call=call,
+            record=lambda key, outcome: queue.put_nowait((key, outcome)),
+            concurrency=concurrency,
+            hold=True,
+        )
+
+        async def drive() -> None:
+            try:
+                ran = await made.run()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a bug, or the input iterator failed
+                queue.put_nowait(_Crash(exc))
+                return
+            queue.put_nowait(_DONE if ran else _NO_LANE)
+
+        driver = asyncio.ensure_future(drive())
+        try:
+            while True:
+                item = await queue.get()
+                if item is _DONE:
+                    return
+                if item is _NO_LANE:  # no connection: nothing was pulled, the workers do it all
+                    break
+                if isinstance(item, _Crash):
+                    raise item.exc
+                tally.record(item[1])  # type: ignore[index]
+                yield item  # type: ignore[misc]
+                made.taken()
+        finally:
+            driver.cancel()
+            await asyncio.gather(driver, return_exceptions=True)
+    queue = asyncio.Queue(maxsize=concurrency)
 
     async def worker() -> None:
         try:
@@ -195,6 +236,7 @@ def iter_ids(
     concurrency: int,
     progress: ProgressCallback | None,
     dedupe: bool,
+    lane: Callable[..., Any] | None = None,
 ) -> AsyncGenerator[tuple[str, R | InstagramError], None]:
     """``iter_many`` of a resource: ids keyed by ``str(id)`` (so 123 and "123" are one id), read
     lazily, each distinct id once unless ``dedupe`` is False; ``total`` is the input's length
@@ -208,6 +250,7 @@ def iter_ids(
         concurrency=concurrency,
         progress=progress,
         total=total,
+        lane=lane,
     )
 
 

@@ -87,6 +87,7 @@ class BulkLane:
         record: Callable[[str, object], None],
         concurrency: int,
         depth: int,
+        hold: bool = False,
     ) -> None:
         self._requester = requester
         self._backend = backend
@@ -102,7 +103,10 @@ class BulkLane:
         self._depth = depth
         self._pipes: list[Pipe] = []
         self._tasks: set[asyncio.Task[None]] = set()
-        self._inflight = 0  # ids pulled and without an outcome (pipes and tasks)
+        # Ids pulled and not done with: in pipes and tasks, and, with ``hold``, outcomes
+        # recorded and not yet taken by the consumer (:meth:`taken`).
+        self._inflight = 0
+        self._hold = hold
         self._exhausted = False
         self._throttled = False  # an id waits for the limiter: send no new id meanwhile
         self._stopping = False
@@ -202,9 +206,16 @@ class BulkLane:
         self._backend.pool.end_lease(conn, not pipe.broken and not conn.eof)
 
     def _stop(self, exc: BaseException) -> None:
+        self._stopping = True  # nothing more is sent; run() cleans up
         done = self._done
         if done is not None and not done.done():
             done.set_exception(exc)
+
+    def taken(self) -> None:
+        """With ``hold``: the consumer took one outcome, so one more id may be in flight."""
+        self._inflight -= 1
+        if not self._stopping:
+            self._fill_all()
 
     def _finish_if_done(self) -> None:
         if self._exhausted and not self._inflight:
@@ -215,6 +226,12 @@ class BulkLane:
     # -- sending -----------------------------------------------------------------------------
 
     def _fill_all(self) -> None:
+        try:
+            self._send_more()
+        except BaseException as exc:  # the input iterator failed (or a bug): stop the call
+            self._stop(exc)
+
+    def _send_more(self) -> None:
         for pipe in self._pipes:
             if self._throttled or self._exhausted:
                 break
@@ -232,7 +249,7 @@ class BulkLane:
     def _fill(self, pipe: Pipe) -> None:
         """Give ``pipe`` the next ids, up to its depth and the call's concurrency, in one write."""
         room = min(self._depth - len(pipe.pending), self._capacity - self._inflight)
-        if room <= 0 or self._throttled or pipe.broken:
+        if room <= 0 or self._throttled or self._stopping or pipe.broken:
             return
         acquire = self._limiter.acquire_now
         deadline = (
@@ -255,7 +272,10 @@ class BulkLane:
                     self._limiter.release_soon(slot, reached_server=False)
                     raise
             except InstagramError as exc:  # a bad id: its outcome, without a request
-                self._record(key, exc)
+                self._inflight += 1
+                self._outcome(key, exc)
+                if self._stopping:
+                    break
                 continue
             entries.append((key, slot, path, deadline))
             self._inflight += 1
@@ -297,8 +317,7 @@ class BulkLane:
             self._limiter.release_now(slot, reached_server=True, budget=parse_rate_limit(fields))
             envelope = self._fast(body)
             if envelope is not None:
-                self._inflight -= 1
-                self._record(key, envelope.data)
+                self._outcome(key, envelope.data)
                 return
         else:
             released = slot
@@ -312,7 +331,10 @@ class BulkLane:
     def drained(self, pipe: Pipe) -> None:
         """A pipe's read is parsed (its answers handed over): the ids it has room for go out
         in one write."""
-        self._fill(pipe)
+        try:
+            self._fill(pipe)
+        except BaseException as exc:  # the input iterator failed (or a bug): stop the call
+            self._stop(exc)
         self._finish_if_done()
 
     def broken(self, pipe: Pipe, error: Exception) -> None:
@@ -323,6 +345,8 @@ class BulkLane:
             self._pipes.remove(pipe)
             self._backend.pool.end_lease(pipe.conn, False)
         if self._stopping:
+            for entry in entries:
+                self._limiter.release_soon(entry[1], reached_server=True)
             return
         for key, slot, path, _ in entries:
             self._slow(key, self._requester.lane_failed(self._spec(path), slot, error, self._fast))
@@ -373,12 +397,15 @@ class BulkLane:
             return
         if self._stopping:
             return
-        self._inflight -= 1
-        self._record(key, outcome)
+        self._outcome(key, outcome)
         self._throttled = False
         self._fill_all()
 
-    def _record(self, key: str, outcome: object) -> None:
+    def _outcome(self, key: str, outcome: object) -> None:
+        """``key`` is done: record its outcome (its place in flight is given up now, or, with
+        ``hold``, when the consumer takes it)."""
+        if not self._hold:
+            self._inflight -= 1
         try:
             self._record_outcome(key, outcome)
         except BaseException as exc:  # BulkAbortedError (or the progress callback's error)

@@ -272,6 +272,7 @@ class RelationshipsResource(Resource):
             concurrency=concurrency,
             progress=progress,
             dedupe=dedupe,
+            lane=lane_for(self._transport, opts, Relationship, path_of=_relationship_path),
         )
 
     async def get_many(
