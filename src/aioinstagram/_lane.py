@@ -63,6 +63,8 @@ __all__ = ["BulkLane", "lane_for"]
 #: Replacement connections one call may lease for ones that failed, per connection it began
 #: with; past that, the general path takes the rest.
 _REPLACEMENTS: Final = 2
+#: The lane leases at most all but 1/_RESERVE of the pool's connections (and never the last).
+_RESERVE: Final = 4
 #: The fewest seconds between two checks of the pipes' timeouts.
 _MIN_CHECK: Final = 0.01
 
@@ -135,7 +137,12 @@ class BulkLane:
     async def run(self) -> bool:
         loop = asyncio.get_running_loop()
         backend = self._backend
-        wanted = min(math.ceil(self._capacity / self._depth), backend.pool.max_connections)
+        # Never every connection of the pool: a retry, a rate-limit probe or another call of
+        # this client needs one (the general path).
+        limit = backend.pool.max_connections
+        wanted = min(math.ceil(self._capacity / self._depth), limit - max(1, limit // _RESERVE))
+        if wanted < 1:
+            return False
         leases = [asyncio.ensure_future(backend.lease()) for _ in range(wanted)]
         try:
             await asyncio.wait(leases)
@@ -233,17 +240,20 @@ class BulkLane:
 
     def _send_more(self) -> None:
         for pipe in self._pipes:
-            if self._throttled or self._exhausted:
+            if self._throttled or self._exhausted or self._stopping:
                 break
             self._fill(pipe)
-        if not self._pipes:  # no connection left: the general path takes the rest
-            while not self._exhausted and self._inflight < self._capacity:
-                key = next(self._keys, None)
-                if key is None:
-                    self._exhausted = True
-                    break
-                self._inflight += 1
-                self._spawn(key, self._call(key), direct=True)
+        # What the pipes cannot carry (every one is full, or none is left) goes the general way,
+        # on the pool's other connections, up to the concurrency.
+        while not (self._throttled or self._exhausted or self._stopping) and (
+            self._inflight < self._capacity
+        ):
+            key = next(self._keys, None)
+            if key is None:
+                self._exhausted = True
+                break
+            self._inflight += 1
+            self._spawn(key, self._call(key), direct=True)
         self._finish_if_done()
 
     def _fill(self, pipe: Pipe) -> None:
@@ -273,8 +283,7 @@ class BulkLane:
                     raise
             except InstagramError as exc:  # a bad id: its outcome, without a request
                 self._inflight += 1
-                self._outcome(key, exc)
-                if self._stopping:
+                if not self._outcome(key, exc):
                     break
                 continue
             entries.append((key, slot, path, deadline))
@@ -300,6 +309,12 @@ class BulkLane:
 
     def answered(self, pipe: Pipe, entry: _Entry, parser: PipelinedParser) -> None:
         """A pipe's answer (called from its ``data_received``)."""
+        try:
+            self._answered(entry, parser)
+        except BaseException as exc:  # a bug: stop the call with it (never lose the id quietly)
+            self._stop(exc)
+
+    def _answered(self, entry: _Entry, parser: PipelinedParser) -> None:
         key, slot, path, _ = entry
         status = parser.status_code
         fields = parser.fields
@@ -339,6 +354,12 @@ class BulkLane:
 
     def broken(self, pipe: Pipe, error: Exception) -> None:
         """A pipe's connection failed or ended: its unanswered requests are failed attempts."""
+        try:
+            self._broken(pipe, error)
+        except BaseException as exc:  # a bug: stop the call with it
+            self._stop(exc)
+
+    def _broken(self, pipe: Pipe, error: Exception) -> None:
         entries = list(pipe.pending)
         pipe.pending.clear()
         if pipe in self._pipes:
@@ -401,15 +422,17 @@ class BulkLane:
         self._throttled = False
         self._fill_all()
 
-    def _outcome(self, key: str, outcome: object) -> None:
+    def _outcome(self, key: str, outcome: object) -> bool:
         """``key`` is done: record its outcome (its place in flight is given up now, or, with
-        ``hold``, when the consumer takes it)."""
+        ``hold``, when the consumer takes it). False when that stopped the call."""
         if not self._hold:
             self._inflight -= 1
         try:
             self._record_outcome(key, outcome)
         except BaseException as exc:  # BulkAbortedError (or the progress callback's error)
             self._stop(exc)
+            return False
+        return True
 
     # -- time --------------------------------------------------------------------------------
 
