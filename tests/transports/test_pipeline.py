@@ -269,6 +269,19 @@ def test_the_head_cap_counts_each_answer_afresh() -> None:
     assert [a[3] for a in collector.answers] == [b"ok"] * 3
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="src bug: PipelinedParser.feed counts the whole read, answers before the head "
+    "included, against max_head_size when the read ends inside a head",
+)
+def test_complete_answers_before_a_head_do_not_count_against_the_head_cap() -> None:
+    collector = Collector(max_head_size=100)
+    assert len(OK) == 40  # a head of 38 bytes
+    assert collector.parser.feed(OK * 3 + OK[:10]) is False  # no head is over 100 bytes
+    assert collector.parser.feed(OK[10:]) is True
+    assert len(collector.answers) == 4
+
+
 @pytest.mark.parametrize(
     "answer",
     [
@@ -411,10 +424,10 @@ async def test_lease_waits_for_a_slot_when_the_pool_is_full(
     server: PipeServer, reusable: bool
 ) -> None:
     pool = FastPool(max_connections=1)
+    origin = origin_of(pool, server.port)
+    first = await pool.lease(origin, TIMEOUTS)
+    waiting = asyncio.ensure_future(pool.lease(origin, TIMEOUTS))
     try:
-        origin = origin_of(pool, server.port)
-        first = await pool.lease(origin, TIMEOUTS)
-        waiting = asyncio.ensure_future(pool.lease(origin, TIMEOUTS))
         for _ in range(5):
             await asyncio.sleep(0)
         assert not waiting.done()
@@ -431,6 +444,9 @@ async def test_lease_waits_for_a_slot_when_the_pool_is_full(
         assert second.transport is not None and not second.transport.is_closing()
         pool.end_lease(second, True)
     finally:
+        if not waiting.done():  # (only when an assertion failed)
+            waiting.cancel()
+        await asyncio.wait([waiting])
         await pool.aclose()
 
 
@@ -655,6 +671,26 @@ async def test_the_memory_budget_is_given_back_after_a_failure(make_pipe: MakePi
     assert "complete" in str(error)
     assert pending == ["A", "B"]
     assert budget.peak > 0
+    assert budget.used == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="src bug: Pipe.data_received gives the budget back only when a read ends between "
+    "answers, so answers already handed over stay counted while reads end inside answers",
+)
+async def test_answers_handed_over_do_not_hold_the_memory_budget(make_pipe: MakePipe) -> None:
+    budget = MemoryBudget(1000)
+    pipe, owner, _ = await make_pipe(budget=budget)
+    answer = b"HTTP/1.1 200 OK\r\nContent-Length: 60\r\n\r\n" + b"x" * 60  # 100 bytes
+    wire = answer * 30
+    pipe.pending.extend(range(30))
+    # Reads of 101 bytes (as the socket might cut them): each ends inside an answer, and at
+    # most one answer (100 bytes) is under way at the end of any of them.
+    for start in range(0, len(wire), 101):
+        pipe.data_received(wire[start : start + 101])
+    assert owner.of("broken") == []
+    assert len(owner.of("answered")) == 30
     assert budget.used == 0
 
 
