@@ -43,8 +43,8 @@ from typing import Any
 import httpx
 
 from aioinstagram import InstagramClient, InstagramError, PaginatorState, Relationship
-from aioinstagram.emulator import Emulator, EmulatorConfig, FaultConfig, serve
 from aioinstagram._transports import TransportName
+from aioinstagram.emulator import Emulator, EmulatorConfig, FaultConfig, serve
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]

@@ -269,11 +269,6 @@ def test_the_head_cap_counts_each_answer_afresh() -> None:
     assert [a[3] for a in collector.answers] == [b"ok"] * 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: PipelinedParser.feed counts the whole read, answers before the head "
-    "included, against max_head_size when the read ends inside a head",
-)
 def test_complete_answers_before_a_head_do_not_count_against_the_head_cap() -> None:
     collector = Collector(max_head_size=100)
     assert len(OK) == 40  # a head of 38 bytes
@@ -674,11 +669,6 @@ async def test_the_memory_budget_is_given_back_after_a_failure(make_pipe: MakePi
     assert budget.used == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: Pipe.data_received gives the budget back only when a read ends between "
-    "answers, so answers already handed over stay counted while reads end inside answers",
-)
 async def test_answers_handed_over_do_not_hold_the_memory_budget(make_pipe: MakePipe) -> None:
     budget = MemoryBudget(1000)
     pipe, owner, _ = await make_pipe(budget=budget)

@@ -573,9 +573,11 @@ class PipelinedParser(HttptoolsParser):
     Only what the bulk lane expects passes: an interim (1xx) answer, a head over the cap, or
     anything llhttp refuses raises :class:`ProtocolError`, after which the connection cannot
     be trusted (the answers already handed over stand). The head's size is counted by read:
-    the bytes of every read that ends inside a head, up to ``max_head_size``."""
+    the reads that end inside a head count whole, except one in which an earlier answer ended
+    (that read holds the head's first bytes and others, which llhttp does not say apart: one
+    read more, at most, than ``max_head_size``). ``answers`` counts the answers handed over."""
 
-    __slots__ = ("_on_answer",)
+    __slots__ = ("_on_answer", "answers")
 
     def __init__(
         self,
@@ -585,6 +587,7 @@ class PipelinedParser(HttptoolsParser):
         max_head_size: int = DEFAULT_MAX_HEAD_SIZE,
     ) -> None:
         self._on_answer = on_answer
+        self.answers = 0
         super().__init__(max_body_size=max_body_size, max_head_size=max_head_size)
 
     def reset(self) -> None:
@@ -595,6 +598,7 @@ class PipelinedParser(HttptoolsParser):
     def feed(self, data: bytes) -> bool:
         """Parse ``data``, handing over each answer it completes; True when the bytes end
         between answers (False: one is under way)."""
+        answers = self.answers
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as exc:
@@ -605,8 +609,8 @@ class PipelinedParser(HttptoolsParser):
             if exc.__context__ is not None:  # on_answer raised: not a parse error
                 raise exc.__context__ from None
             raise ProtocolError(f"Invalid HTTP response: {exc}") from None
-        if self.received and not self._final_head:  # this read ends inside a head
-            self._head_size += len(data)
+        if self.received and not self._final_head and answers == self.answers:
+            self._head_size += len(data)  # a read inside this head, from its first byte on
             if self._head_size > self._max_head:
                 raise ProtocolError(f"Response headers exceed {self._max_head} bytes.")
         return not self.received
@@ -619,6 +623,7 @@ class PipelinedParser(HttptoolsParser):
         if self._final_head and self._until_close():
             self._finish()
             self.keep_alive = False
+            self.answers += 1
             self._on_answer(self)
             self.reset()
             return True
@@ -632,5 +637,6 @@ class PipelinedParser(HttptoolsParser):
             raise _Interim
         self.keep_alive = self.http_version == b"HTTP/1.1" and self._parser.should_keep_alive()
         self._finish()
+        self.answers += 1
         self._on_answer(self)
         self.reset()

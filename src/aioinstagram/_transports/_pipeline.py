@@ -119,16 +119,27 @@ class Pipe(asyncio.Protocol):
                 self.fail(exc)
                 return
             self._taken += len(data)
+        parser = self.parser
+        answers = parser.answers
         try:
-            between = self.parser.feed(data)
+            between = parser.feed(data)
         except BodyTooLargeError as exc:
             self.fail(BodyLimitExceeded(str(exc), limit=exc.limit, budget=False))
             return
         except ProtocolError as exc:
             self.fail(httpx.RemoteProtocolError(str(exc)))
             return
-        if between and self._taken:
-            self._give_back()  # held only while an answer is under way
+        taken = self._taken
+        if taken:
+            # Held only while an answer is under way: nothing between answers; else, when
+            # answers ended in this read, this read's bytes (the new answer's first ones among
+            # them), else everything since the answer began.
+            if between:
+                self._give_back()
+            elif parser.answers != answers and taken > len(data):
+                self._taken = len(data)
+                if self._budget is not None:
+                    self._budget.give(taken - len(data))
         if not self.broken:
             self._owner.drained(self)
 
