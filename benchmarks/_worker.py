@@ -23,6 +23,7 @@ from clients import TOKEN_ENV, Meter, Spec
 CLIENTS: dict[tuple[str, str], str] = {
     ("lookup", "raw-asyncio"): "clients.baselines:raw_asyncio",
     ("lookup", "llhttp-msgspec"): "clients.baselines:llhttp_msgspec",
+    ("lookup", "raw-pipelined"): "clients.baselines:raw_pipelined",
     ("lookup", "fast-backend"): "clients.baselines:fast_backend",
     ("lookup", "aiohttp-raw"): "clients.baselines:aiohttp_raw",
     ("lookup", "httpx-raw"): "clients.baselines:httpx_raw",

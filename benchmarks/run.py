@@ -109,12 +109,15 @@ def lookup_jobs(cfg: Config, scenario: str, c: int) -> list[Job]:
     jobs = []
     clients = ["raw-asyncio", "aiohttp-raw", "httpx-raw"]
     if "fast" in cfg.transports:
-        # the floor on a well-kept parser (httptools + msgspec, nothing else), then the fast
-        # transport alone, without the library
-        clients += ["llhttp-msgspec", "fast-backend"]
+        # the floor on a well-kept parser (httptools + msgspec, nothing else), the floor of a
+        # pipelining client (as the bulk lane sends), then the fast transport alone, without
+        # the library
+        clients += ["llhttp-msgspec", "raw-pipelined", "fast-backend"]
     if "h2c" in cfg.transports:
         clients.append("httpx-h2c-raw")
     clients += [f"library[{t}]" for t in cfg.transports]
+    if "fast" in cfg.transports and c > 1:
+        clients.append("library[fast-p1]")  # the bulk lane without pipelining
     for label in clients:
         n = cfg.c1_requests if c == 1 else cfg.requests
         if c > 1 and label in SLOW_CLIENTS:

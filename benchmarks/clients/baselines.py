@@ -144,6 +144,106 @@ async def llhttp_msgspec(spec: Spec, meter: Meter) -> None:
     await raw_asyncio(spec, meter, _LlhttpConnection)
 
 
+class _RawPipe(asyncio.Protocol):
+    """One keep-alive connection with up to ``depth`` requests in flight (HTTP/1.1
+    pipelining), answers found as :class:`_RawConnection` finds them (the blank line and
+    ``Content-Length``): no parsing, no decoding. Refilled after every read, in one write."""
+
+    def __init__(self, urls: Iterator[bytes], depth: int, done: Callable[[], None]) -> None:
+        self.urls = urls
+        self.depth = depth
+        self.done = done
+        self.transport: asyncio.Transport | None = None
+        self.buf = bytearray()
+        self.outstanding = 0
+        self.failures = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def fill(self) -> None:
+        out = []
+        while self.outstanding < self.depth:
+            request = next(self.urls, None)
+            if request is None:
+                break
+            out.append(request)
+            self.outstanding += 1
+        if out:
+            assert self.transport is not None
+            self.transport.write(b"".join(out))
+        elif not self.outstanding:
+            self.done()
+
+    def data_received(self, data: bytes) -> None:
+        buf = self.buf
+        buf += data
+        while True:
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                break
+            at = buf.find(b"ength: ", 0, end)
+            length = int(buf[at + 7 : buf.find(b"\r\n", at)]) if at >= 0 else 0
+            if len(buf) < end + 4 + length:
+                break
+            if buf[9:12] != b"200":
+                self.failures += 1
+            del buf[: end + 4 + length]
+            self.outstanding -= 1
+        self.fill()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.failures += self.outstanding
+        self.outstanding = 0
+        self.done()
+
+
+async def raw_pipelined(spec: Spec, meter: Meter, depth: int = 16) -> None:
+    """``raw-asyncio`` with HTTP/1.1 pipelining, as the library's bulk lane sends on the fast
+    transport (``InstagramClient(pipelining=16)``): ceil(c / 16) connections with 16 requests
+    in flight on each, refilled after every read in one write. Parses and decodes nothing: the
+    floor of a pipelining client on this machine."""
+    from urllib.parse import urlsplit
+
+    c = spec["concurrency"]
+    parts = urlsplit(spec["base_url"])
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    head = f" HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: application/json\r\n\r\n".encode()
+    loop = asyncio.get_running_loop()
+    width = min(c, depth)
+
+    async def run(urls: list[str]) -> int:
+        requests = iter([b"GET " + u.split(parts.netloc, 1)[1].encode() + head for u in urls])
+        finished = loop.create_future()
+        pipes: list[_RawPipe] = []
+        left = -(-c // width)
+
+        def done() -> None:
+            nonlocal left
+            left -= 1
+            if not left and not finished.done():
+                finished.set_result(None)
+
+        for _ in range(-(-c // width)):
+            _, pipe = await loop.create_connection(
+                lambda: _RawPipe(requests, width, done), host, port
+            )
+            pipes.append(pipe)
+        for pipe in pipes:
+            pipe.fill()
+        await finished
+        for pipe in pipes:
+            if pipe.transport is not None:
+                pipe.transport.close()
+        return sum(pipe.failures for pipe in pipes)
+
+    await run(relationship_urls(spec, lookup_ids(spec["warmup"], offset=10_000_000)))
+    urls = relationship_urls(spec, lookup_ids(spec["requests"]))
+    meter.start()
+    errors = await run(urls)
+    meter.stop(requests=len(urls), errors=errors)
+
+
 async def fast_backend(spec: Spec, meter: Meter) -> None:
     """The library's fast backend alone (``FastBackend.send``: serialize, pool, httptools, the
     header dict), reading the bytes: the transport's share of ``library[fast]``."""

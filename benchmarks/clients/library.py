@@ -50,6 +50,11 @@ async def open_client(spec: Spec, **extra: Any) -> AsyncIterator[tuple[Any, Prot
         async with InstagramClient(**kwargs) as client:
             yield client, ProtocolCheck()
         return
+    if spec["transport"] == "fast-p1":  # the bulk lane, one request at a time per connection
+        kwargs.update(transport="fast", max_connections=c, pipelining=1)
+        async with InstagramClient(**kwargs) as client:
+            yield client, ProtocolCheck()
+        return
     if spec["transport"] != "h2c":
         kwargs.update(transport=spec["transport"], max_connections=c)
         async with InstagramClient(**kwargs) as client:

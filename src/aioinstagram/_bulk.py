@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator, Sized
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ._errors import (
     BulkAbortedError,
@@ -56,6 +56,7 @@ R = TypeVar("R")
 ProgressCallback = Callable[[int, "int | None"], object]
 
 _DONE = object()
+_NO_LANE = object()
 
 
 class _Crash:
@@ -146,13 +147,53 @@ async def iter_bounded(
     progress: ProgressCallback | None = None,
     total: int | None = None,
     stop_early: bool = True,
+    lane: Callable[..., Any] | None = None,
 ) -> AsyncGenerator[tuple[K, R | InstagramError], None]:
     """Yield ``(key, result or InstagramError)`` for each key, as each call completes; raise
-    BulkAbortedError on a global failure (unless ``stop_early`` is False)."""
+    BulkAbortedError on a global failure (unless ``stop_early`` is False). ``lane``: the maker
+    of a ``_lane.BulkLane``, which does the calls instead of the workers when it can lease a
+    connection (its outcomes keep their place in flight until taken: memory stays bounded by
+    the concurrency)."""
     _check_concurrency(concurrency)
-    queue: asyncio.Queue[object] = asyncio.Queue(maxsize=concurrency)
     tally = _Tally(progress, total, stop_early)
     shared = tally.keys(iter(keys))
+    if lane is not None:
+        queue: asyncio.Queue[object] = asyncio.Queue()
+        made = lane(
+            keys=shared,
+            call=call,
+            record=lambda key, outcome: queue.put_nowait((key, outcome)),
+            concurrency=concurrency,
+            hold=True,
+        )
+
+        async def drive() -> None:
+            try:
+                ran = await made.run()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a bug, or the input iterator failed
+                queue.put_nowait(_Crash(exc))
+                return
+            queue.put_nowait(_DONE if ran else _NO_LANE)
+
+        driver = asyncio.ensure_future(drive())
+        try:
+            while True:
+                item = await queue.get()
+                if item is _DONE:
+                    return
+                if item is _NO_LANE:  # no connection: nothing was pulled, the workers do it all
+                    break
+                if isinstance(item, _Crash):
+                    raise item.exc
+                tally.record(item[1])  # type: ignore[index]
+                yield item  # type: ignore[misc]
+                made.taken()
+        finally:
+            driver.cancel()
+            await asyncio.gather(driver, return_exceptions=True)
+    queue = asyncio.Queue(maxsize=concurrency)
 
     async def worker() -> None:
         try:
@@ -195,6 +236,7 @@ def iter_ids(
     concurrency: int,
     progress: ProgressCallback | None,
     dedupe: bool,
+    lane: Callable[..., Any] | None = None,
 ) -> AsyncGenerator[tuple[str, R | InstagramError], None]:
     """``iter_many`` of a resource: ids keyed by ``str(id)`` (so 123 and "123" are one id), read
     lazily, each distinct id once unless ``dedupe`` is False; ``total`` is the input's length
@@ -208,6 +250,7 @@ def iter_ids(
         concurrency=concurrency,
         progress=progress,
         total=total,
+        lane=lane,
     )
 
 
@@ -217,16 +260,27 @@ async def each_outcome(
     *,
     concurrency: int,
     progress: ProgressCallback | None,
+    lane: Callable[..., Any] | None = None,
 ) -> list[R | InstagramError]:
     """``get_many`` of a resource: one outcome per input id, in input order; duplicates share one
     call. The rules of ``iter_bounded``, with no queue between the workers and the result:
-    each worker records its outcome itself."""
+    each worker records its outcome itself. ``lane``: the maker of a ``_lane.BulkLane``, which
+    does the lookups instead of the workers when it can lease a connection."""
     _check_concurrency(concurrency)
     keys = [str(i) for i in ids]
     unique = list(dict.fromkeys(keys))
     outcomes: dict[str, R | InstagramError] = {}
     tally = _Tally(progress, len(unique), True)
     shared = tally.keys(iter(unique))
+
+    if lane is not None and unique:
+
+        def record(key: str, outcome: Any) -> None:
+            tally.record(outcome)  # BulkAbortedError stops the lane (and the call)
+            outcomes[key] = outcome
+
+        if await lane(keys=shared, call=call, record=record, concurrency=concurrency).run():
+            return [outcomes[key] for key in keys]
 
     async def worker() -> None:
         for key in shared:  # next() on a shared iterator is atomic on one event loop

@@ -45,6 +45,7 @@ from ._transports import (
     make_backend,
 )
 from ._transports._base import HttpxBackend
+from ._transports._pipeline import DEFAULT_PIPELINE_DEPTH, MAX_PIPELINE_DEPTH
 
 __all__ = ["DEFAULT_TIMEOUT", "InstagramClient"]
 
@@ -127,6 +128,11 @@ class InstagramClient:
         memory_budget: The bytes of all the answers this client reads at once (default 256
             MiB; None: no budget); an answer that would go over it raises
             :class:`ResponseTooLargeError` after its retries. At least ``max_body_size``.
+        pipelining: With ``transport="fast"``: how many lookups of a bulk call
+            (``relationships.get_many``) one connection carries at once, sent before their
+            answers come back (HTTP/1.1 pipelining; default 16). 1 sends one at a time. An
+            answer that needs more than reading (an error, a 429, a dropped connection) is
+            handled for that id alone as in any call (README "Transports").
     """
 
     def __init__(
@@ -157,6 +163,7 @@ class InstagramClient:
         call_timeout: float | _NotGiven | None = NOT_GIVEN,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         memory_budget: int | None = DEFAULT_MEMORY_BUDGET,
+        pipelining: int = DEFAULT_PIPELINE_DEPTH,
     ) -> None:
         for name, value in (
             ("access_token", access_token),
@@ -167,6 +174,14 @@ class InstagramClient:
         _check_base_url(base_url)
         _check_timeout(timeout)
         _check_sizes(max_body_size, memory_budget)
+        if (
+            isinstance(pipelining, bool)
+            or not isinstance(pipelining, int)
+            or not 1 <= pipelining <= MAX_PIPELINE_DEPTH
+        ):
+            raise InvalidArgumentError(
+                f"pipelining must be an integer from 1 to {MAX_PIPELINE_DEPTH}, not {pipelining!r}"
+            )
         if isinstance(rate_limit_window, bool) or not isinstance(rate_limit_window, (int, float)):
             raise InvalidArgumentError(
                 f"rate_limit_window must be a number of seconds, not {rate_limit_window!r}"
@@ -288,6 +303,7 @@ class InstagramClient:
             policy=policy,
             timeout=request_timeout,
         )
+        self._requester.pipeline_depth = pipelining
         self.relationships = RelationshipsResource(self._requester)
         """Follows / followed-by / requested-by lists, relationship reads and changes, bulk."""
         self.users = UsersResource(self._requester)

@@ -97,7 +97,7 @@ from ._protocol import (
     read_response,
     resolve_next_url,
 )
-from ._ratelimit import RateLimiter, RateLimitMode
+from ._ratelimit import RateLimiter, RateLimitMode, Slot
 from ._transports._base import (
     DEFAULT_HEADERS,
     REQUEST_HEADERS,
@@ -106,6 +106,7 @@ from ._transports._base import (
     map_exception,
 )
 from ._transports._limits import AttemptDeadlineExceeded, scope_expired
+from ._transports._pipeline import DEFAULT_PIPELINE_DEPTH
 
 __all__ = ["Requester", "RetryPolicy"]
 
@@ -234,6 +235,8 @@ class Requester:
         self.breaker = CircuitBreaker()  # shared by every call: outages pause them all
         self._parent: Requester | None = None  # set on a with_options() copy
         self.rate_limit_mode: RateLimitMode | None = None  # None: the limiter's own mode
+        #: Requests in flight per connection in the bulk lane (``_lane``; fast transport).
+        self.pipeline_depth = DEFAULT_PIPELINE_DEPTH
 
     def derive(
         self,
@@ -256,6 +259,7 @@ class Requester:
         copy._random = self._random
         copy._parent = self._parent or self
         copy.rate_limit_mode = rate_limit_mode or self.rate_limit_mode
+        copy.pipeline_depth = self.pipeline_depth
         return copy
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -270,6 +274,15 @@ class Requester:
         self._closed = True
         if self._parent is None:  # a with_options() copy leaves the shared pool open
             await self.backend.aclose()
+
+    def lane_query(self) -> str | None:
+        """``?`` and the query of a GET that carries the token and nothing else, when every GET
+        of this client is one (no secret to sign with, no signed header): the bulk lane then
+        builds no RequestSpec per id. Else None."""
+        credentials = self.credentials
+        if not credentials.access_token or credentials.client_secret:
+            return None
+        return "?" + self._auth_query[1]
 
     # -- public entry points ------------------------------------------------------------------
 
@@ -452,19 +465,10 @@ class Requester:
                 async with scope:
                     status, headers, body = await self._send_once(spec, timeout)
         except BaseException as exc:
-            if isinstance(exc, AttemptDeadlineExceeded) or (
+            expired = isinstance(exc, AttemptDeadlineExceeded) or (
                 scope is not None and isinstance(exc, asyncio.TimeoutError) and scope_expired(scope)
-            ):
-                mapped: tuple[Failure | None, InstagramError] | None = (
-                    Failure.TIMEOUT,
-                    RequestTimeoutError(
-                        f"{spec.description}: attempt_timeout of {attempt_timeout:g}s passed "
-                        "before the whole answer arrived (connect, send and read together)",
-                        request=spec.description,
-                    ),
-                )
-            else:
-                mapped = map_exception(exc, spec.description)
+            )
+            mapped = self._map_failure(spec, exc, expired)
             if mapped is None:  # cancelled mid-flight (or a bug): it may have reached the server
                 limiter.release_soon(slot, reached_server=True)
                 if probe:
@@ -481,10 +485,7 @@ class Requester:
             elif probe:
                 breaker.on_probe_abandoned()
             await limiter.release(slot, reached_server=failure is not Failure.CONNECT)
-            if isinstance(error, ResponseTooLargeError) and error.limit_name == "max_body_size":
-                raise error from error.__cause__  # the same answer would be too large again
-            # error.__cause__: exc scrubbed of secrets (map_exception), None for a deadline
-            raise self._fail(spec, failure, error) from error.__cause__
+            raise self._failed(spec, failure, error) from error.__cause__
         breaker.on_success()
         limited_bucket: str | None = None
         if status == 200 and limiter.synchronous:  # the usual answer, without an await
@@ -492,18 +493,69 @@ class Requester:
                 slot, reached_server=True, budget=parse_rate_limit(headers), request=description
             )
         else:
-            rate_limited = status in (429, 420) or (status == 400 and b"OAuthRateLimit" in body)
-            limited_bucket = await limiter.release(
-                slot,
-                reached_server=True,
-                budget=parse_rate_limit(headers),
-                rate_limited=rate_limited,
-                retry_after=parse_retry_after(headers.get("retry-after")) if rate_limited else None,
-                limit_hint=limit_in_429(body) if rate_limited else None,
-                request=spec.description,
+            limited_bucket = await self._release_answered(slot, status, headers, body, description)
+        envelope = self._read(spec, status, headers, body, fast, mode, limited_bucket)
+        if options.on_response is not None:
+            options.on_response(RawResponse(status, headers, body), envelope)
+        return envelope
+
+    def _map_failure(
+        self, spec: RequestSpec, exc: BaseException, expired: bool
+    ) -> tuple[Failure | None, InstagramError] | None:
+        """What an attempt that raised ``exc`` failed with (``map_exception``); ``expired``:
+        the attempt's deadline passed (``attempt_timeout``)."""
+        if expired:
+            return (
+                Failure.TIMEOUT,
+                RequestTimeoutError(
+                    f"{spec.description}: attempt_timeout of {self.policy.attempt_timeout:g}s "
+                    "passed before the whole answer arrived (connect, send and read together)",
+                    request=spec.description,
+                ),
             )
+        return map_exception(exc, spec.description)
+
+    def _failed(self, spec: RequestSpec, failure: Failure, error: InstagramError) -> Exception:
+        """The exception for an attempt that failed in flight (its slot given back)."""
+        if isinstance(error, ResponseTooLargeError) and error.limit_name == "max_body_size":
+            return error  # the same answer would be too large again
+        return self._fail(spec, failure, error)
+
+    async def _release_answered(
+        self,
+        slot: Slot,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        description: str,
+    ) -> str | None:
+        """Give ``slot`` back with what an answer other than the usual 200 said; the bucket a
+        429 was attributed to."""
+        rate_limited = status in (429, 420) or (status == 400 and b"OAuthRateLimit" in body)
+        return await self.limiter.release(
+            slot,
+            reached_server=True,
+            budget=parse_rate_limit(headers),
+            rate_limited=rate_limited,
+            retry_after=parse_retry_after(headers.get("retry-after")) if rate_limited else None,
+            limit_hint=limit_in_429(body) if rate_limited else None,
+            request=description,
+        )
+
+    def _read(
+        self,
+        spec: RequestSpec,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        fast: FastDecoder | None,
+        mode: RateLimitMode,
+        limited_bucket: str | None,
+    ) -> Envelope:
+        """The envelope of an answer (its slot given back), or the error to raise: a
+        :class:`_Retryable` for what may be retried."""
         try:
-            envelope = read_response(status, headers, body, request=description, fast=fast)
+            return read_response(status, headers, body, request=spec.description, fast=fast)
         except RateLimitError as exc:
             exc.bucket = exc.bucket or limited_bucket
             if mode == "raise":
@@ -518,9 +570,60 @@ class Requester:
             if exc.body_not_json:
                 raise self._fail(spec, Failure.PROTOCOL, exc) from exc
             raise
-        if options.on_response is not None:
-            options.on_response(RawResponse(status, headers, body), envelope)
-        return envelope
+
+    # -- the rest of an attempt the bulk lane began (``_lane``) --------------------------------
+
+    async def lane_answered(
+        self,
+        spec: RequestSpec,
+        slot: Slot | None,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        fast: FastDecoder | None,
+    ) -> Envelope:
+        """An answer the lane got but does not read itself (not a 200 its decoder took):
+        read as :meth:`_attempt` reads it, then retried as :meth:`send` retries. ``slot`` is
+        None when the lane already gave it back (a 200)."""
+        if slot is not None:
+            limited = await self._release_answered(slot, status, headers, body, spec.description)
+        else:
+            limited = None
+        mode = self.rate_limit_mode or self.limiter.mode
+        try:
+            return self._read(spec, status, headers, body, fast, mode, limited)
+        except _Retryable as first:
+            return await self._lane_retry(spec, first, fast)
+
+    async def lane_failed(
+        self, spec: RequestSpec, slot: Slot, exc: Exception, fast: FastDecoder | None
+    ) -> Envelope:
+        """A request the lane wrote that got no answer (``exc``: the connection's failure or a
+        deadline): failed as in :meth:`_attempt`, then retried as :meth:`send` retries."""
+        mapped = self._map_failure(spec, exc, isinstance(exc, AttemptDeadlineExceeded))
+        failure = None if mapped is None else mapped[0]
+        if mapped is None or failure is None:  # pragma: no cover - the pipe's errors map
+            self.limiter.release_soon(slot, reached_server=True)
+            raise exc
+        error = mapped[1]
+        await self.limiter.release(slot, reached_server=True)
+        first = self._failed(spec, failure, error)
+        if not isinstance(first, _Retryable):
+            raise first from error.__cause__
+        return await self._lane_retry(spec, first, fast)
+
+    async def _lane_retry(
+        self, spec: RequestSpec, first: _Retryable, fast: FastDecoder | None
+    ) -> Envelope:
+        if self.closed:
+            raise ClientClosedError("the client is closed; create a new InstagramClient")
+        limit = self.policy.deadline
+        outage = None if limit is None else time.monotonic() + limit
+        mark = IN_OUR_REQUEST.set(True)
+        try:
+            return await self._retry(spec, first, fast, self._rate_limit_deadline(), EMPTY, outage)
+        finally:
+            IN_OUR_REQUEST.reset(mark)
 
     def _send_once(
         self, spec: RequestSpec, timeout: Any = NOT_GIVEN, deadline: float | None = None

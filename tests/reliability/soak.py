@@ -43,6 +43,7 @@ from typing import Any
 import httpx
 
 from aioinstagram import InstagramClient, InstagramError, PaginatorState, Relationship
+from aioinstagram._transports import TransportName
 from aioinstagram.emulator import Emulator, EmulatorConfig, FaultConfig, serve
 
 Scope = MutableMapping[str, Any]
@@ -205,6 +206,7 @@ async def soak(
     seed: int = 1,
     concurrency: int = 64,
     bare_429s: bool = True,
+    transport: TransportName = "httpx",
 ) -> SoakReport:
     """Run the soak and return its report (see the module docstring)."""
     report = SoakReport()
@@ -275,6 +277,7 @@ async def soak(
             base_url=f"http://127.0.0.1:{port}/v1",
             max_retries=6,
             retry_deadline=None if bare_429s else 120.0,
+            transport=transport,
         ) as client:
 
             async def lookup() -> None:
@@ -350,6 +353,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outage", type=float, default=2.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
+        "--transport",
+        default="httpx",
+        choices=["httpx", "fast", "aiohttp"],
+        help="the client's transport (fast: the bulk lane, pipelined)",
+    )
+    parser.add_argument(
         "--no-bare-429s",
         action="store_true",
         help="keep Retry-After on every 429 (a bare 429 pauses the bucket for its window)",
@@ -363,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
             outage=args.outage,
             seed=args.seed,
             bare_429s=not args.no_bare_429s,
+            transport=args.transport,
         )
     )
     print(report.render())

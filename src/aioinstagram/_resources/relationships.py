@@ -17,6 +17,7 @@ from collections.abc import AsyncGenerator, Awaitable, Iterable
 from .._bulk import ProgressCallback, each_outcome, iter_ids
 from .._converter import structure
 from .._errors import InstagramError, InvalidArgumentError
+from .._lane import lane_for
 from .._models import Relationship, RelationshipAction, User
 from .._options import RequestOptions
 from .._pagination import CURSOR, AsyncPaginator, Checkpoint
@@ -50,6 +51,11 @@ def _action(action: RelationshipAction | str) -> RelationshipAction:
             f"unknown relationship action {action!r}; expected one of {_KNOWN_ACTIONS}"
         )
     return value
+
+
+def _relationship_path(user_id: str) -> str:
+    """The path of ``GET /users/{user-id}/relationship`` (InvalidArgumentError for a bad id)."""
+    return f"/users/{validate_user_id(user_id)}/relationship"
 
 
 class RelationshipsResource(Resource):
@@ -175,8 +181,7 @@ class RelationshipsResource(Resource):
         """:meth:`get` for the bulk calls, which validate the options once: the request's
         coroutine, awaited by the bulk worker (a coroutine frame less per id). A bad id raises
         here, when called: inside the worker's ``try``, as when awaited."""
-        uid = validate_user_id(user_id)
-        return self._fetch(opts, f"/users/{uid}/relationship", None, Relationship)
+        return self._fetch(opts, _relationship_path(user_id), None, Relationship)
 
     async def modify(
         self,
@@ -267,6 +272,7 @@ class RelationshipsResource(Resource):
             concurrency=concurrency,
             progress=progress,
             dedupe=dedupe,
+            lane=lane_for(self._transport, opts, Relationship, path_of=_relationship_path),
         )
 
     async def get_many(
@@ -296,4 +302,5 @@ class RelationshipsResource(Resource):
             functools.partial(self._lookup, opts),
             concurrency=concurrency,
             progress=progress,
+            lane=lane_for(self._transport, opts, Relationship, path_of=_relationship_path),
         )

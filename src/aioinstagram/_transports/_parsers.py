@@ -22,6 +22,7 @@ other than ``chunked`` is refused, as h11 does. llhttp cannot skip the body of a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final, Protocol
 
 import h11
@@ -560,3 +561,82 @@ class H11Parser:
                 return True
             elif isinstance(event, h11.ConnectionClosed):  # pragma: no cover - after the end
                 return self._done
+
+
+class PipelinedParser(HttptoolsParser):
+    """Answers to pipelined requests (HTTP/1.1 section 9.3.2) on one connection, in order:
+    the same callbacks as :class:`HttptoolsParser`, but every complete answer is handed to
+    ``on_answer(parser)`` from inside :meth:`feed` and the parser is then ready for the next
+    one, which may already be in the same read. ``on_answer`` reads ``status_code``,
+    ``fields``, ``body`` and ``keep_alive`` (the parser is reset after it returns).
+
+    Only what the bulk lane expects passes: an interim (1xx) answer, a head over the cap, or
+    anything llhttp refuses raises :class:`ProtocolError`, after which the connection cannot
+    be trusted (the answers already handed over stand). The head's size is counted by read:
+    the reads that end inside a head count whole, except one in which an earlier answer ended
+    (that read holds the head's first bytes and others, which llhttp does not say apart: one
+    read more, at most, than ``max_head_size``). ``answers`` counts the answers handed over."""
+
+    __slots__ = ("_on_answer", "answers")
+
+    def __init__(
+        self,
+        on_answer: Callable[[PipelinedParser], None],
+        *,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        max_head_size: int = DEFAULT_MAX_HEAD_SIZE,
+    ) -> None:
+        self._on_answer = on_answer
+        self.answers = 0
+        super().__init__(max_body_size=max_body_size, max_head_size=max_head_size)
+
+    def reset(self) -> None:
+        super().reset()
+        # Several answers may share one read: llhttp is asked for every answer's version.
+        self._v11 = False
+
+    def feed(self, data: bytes) -> bool:
+        """Parse ``data``, handing over each answer it completes; True when the bytes end
+        between answers (False: one is under way)."""
+        answers = self.answers
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            if self._error is not None:
+                raise self._error from None
+            if isinstance(exc.__context__, _Interim):
+                raise ProtocolError("An interim (1xx) answer to a pipelined request.") from None
+            if exc.__context__ is not None:  # on_answer raised: not a parse error
+                raise exc.__context__ from None
+            raise ProtocolError(f"Invalid HTTP response: {exc}") from None
+        if self.received and not self._final_head and answers == self.answers:
+            self._head_size += len(data)  # a read inside this head, from its first byte on
+            if self._head_size > self._max_head:
+                raise ProtocolError(f"Response headers exceed {self._max_head} bytes.")
+        return not self.received
+
+    def feed_eof(self) -> bool:
+        """The connection ended: hand over an answer whose body ends with it; True when it
+        ended between answers."""
+        if not self.received:
+            return True
+        if self._final_head and self._until_close():
+            self._finish()
+            self.keep_alive = False
+            self.answers += 1
+            self._on_answer(self)
+            self.reset()
+            return True
+        return False
+
+    def on_message_begin(self) -> None:
+        self.received = True  # an answer is under way (a second one on the wire is the point)
+
+    def on_message_complete(self) -> None:
+        if not self.status_code:
+            raise _Interim
+        self.keep_alive = self.http_version == b"HTTP/1.1" and self._parser.should_keep_alive()
+        self._finish()
+        self.answers += 1
+        self._on_answer(self)
+        self.reset()

@@ -690,6 +690,40 @@ class FastPool(httpx.AsyncBaseTransport):
         self._release(conn, keep_alive)
         return answer
 
+    @property
+    def max_connections(self) -> int:
+        return self._max_connections
+
+    @property
+    def max_head_size(self) -> int:
+        return self._max_head
+
+    async def lease(self, origin: _Origin, timeouts: Mapping[str, float | None]) -> _Connection:
+        """A connection to ``origin`` for a caller that speaks on it with its own protocol (the
+        bulk lane's pipelining, ``_pipeline``): an idle one, one handed over, or a new one. It
+        holds its slot until :meth:`end_lease`. Errors as :meth:`exchange`'s (``ConnectError``,
+        ``ConnectTimeout``, ``PoolTimeout``)."""
+        if self._is_closed:
+            raise RuntimeError("Cannot lease a connection, as the FastPool has been closed.")
+        loop = asyncio.get_running_loop()
+        conn = self._take_idle(origin, loop)
+        if conn is None:
+            conn = await self._acquire(origin, timeouts.get("pool"), None, loop)
+        if conn is None:
+            try:
+                conn = await self._connect(origin, timeouts.get("connect"), None, loop)
+            except BaseException:
+                self._free_slot()
+                raise
+        return conn
+
+    def end_lease(self, conn: _Connection, reusable: bool) -> None:
+        """A leased connection is given back: kept alive when ``reusable`` (its protocol is
+        the pool's again and nothing is in flight on it), else closed; its slot is freed."""
+        if not reusable:
+            conn.abort()
+        self._release(conn, reusable)
+
     def _cork(self, conn: _Connection) -> None:
         corked = self._corked
         corked.append(conn)

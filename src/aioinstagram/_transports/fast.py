@@ -27,7 +27,7 @@ from .._logging import logger as _root_logger
 from ._base import HttpxBackend, RawResponse, env_proxy_for
 from ._limits import AttemptDeadlineExceeded, BodyLimitExceeded, MemoryBudget, scope_expired
 from ._parsers import DEFAULT_MAX_BODY_SIZE, check_request_line, serialize_fields
-from ._pool import FastPool
+from ._pool import FastPool, _Connection
 
 __all__ = ["FastBackend", "decode_body", "env_proxy_for"]
 
@@ -148,6 +148,51 @@ class FastBackend:
     def proxied(self) -> bool:
         """True when a proxy applies and requests go through the httpx backend."""
         return self._fallback is not None
+
+    # -- for the bulk lane (``_lane``): leased connections and ready-made GET requests -------
+
+    @property
+    def timeouts(self) -> dict[str, float | None]:
+        """The client's timeouts by phase (connect, read, write, pool)."""
+        return self._timeout
+
+    @property
+    def max_body_size(self) -> int:
+        return self._max_body
+
+    @property
+    def budget(self) -> MemoryBudget | None:
+        return self._budget
+
+    async def lease(self) -> _Connection:
+        """A connection to the base URL's origin, spoken to by the caller's own protocol
+        (``FastPool.lease``); give it back with ``pool.end_lease``."""
+        return await self.pool.lease(self._origin, self._timeout)
+
+    def get_start(self, base_url: str) -> bytes | None:
+        """``GET `` and the target of ``base_url`` on this origin (the lane appends the path,
+        the query and :meth:`get_head`); None when the lane cannot send there (a proxy
+        applies, another origin, or a target that is not plain ASCII)."""
+        prefix = self._prefix
+        if self._fallback is not None or not base_url.startswith(prefix):
+            return None
+        target = base_url[len(prefix) :]
+        if target and target[0] != "/":
+            return None
+        try:
+            raw = target.encode("ascii")
+            check_request_line(b"", raw)
+        except (ValueError, UnicodeEncodeError):
+            return None
+        return b"GET " + raw
+
+    def get_head(self, headers: Sequence[tuple[str, str]]) -> bytes:
+        """What follows a GET's target (version, Host, ``headers``, the blank line)."""
+        return self._head_of(headers)
+
+    def decode(self, content: bytes, encoding: str) -> bytes:
+        """``content`` decoded from its ``Content-Encoding`` (as :meth:`send` decodes)."""
+        return self._decode(content, encoding)
 
     async def send(
         self,

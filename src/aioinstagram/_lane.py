@@ -1,0 +1,494 @@
+"""The bulk lane: ``get_many`` lookups on the fast transport, driven from the connections'
+callbacks, pipelined.
+
+Theory of operation
+-------------------
+The general path gives every lookup a worker's turn, a chain of coroutines and a future; at
+tens of thousands of lookups that bookkeeping is most of the client's CPU (issue 9:
+benchmarks/README.md). The lane keeps it for what is unusual and does the usual lookup in
+the callbacks of a few connections leased from the fast pool (``FastPool.lease``), each
+carrying up to ``depth`` GET requests at once (HTTP/1.1 pipelining, RFC 9112 9.3.2; answers
+come back in request order, :class:`~._transports._pipeline.Pipe`):
+
+* **Sending.** While fewer than ``concurrency`` lookups are in flight, a pipe with room takes
+  the next id: a slot from the rate limiter without an await (``acquire_now``), and the request
+  bytes; the requests a pipe takes in one turn go out in one write.
+* **The usual answer** (a 200 the relationship decoder takes) is read in the callback: the
+  slot is given back with the answer's budget (``release_now``), the outcome recorded
+  (``_bulk._Tally``: progress, the global-failure check), and the pipe takes the next id.
+* **Everything else goes to the general path, for that id only**, in a task: an answer that is
+  not a 200 or does not decode is read by ``Requester.lane_answered`` as any attempt's answer
+  (errors, 429 pauses, retries); a request that got no answer (the connection failed or
+  closed with requests unanswered, a timeout) by ``Requester.lane_failed`` (a failed attempt,
+  retried: these are GETs); an id the limiter has no slot for at once (a pause, a spent
+  budget) by the ordinary lookup, which waits as the rules allow. The lane sends no new id
+  while such a wait is on, and resumes when one ends.
+* **Connections** that fail are not reused; a replacement is leased (a few times per call),
+  and when no pipe is left the remaining ids go through the general path.
+* **Time.** One timer per call checks every ``check`` seconds that each pipe made progress
+  within the read timeout and that its oldest request is within ``attempt_timeout``;
+  a pipe past either fails (its requests are retried).
+* **Stopping.** A global failure (``BulkAbortedError``), a crash or a cancellation stops the
+  lane: tasks are cancelled and awaited, slots of requests in flight given back (as reached
+  the server), pipes with requests in flight closed, and idle ones returned to the pool.
+
+Every id ends with exactly one outcome, from the lane or from the general path, never both:
+an entry leaves its pipe (answered or failed) exactly once, and each id is pulled from the
+shared iterator once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, Final
+
+import httpx
+
+from ._errors import InstagramError
+from ._fastdecode import FastDecoder, fast_decoder, structure_data
+from ._options import EMPTY, RequestOptions
+from ._protocol import Envelope, RequestSpec, build_request, encode_query, parse_rate_limit
+from ._ratelimit import Slot
+from ._transports._base import REQUEST_HEADERS
+from ._transports._limits import AttemptDeadlineExceeded
+from ._transports._parsers import PipelinedParser
+from ._transports._pipeline import Pipe
+from ._transports.fast import FastBackend
+
+__all__ = ["BulkLane", "lane_for"]
+
+#: Replacement connections one call may lease for ones that failed, per connection it began
+#: with; past that, the general path takes the rest.
+_REPLACEMENTS: Final = 2
+#: The lane leases at most all but 1/_RESERVE of the pool's connections (and never the last).
+_RESERVE: Final = 4
+#: The fewest seconds between two checks of the pipes' timeouts.
+_MIN_CHECK: Final = 0.01
+
+#: One request in flight: (id, slot, path, deadline on the monotonic clock).
+_Entry = tuple[str, Slot, str, float]
+
+
+class BulkLane:
+    """One ``get_many`` call's lane (see the module docstring). ``run`` returns False when no
+    connection could be leased: then nothing was pulled, and the caller's workers do it all."""
+
+    def __init__(
+        self,
+        requester: Any,
+        backend: FastBackend,
+        *,
+        keys: Iterator[str],
+        call: Callable[[str], Awaitable[Any]],
+        path_of: Callable[[str], str],
+        data_type: Any,
+        fast: FastDecoder,
+        record: Callable[[str, object], None],
+        concurrency: int,
+        depth: int,
+        hold: bool = False,
+    ) -> None:
+        self._requester = requester
+        self._backend = backend
+        self._limiter = requester.limiter
+        self._breaker = requester.breaker
+        self._keys = keys
+        self._call = call
+        self._path_of = path_of
+        self._data_type = data_type
+        self._fast = fast
+        self._record_outcome = record
+        self._capacity = concurrency
+        self._depth = depth
+        self._pipes: list[Pipe] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        # Ids pulled and not done with: in pipes and tasks, and, with ``hold``, outcomes
+        # recorded and not yet taken by the consumer (:meth:`taken`).
+        self._inflight = 0
+        self._hold = hold
+        self._exhausted = False
+        self._throttled = False  # an id waits for the limiter: send no new id meanwhile
+        self._stopping = False
+        self._replacements = 0
+        self._done: asyncio.Future[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        policy = requester.policy
+        timeouts = backend.timeouts
+        self._read_timeout: float | None = timeouts.get("read")
+        self._attempt_timeout: float | None = policy.attempt_timeout
+        limits = [t for t in (self._read_timeout, self._attempt_timeout) if t is not None]
+        self._check = max(min(limits) / 4, _MIN_CHECK) if limits else None
+        # The request bytes: start + path + query + head. The query is the token alone (the
+        # usual client: built once), else what build_request makes per id (signed).
+        self._credentials = requester.credentials
+        start = backend.get_start(requester.base_url)
+        assert start is not None  # BulkLane.usable said so
+        self._start = start
+        query = requester.lane_query()
+        self._plain: bytes | None = (
+            None if query is None else query.encode("ascii") + backend.get_head(REQUEST_HEADERS)
+        )
+
+    # -- the call ----------------------------------------------------------------------------
+
+    async def run(self) -> bool:
+        loop = asyncio.get_running_loop()
+        backend = self._backend
+        # Never every connection of the pool: a retry, a rate-limit probe or another call of
+        # this client needs one (the general path).
+        limit = backend.pool.max_connections
+        wanted = min(math.ceil(self._capacity / self._depth), limit - max(1, limit // _RESERVE))
+        if wanted < 1:
+            return False
+        leases = [asyncio.ensure_future(backend.lease()) for _ in range(wanted)]
+        try:
+            await asyncio.wait(leases)
+        except BaseException:
+            for lease in leases:
+                lease.cancel()
+            await asyncio.wait(leases)
+            for lease in leases:
+                self._adopt(lease)
+            self._shut()
+            raise
+        for lease in leases:
+            self._adopt(lease)
+        if not self._pipes:
+            return False
+        self._replacements = _REPLACEMENTS * len(self._pipes)
+        self._done = loop.create_future()
+        try:
+            self._fill_all()
+            if self._check is not None:
+                self._timer = loop.call_later(self._check, self._watch)
+            await self._done
+        finally:
+            self._shut()
+            if self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+        return True
+
+    def _adopt(self, lease: asyncio.Future[Any]) -> None:
+        """A leased connection becomes a pipe (the lease may have failed or been cancelled)."""
+        if lease.cancelled() or lease.exception() is not None:
+            return
+        backend = self._backend
+        pipe = Pipe(
+            self,
+            lease.result(),
+            max_body_size=backend.max_body_size,
+            max_head_size=backend.pool.max_head_size,
+            budget=backend.budget,
+        )
+        if self._stopping:
+            self._return(pipe)
+        else:
+            self._pipes.append(pipe)
+
+    def _shut(self) -> None:
+        """Stop: cancel the tasks, give back the slots of requests in flight (as reached the
+        server), close pipes with requests in flight, return the others to the pool."""
+        self._stopping = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        for task in self._tasks:
+            task.cancel()
+        pipes, self._pipes = self._pipes, []
+        for pipe in pipes:
+            if pipe.pending or pipe.parser.received:
+                for entry in pipe.pending:
+                    self._limiter.release_soon(entry[1], reached_server=True)
+                pipe.pending.clear()
+                pipe.fail(ConnectionAbortedError("the bulk call stopped"))
+                self._backend.pool.end_lease(pipe.conn, False)
+            else:
+                self._return(pipe)
+
+    def _return(self, pipe: Pipe) -> None:
+        conn = pipe.release()
+        self._backend.pool.end_lease(conn, not pipe.broken and not conn.eof)
+
+    def _stop(self, exc: BaseException) -> None:
+        self._stopping = True  # nothing more is sent; run() cleans up
+        done = self._done
+        if done is not None and not done.done():
+            done.set_exception(exc)
+
+    def taken(self) -> None:
+        """With ``hold``: the consumer took one outcome, so one more id may be in flight."""
+        self._inflight -= 1
+        if not self._stopping:
+            self._fill_all()
+
+    def _finish_if_done(self) -> None:
+        if self._exhausted and not self._inflight:
+            done = self._done
+            if done is not None and not done.done():
+                done.set_result(None)
+
+    # -- sending -----------------------------------------------------------------------------
+
+    def _fill_all(self) -> None:
+        try:
+            self._send_more()
+        except BaseException as exc:  # the input iterator failed (or a bug): stop the call
+            self._stop(exc)
+
+    def _send_more(self) -> None:
+        for pipe in self._pipes:
+            if self._throttled or self._exhausted or self._stopping:
+                break
+            self._fill(pipe)
+        # What the pipes cannot carry (every one is full, or none is left) goes the general way,
+        # on the pool's other connections, up to the concurrency.
+        while not (self._throttled or self._exhausted or self._stopping) and (
+            self._inflight < self._capacity
+        ):
+            key = next(self._keys, None)
+            if key is None:
+                self._exhausted = True
+                break
+            self._inflight += 1
+            self._spawn(key, self._call(key), direct=True)
+        self._finish_if_done()
+
+    def _fill(self, pipe: Pipe) -> None:
+        """Give ``pipe`` the next ids, up to its depth and the call's concurrency, in one write."""
+        room = min(self._depth - len(pipe.pending), self._capacity - self._inflight)
+        if room <= 0 or self._throttled or self._stopping or pipe.broken:
+            return
+        acquire = self._limiter.acquire_now
+        deadline = (
+            math.inf if self._attempt_timeout is None else time.monotonic() + self._attempt_timeout
+        )
+        data: list[bytes] = []
+        entries: list[_Entry] = []
+        for key in self._keys:
+            try:
+                path = self._path_of(key)
+                slot = acquire("GET", path)
+                if slot is None:  # wait as the rules allow, on the general path
+                    self._throttled = True
+                    self._inflight += 1
+                    self._spawn(key, self._call(key), direct=True)
+                    break
+                try:
+                    data.append(self._request_of(path))
+                except BaseException:
+                    self._limiter.release_soon(slot, reached_server=False)
+                    raise
+            except InstagramError as exc:  # a bad id: its outcome, without a request
+                self._inflight += 1
+                if not self._outcome(key, exc):
+                    break
+                continue
+            entries.append((key, slot, path, deadline))
+            self._inflight += 1
+            room -= 1
+            if not room:
+                break
+        else:
+            self._exhausted = True
+        if data:
+            pipe.write(b"".join(data), entries)
+
+    def _request_of(self, path: str) -> bytes:
+        plain = self._plain
+        if plain is not None:
+            return self._start + path.encode("ascii") + plain
+        spec = self._spec(path)
+        headers = [*REQUEST_HEADERS, *spec.headers] if spec.headers else REQUEST_HEADERS
+        query = encode_query(spec.query).encode("ascii")
+        return self._start + path.encode("ascii") + b"?" + query + self._backend.get_head(headers)
+
+    # -- outcomes ----------------------------------------------------------------------------
+
+    def answered(self, pipe: Pipe, entry: _Entry, parser: PipelinedParser) -> None:
+        """A pipe's answer (called from its ``data_received``)."""
+        try:
+            self._answered(entry, parser)
+        except BaseException as exc:  # a bug: stop the call with it (never lose the id quietly)
+            self._stop(exc)
+
+    def _answered(self, entry: _Entry, parser: PipelinedParser) -> None:
+        key, slot, path, _ = entry
+        status = parser.status_code
+        fields = parser.fields
+        body = parser.body
+        self._breaker.on_success()
+        if status == 200:
+            released: Slot | None = None
+            coding = fields.get("content-encoding")
+            if coding is not None and body:
+                try:
+                    body = self._backend.decode(body, coding)
+                except Exception as exc:  # an answer that cannot be decoded: a failed attempt
+                    self._slow(key, self._requester.lane_failed(self._spec(path), slot, exc, None))
+                    return
+            self._limiter.release_now(slot, reached_server=True, budget=parse_rate_limit(fields))
+            envelope = self._fast(body)
+            if envelope is not None:
+                self._outcome(key, envelope.data)
+                return
+        else:
+            released = slot
+        self._slow(
+            key,
+            self._requester.lane_answered(
+                self._spec(path), released, status, fields, body, self._fast
+            ),
+        )
+
+    def drained(self, pipe: Pipe) -> None:
+        """A pipe's read is parsed (its answers handed over): the ids it has room for go out
+        in one write."""
+        try:
+            self._fill(pipe)
+        except BaseException as exc:  # the input iterator failed (or a bug): stop the call
+            self._stop(exc)
+        self._finish_if_done()
+
+    def broken(self, pipe: Pipe, error: Exception) -> None:
+        """A pipe's connection failed or ended: its unanswered requests are failed attempts."""
+        try:
+            self._broken(pipe, error)
+        except BaseException as exc:  # a bug: stop the call with it
+            self._stop(exc)
+
+    def _broken(self, pipe: Pipe, error: Exception) -> None:
+        entries = list(pipe.pending)
+        pipe.pending.clear()
+        if pipe in self._pipes:
+            self._pipes.remove(pipe)
+            self._backend.pool.end_lease(pipe.conn, False)
+        if self._stopping:
+            for entry in entries:
+                self._limiter.release_soon(entry[1], reached_server=True)
+            return
+        for key, slot, path, _ in entries:
+            self._slow(key, self._requester.lane_failed(self._spec(path), slot, error, self._fast))
+        if self._replacements > 0 and not self._exhausted:
+            self._replacements -= 1
+            task = asyncio.ensure_future(self._replace())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        self._fill_all()
+
+    async def _replace(self) -> None:
+        try:
+            conn = await self._backend.lease()
+        except Exception:
+            return  # the general path takes the rest (and meets the same failure there)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        future.set_result(conn)
+        self._adopt(future)
+        self._fill_all()
+
+    def _spec(self, path: str) -> RequestSpec:
+        return build_request("GET", path, None, credentials=self._credentials)
+
+    def _slow(self, key: str, coro: Awaitable[Envelope]) -> None:
+        """The rest of ``key``'s lookup, on the general path (the id stays in flight)."""
+        self._spawn(key, coro, direct=False)
+
+    def _spawn(self, key: str, coro: Awaitable[Any], *, direct: bool) -> None:
+        task = asyncio.ensure_future(self._general(key, coro, direct))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _general(self, key: str, coro: Awaitable[Any], direct: bool) -> None:
+        outcome: object
+        try:
+            result = await coro
+            outcome = (
+                result
+                if direct
+                else structure_data(result, self._data_type, endpoint=f"GET {self._path_of(key)}")
+            )
+        except InstagramError as exc:
+            outcome = exc
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # a bug: stop the call with it
+            self._stop(exc)
+            return
+        if self._stopping:
+            return
+        self._outcome(key, outcome)
+        self._throttled = False
+        self._fill_all()
+
+    def _outcome(self, key: str, outcome: object) -> bool:
+        """``key`` is done: record its outcome (its place in flight is given up now, or, with
+        ``hold``, when the consumer takes it). False when that stopped the call."""
+        if not self._hold:
+            self._inflight -= 1
+        try:
+            self._record_outcome(key, outcome)
+        except BaseException as exc:  # BulkAbortedError (or the progress callback's error)
+            self._stop(exc)
+            return False
+        return True
+
+    # -- time --------------------------------------------------------------------------------
+
+    def _watch(self) -> None:
+        self._timer = None
+        if self._stopping:
+            return
+        now = time.monotonic()
+        read_timeout = self._read_timeout
+        for pipe in list(self._pipes):
+            if not pipe.pending:
+                continue
+            if read_timeout is not None and now - pipe.since > read_timeout:
+                pipe.fail(httpx.ReadTimeout("Timed out reading the response."))
+            elif now >= pipe.pending[0][3]:
+                pipe.fail(
+                    AttemptDeadlineExceeded(
+                        "The attempt's deadline passed before the whole answer arrived."
+                    )
+                )
+        if self._check is not None and not self._stopping:
+            self._timer = asyncio.get_running_loop().call_later(self._check, self._watch)
+
+
+def lane_for(
+    requester: Any, options: RequestOptions, data_type: Any, *, path_of: Callable[[str], str]
+) -> Callable[..., BulkLane] | None:
+    """A maker of this call's lane (``BulkLane(**kwargs)`` with the requester, backend, decoder
+    and depth filled in), or None when the call takes the general path: another transport, a
+    proxy, a base URL the lane cannot target, per-call options, a ``call_timeout`` (a bound
+    on each call the lane does not keep), a rate-limit store that does I/O (Redis), an outage
+    under way, no fast decoder for ``data_type``, or a closed client."""
+    backend = requester.backend
+    if (
+        not isinstance(backend, FastBackend)
+        or options is not EMPTY
+        or requester.policy.call_timeout is not None
+        or not requester.limiter.synchronous
+        or not requester.breaker.closed
+        or requester.closed
+        or backend.get_start(requester.base_url) is None
+    ):
+        return None
+    fast = fast_decoder(data_type)
+    if fast is None:
+        return None
+
+    def make(**kwargs: Any) -> BulkLane:
+        return BulkLane(
+            requester,
+            backend,
+            data_type=data_type,
+            fast=fast,
+            path_of=path_of,
+            depth=requester.pipeline_depth,
+            **kwargs,
+        )
+
+    return make
