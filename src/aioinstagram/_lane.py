@@ -23,8 +23,11 @@ come back in request order, :class:`~._transports._pipeline.Pipe`):
   retried: these are GETs); an id the limiter has no slot for at once (a pause, a spent
   budget) by the ordinary lookup, which waits as the rules allow. The lane sends no new id
   while such a wait is on, and resumes when one ends.
-* **Connections** that fail are not reused; a replacement is leased (a few times per call),
-  and when no pipe is left the remaining ids go through the general path.
+* **Connections.** The lane leases ceil(concurrency / depth) connections, but never more
+  than three quarters of the pool's (and never its last): the general path (a retry, the rate
+  limiter's first probe, another call of the client) always has one. What the pipes cannot
+  carry (all full, or none left) goes the general way, up to the concurrency. A connection
+  that fails is not reused; a replacement is leased (a few times per call).
 * **Time.** One timer per call checks every ``check`` seconds that each pipe made progress
   within the read timeout and that its oldest request is within ``attempt_timeout``;
   a pipe past either fails (its requests are retried).
