@@ -19,7 +19,7 @@ from aioinstagram import (
 )
 from aioinstagram import _lane as lane_module
 from aioinstagram._options import EMPTY
-from aioinstagram.emulator import Emulator, EmulatorConfig, serve
+from aioinstagram.emulator import Emulator, EmulatorConfig, FaultConfig, serve, serve_app
 
 
 @pytest.fixture
@@ -159,3 +159,48 @@ async def test_any_depth_gives_every_outcome(
 def test_pipelining_is_validated(bad: object) -> None:
     with pytest.raises(InvalidArgumentError, match="pipelining must be an integer from 1 to 128"):
         InstagramClient("t0k3n", transport="fast", pipelining=bad)  # type: ignore[arg-type]
+
+
+class _Concurrency:
+    """An ASGI wrapper that counts the requests the server works on at once (uvicorn answers a
+    connection's pipelined requests one after the other, so this is the connections in use)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.now = 0
+        self.peak = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.now += 1
+        self.peak = max(self.peak, self.now)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.now -= 1
+
+
+async def test_a_slow_server_gets_as_many_connections_as_the_general_path_would_use(
+    lane_runs: list[bool],
+) -> None:
+    # Every answer takes 0.1 s: 64 lookups pipelined 16 deep on 4 connections would be answered
+    # 4 at a time. The lane sees its requests wait and spreads them over more connections.
+    emu = Emulator(
+        dataclasses.replace(
+            EmulatorConfig(users=600, seed=11, celebrity_followers=0), rate_limit=1_000_000
+        )
+    )
+    emu.faults = FaultConfig(latency=0.1)
+    counted = _Concurrency(emu.app)
+    async with (
+        serve_app(counted) as root,
+        InstagramClient(
+            emu.token(emu.demo_user_id), base_url=root + "/v1", transport="fast"
+        ) as client,
+    ):
+        got = await client.relationships.get_many(_ids(emu, 400), concurrency=64)
+    assert all(isinstance(o, Relationship) for o in got)
+    assert lane_runs == [True]
+    assert counted.peak >= 32, counted.peak  # 4 without the lane's growth
