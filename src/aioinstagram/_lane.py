@@ -341,7 +341,7 @@ class BulkLane:
                     return
             self._limiter.release_now(slot, reached_server=True, budget=parse_rate_limit(fields))
             envelope = self._fast(body)
-            if envelope is not None:
+            if envelope is not None and envelope.structured:  # the model, built by the decoder
                 self._outcome(key, envelope.data)
                 return
         else:
