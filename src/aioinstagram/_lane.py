@@ -23,8 +23,11 @@ come back in request order, :class:`~._transports._pipeline.Pipe`):
   retried: these are GETs); an id the limiter has no slot for at once (a pause, a spent
   budget) by the ordinary lookup, which waits as the rules allow. The lane sends no new id
   while such a wait is on, and resumes when one ends.
-* **Connections** that fail are not reused; a replacement is leased (a few times per call),
-  and when no pipe is left the remaining ids go through the general path.
+* **Connections.** The lane leases ceil(concurrency / depth) connections, but never more
+  than three quarters of the pool's (and never its last): the general path (a retry, the rate
+  limiter's first probe, another call of the client) always has one. What the pipes cannot
+  carry (all full, or none left) goes the general way, up to the concurrency. A connection
+  that fails is not reused; a replacement is leased (a few times per call).
 * **Time.** One timer per call checks every ``check`` seconds that each pipe made progress
   within the read timeout and that its oldest request is within ``attempt_timeout``;
   a pipe past either fails (its requests are retried).
@@ -65,10 +68,13 @@ __all__ = ["BulkLane", "lane_for"]
 _REPLACEMENTS: Final = 2
 #: The lane leases at most all but 1/_RESERVE of the pool's connections (and never the last).
 _RESERVE: Final = 4
-#: The fewest seconds between two checks of the pipes' timeouts.
-_MIN_CHECK: Final = 0.01
+#: Seconds between two checks of the pipes (timeouts, and whether the server is slow).
+_TICK: Final = 0.05
+#: A pipe whose oldest request has waited this long at two checks in a row says the server
+#: answers slowly (latency, not our CPU): the lane leases more connections.
+_SLOW: Final = 0.05
 
-#: One request in flight: (id, slot, path, deadline on the monotonic clock).
+#: One request in flight: (id, slot, path, when it was written on the monotonic clock).
 _Entry = tuple[str, Slot, str, float]
 
 
@@ -113,14 +119,15 @@ class BulkLane:
         self._throttled = False  # an id waits for the limiter: send no new id meanwhile
         self._stopping = False
         self._replacements = 0
+        self._cap = 0  # the most pipes at once (run)
+        self._leasing = 0  # leases under way
+        self._slow_ticks = 0  # checks in a row that found a slow pipe
+        self._width = depth  # requests per pipe now: the depth, or less once there are more
         self._done: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         policy = requester.policy
-        timeouts = backend.timeouts
-        self._read_timeout: float | None = timeouts.get("read")
+        self._read_timeout: float | None = backend.timeouts.get("read")
         self._attempt_timeout: float | None = policy.attempt_timeout
-        limits = [t for t in (self._read_timeout, self._attempt_timeout) if t is not None]
-        self._check = max(min(limits) / 4, _MIN_CHECK) if limits else None
         # The request bytes: start + path + query + head. The query is the token alone (the
         # usual client: built once), else what build_request makes per id (signed).
         self._credentials = requester.credentials
@@ -140,7 +147,8 @@ class BulkLane:
         # Never every connection of the pool: a retry, a rate-limit probe or another call of
         # this client needs one (the general path).
         limit = backend.pool.max_connections
-        wanted = min(math.ceil(self._capacity / self._depth), limit - max(1, limit // _RESERVE))
+        self._cap = min(self._capacity, limit - max(1, limit // _RESERVE))
+        wanted = min(math.ceil(self._capacity / self._depth), self._cap)
         if wanted < 1:
             return False
         leases = [asyncio.ensure_future(backend.lease()) for _ in range(wanted)]
@@ -162,8 +170,7 @@ class BulkLane:
         self._done = loop.create_future()
         try:
             self._fill_all()
-            if self._check is not None:
-                self._timer = loop.call_later(self._check, self._watch)
+            self._timer = loop.call_later(_TICK, self._watch)
             await self._done
         finally:
             self._shut()
@@ -187,6 +194,11 @@ class BulkLane:
             self._return(pipe)
         else:
             self._pipes.append(pipe)
+            self._reshape()
+
+    def _reshape(self) -> None:
+        """Requests per pipe: the depth, or fewer when more pipes share the concurrency."""
+        self._width = min(self._depth, math.ceil(self._capacity / max(1, len(self._pipes))))
 
     def _shut(self) -> None:
         """Stop: cancel the tasks, give back the slots of requests in flight (as reached the
@@ -258,13 +270,11 @@ class BulkLane:
 
     def _fill(self, pipe: Pipe) -> None:
         """Give ``pipe`` the next ids, up to its depth and the call's concurrency, in one write."""
-        room = min(self._depth - len(pipe.pending), self._capacity - self._inflight)
+        room = min(self._width - len(pipe.pending), self._capacity - self._inflight)
         if room <= 0 or self._throttled or self._stopping or pipe.broken:
             return
         acquire = self._limiter.acquire_now
-        deadline = (
-            math.inf if self._attempt_timeout is None else time.monotonic() + self._attempt_timeout
-        )
+        now = time.monotonic()
         data: list[bytes] = []
         entries: list[_Entry] = []
         for key in self._keys:
@@ -286,7 +296,7 @@ class BulkLane:
                 if not self._outcome(key, exc):
                     break
                 continue
-            entries.append((key, slot, path, deadline))
+            entries.append((key, slot, path, now))
             self._inflight += 1
             room -= 1
             if not room:
@@ -331,7 +341,7 @@ class BulkLane:
                     return
             self._limiter.release_now(slot, reached_server=True, budget=parse_rate_limit(fields))
             envelope = self._fast(body)
-            if envelope is not None:
+            if envelope is not None and envelope.structured:  # the model, built by the decoder
                 self._outcome(key, envelope.data)
                 return
         else:
@@ -350,7 +360,11 @@ class BulkLane:
             self._fill(pipe)
         except BaseException as exc:  # the input iterator failed (or a bug): stop the call
             self._stop(exc)
-        self._finish_if_done()
+            return
+        if self._inflight < self._capacity:  # room this pipe cannot take: the others' turn
+            self._fill_all()
+        else:
+            self._finish_if_done()
 
     def broken(self, pipe: Pipe, error: Exception) -> None:
         """A pipe's connection failed or ended: its unanswered requests are failed attempts."""
@@ -365,6 +379,7 @@ class BulkLane:
         if pipe in self._pipes:
             self._pipes.remove(pipe)
             self._backend.pool.end_lease(pipe.conn, False)
+            self._reshape()
         if self._stopping:
             for entry in entries:
                 self._limiter.release_soon(entry[1], reached_server=True)
@@ -373,16 +388,24 @@ class BulkLane:
             self._slow(key, self._requester.lane_failed(self._spec(path), slot, error, self._fast))
         if self._replacements > 0 and not self._exhausted:
             self._replacements -= 1
-            task = asyncio.ensure_future(self._replace())
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._lease_more(1)
         self._fill_all()
 
-    async def _replace(self) -> None:
+    def _lease_more(self, count: int) -> None:
+        """Lease ``count`` more connections in the background (each becomes a pipe)."""
+        for _ in range(count):
+            self._leasing += 1
+            task = asyncio.ensure_future(self._lease_one())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _lease_one(self) -> None:
         try:
             conn = await self._backend.lease()
         except Exception:
             return  # the general path takes the rest (and meets the same failure there)
+        finally:
+            self._leasing -= 1
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         future.set_result(conn)
         self._adopt(future)
@@ -437,24 +460,40 @@ class BulkLane:
     # -- time --------------------------------------------------------------------------------
 
     def _watch(self) -> None:
+        """Every tick: fail a pipe past its read timeout or its oldest request's
+        ``attempt_timeout``; and when the server answers slowly (a pipe's oldest request
+        waiting :data:`_SLOW` at two ticks in a row: latency, which more connections hide,
+        not our CPU), lease connections up to the cap at once: a server that answers a
+        connection's requests one after the other is then asked on as many connections as the
+        general path would use, each carrying fewer requests (:meth:`_reshape`)."""
         self._timer = None
         if self._stopping:
             return
         now = time.monotonic()
         read_timeout = self._read_timeout
+        attempt_timeout = self._attempt_timeout
+        slow = False
         for pipe in list(self._pipes):
             if not pipe.pending:
                 continue
+            waited = now - pipe.pending[0][3]
             if read_timeout is not None and now - pipe.since > read_timeout:
                 pipe.fail(httpx.ReadTimeout("Timed out reading the response."))
-            elif now >= pipe.pending[0][3]:
+            elif attempt_timeout is not None and waited >= attempt_timeout:
                 pipe.fail(
                     AttemptDeadlineExceeded(
                         "The attempt's deadline passed before the whole answer arrived."
                     )
                 )
-        if self._check is not None and not self._stopping:
-            self._timer = asyncio.get_running_loop().call_later(self._check, self._watch)
+            elif waited >= _SLOW:
+                slow = True
+        self._slow_ticks = self._slow_ticks + 1 if slow else 0
+        pipes = len(self._pipes) + self._leasing
+        if self._slow_ticks >= 2 and pipes < self._cap and not self._exhausted:
+            self._slow_ticks = 0
+            self._lease_more(self._cap - pipes)
+        if not self._stopping:
+            self._timer = asyncio.get_running_loop().call_later(_TICK, self._watch)
 
 
 def lane_for(
