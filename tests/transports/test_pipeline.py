@@ -226,16 +226,32 @@ def test_an_answer_that_ends_the_connection_is_not_keep_alive(answer: bytes) -> 
 
 
 @pytest.mark.parametrize("split", [False, True])
-def test_an_interim_answer_is_refused(split: bool) -> None:
+def test_interim_answers_are_skipped(split: bool) -> None:
+    collector = Collector()
+    interim = b"HTTP/1.1 100 Continue\r\n\r\n" + b"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+    if split:
+        assert collector.parser.feed(OK + interim[:10]) is False
+        assert collector.parser.feed(interim[10:] + OK) is True
+    else:
+        assert collector.parser.feed(OK + interim + OK + interim + OK) is True
+    answers = collector.answers
+    assert [(a[0], a[3]) for a in answers] == [(200, b"ok")] * (2 if split else 3)
+
+
+def test_more_than_sixteen_interim_answers_are_refused() -> None:
     collector = Collector()
     interim = b"HTTP/1.1 100 Continue\r\n\r\n"
-    with pytest.raises(ProtocolError, match="interim"):
-        if split:
-            collector.parser.feed(OK + interim[:10])
-            collector.parser.feed(interim[10:] + OK)
-        else:
-            collector.parser.feed(OK + interim + OK)
-    assert len(collector.answers) == 1  # the answer before it stands
+    assert collector.parser.feed(interim * 16 + OK) is True  # 16 before one answer: skipped
+    with pytest.raises(ProtocolError, match="More than 16 interim"):
+        collector.parser.feed(interim * 17 + OK)
+    assert len(collector.answers) == 1  # the answer before them stands
+
+
+def test_a_switching_protocols_answer_is_refused() -> None:
+    collector = Collector()
+    with pytest.raises(ProtocolError, match="101"):
+        collector.parser.feed(OK + b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n")
+    assert len(collector.answers) == 1
 
 
 def test_a_head_over_the_cap_in_one_read_is_refused() -> None:

@@ -570,14 +570,15 @@ class PipelinedParser(HttptoolsParser):
     one, which may already be in the same read. ``on_answer`` reads ``status_code``,
     ``fields``, ``body`` and ``keep_alive`` (the parser is reset after it returns).
 
-    Only what the bulk lane expects passes: an interim (1xx) answer, a head over the cap, or
-    anything llhttp refuses raises :class:`ProtocolError`, after which the connection cannot
-    be trusted (the answers already handed over stand). The head's size is counted by read:
+    Interim (1xx) answers are skipped (RFC 9110 15.2), at most :data:`MAX_INTERIM` before one
+    final answer; a ``101``, a head over the cap, or anything llhttp refuses raises
+    :class:`ProtocolError`, after which the connection cannot be trusted (the answers already
+    handed over stand). The head's size is counted by read:
     the reads that end inside a head count whole, except one in which an earlier answer ended
     (that read holds the head's first bytes and others, which llhttp does not say apart: one
     read more, at most, than ``max_head_size``). ``answers`` counts the answers handed over."""
 
-    __slots__ = ("_on_answer", "answers")
+    __slots__ = ("_interims", "_on_answer", "answers")
 
     def __init__(
         self,
@@ -594,6 +595,7 @@ class PipelinedParser(HttptoolsParser):
         super().reset()
         # Several answers may share one read: llhttp is asked for every answer's version.
         self._v11 = False
+        self._interims = 0  # interim answers before this one
 
     def feed(self, data: bytes) -> bool:
         """Parse ``data``, handing over each answer it completes; True when the bytes end
@@ -604,8 +606,6 @@ class PipelinedParser(HttptoolsParser):
         except httptools.HttpParserError as exc:
             if self._error is not None:
                 raise self._error from None
-            if isinstance(exc.__context__, _Interim):
-                raise ProtocolError("An interim (1xx) answer to a pipelined request.") from None
             if exc.__context__ is not None:  # on_answer raised: not a parse error
                 raise exc.__context__ from None
             raise ProtocolError(f"Invalid HTTP response: {exc}") from None
@@ -633,8 +633,15 @@ class PipelinedParser(HttptoolsParser):
         self.received = True  # an answer is under way (a second one on the wire is the point)
 
     def on_message_complete(self) -> None:
-        if not self.status_code:
-            raise _Interim
+        if not self.status_code:  # an interim (1xx) answer: skipped
+            if self._parser.get_status_code() == 101:
+                self._fail(ProtocolError("A 101 (Switching Protocols) answer to a GET."))
+            interims = self._interims + 1
+            if interims > MAX_INTERIM:
+                self._fail(ProtocolError(f"More than {MAX_INTERIM} interim (1xx) answers."))
+            self.reset()
+            self._interims = interims
+            return
         self.keep_alive = self.http_version == b"HTTP/1.1" and self._parser.should_keep_alive()
         self._finish()
         self.answers += 1
