@@ -274,6 +274,8 @@ class BulkLane:
         if room <= 0 or self._throttled or self._stopping or pipe.broken:
             return
         acquire = self._limiter.acquire_now
+        start = self._start
+        plain = self._plain
         now = time.monotonic()
         data: list[bytes] = []
         entries: list[_Entry] = []
@@ -286,11 +288,14 @@ class BulkLane:
                     self._inflight += 1
                     self._spawn(key, self._call(key), direct=True)
                     break
-                try:
-                    data.append(self._request_of(path))
-                except BaseException:
-                    self._limiter.release_soon(slot, reached_server=False)
-                    raise
+                if plain is not None:  # the usual client: the token only
+                    data.append(start + path.encode("ascii") + plain)
+                else:
+                    try:
+                        data.append(self._request_of(path))
+                    except BaseException:
+                        self._limiter.release_soon(slot, reached_server=False)
+                        raise
             except InstagramError as exc:  # a bad id: its outcome, without a request
                 self._inflight += 1
                 if not self._outcome(key, exc):
@@ -307,9 +312,7 @@ class BulkLane:
             pipe.write(b"".join(data), entries)
 
     def _request_of(self, path: str) -> bytes:
-        plain = self._plain
-        if plain is not None:
-            return self._start + path.encode("ascii") + plain
+        """A signed client's request: the query build_request makes for ``path``."""
         spec = self._spec(path)
         headers = [*REQUEST_HEADERS, *spec.headers] if spec.headers else REQUEST_HEADERS
         query = encode_query(spec.query).encode("ascii")
@@ -318,44 +321,44 @@ class BulkLane:
     # -- outcomes ----------------------------------------------------------------------------
 
     def answered(self, pipe: Pipe, entry: _Entry, parser: PipelinedParser) -> None:
-        """A pipe's answer (called from its ``data_received``)."""
-        try:
-            self._answered(entry, parser)
-        except BaseException as exc:  # a bug: stop the call with it (never lose the id quietly)
-            self._stop(exc)
-
-    def _answered(self, entry: _Entry, parser: PipelinedParser) -> None:
+        """A pipe's answer (called from its ``data_received``): the usual one (a 200 the
+        decoder takes) is read here, anything else goes on the general path."""
         key, slot, path, _ = entry
         status = parser.status_code
         fields = parser.fields
         body = parser.body
-        self._breaker.on_success()
-        if status == 200:
-            released: Slot | None = None
-            coding = fields.get("content-encoding")
-            if coding is not None and body:
-                try:
-                    body = self._backend.decode(body, coding)
-                except Exception as exc:  # an answer that cannot be decoded: a failed attempt
-                    self._slow(key, self._requester.lane_failed(self._spec(path), slot, exc, None))
+        held: Slot | None = slot  # None once given back
+        try:
+            if status == 200:
+                coding = fields.get("content-encoding")
+                if coding is not None and body:
+                    try:
+                        body = self._backend.decode(body, coding)
+                    except Exception as exc:  # cannot be decoded: a failed attempt
+                        failed = self._requester.lane_failed(self._spec(path), slot, exc, None)
+                        self._slow(key, failed)
+                        return
+                self._limiter.release_now(
+                    slot, reached_server=True, budget=parse_rate_limit(fields)
+                )
+                held = None
+                envelope = self._fast(body)
+                if envelope is not None and envelope.structured:  # the model, built by the decoder
+                    if not self._hold:
+                        self._inflight -= 1
+                    self._record_outcome(key, envelope.data)
                     return
-            self._limiter.release_now(slot, reached_server=True, budget=parse_rate_limit(fields))
-            envelope = self._fast(body)
-            if envelope is not None and envelope.structured:  # the model, built by the decoder
-                self._outcome(key, envelope.data)
-                return
-        else:
-            released = slot
-        self._slow(
-            key,
-            self._requester.lane_answered(
-                self._spec(path), released, status, fields, body, self._fast
-            ),
-        )
+            answer = self._requester.lane_answered(
+                self._spec(path), held, status, fields, body, self._fast
+            )
+            self._slow(key, answer)
+        except BaseException as exc:  # BulkAbortedError, the progress callback's, or a bug
+            self._stop(exc)
 
     def drained(self, pipe: Pipe) -> None:
         """A pipe's read is parsed (its answers handed over): the ids it has room for go out
         in one write."""
+        self._breaker.on_success()  # the server answered (once per read is enough)
         try:
             self._fill(pipe)
         except BaseException as exc:  # the input iterator failed (or a bug): stop the call

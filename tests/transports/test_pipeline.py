@@ -42,7 +42,7 @@ from .rawserver import wait_until
 Answer = tuple[int, list[tuple[bytes, bytes]], dict[str, str], bytes, bool, bytes]
 
 
-def snapshot(parser: ResponseParser) -> Answer:
+def snapshot(parser: ResponseParser | PipelinedParser) -> Answer:
     return (
         parser.status_code,
         list(parser.headers),

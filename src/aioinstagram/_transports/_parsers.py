@@ -170,6 +170,28 @@ def _field_name(name: bytes) -> str:
     return key
 
 
+def _fill_fields(fields: dict[str, str], headers: list[tuple[bytes, bytes]]) -> None:
+    """``fields`` from an answer's ``headers`` as the backends hand them over: lower-cased
+    names, repeats joined with ", " (RFC 9110 5.3)."""
+    names = _NAMES
+    for name, value in headers:
+        key = names.get(name)
+        if key is None:
+            key = _field_name(name)
+        fields[key] = value.decode("latin-1")
+    if len(fields) < len(headers):  # a name came more than once: join its values
+        fields.clear()
+        for name, value in headers:
+            key = names.get(name) or _field_name(name)
+            text = value.decode("latin-1")
+            fields[key] = f"{fields[key]}, {text}" if key in fields else text
+
+
+def _chunked(fields: dict[str, str]) -> bool:
+    """Is the ``Transfer-Encoding`` the one we read (``chunked``, alone)?"""
+    return fields["transfer-encoding"].strip().lower() == "chunked"
+
+
 class HttptoolsParser:
     """One response through ``httptools.HttpResponseParser`` (callbacks below).
 
@@ -390,25 +412,10 @@ class HttptoolsParser:
         status = self._parser.get_status_code()
         if status < 200:
             return  # interim: handed over to h11 in on_message_complete
-        # The answer's headers as the backends hand them over: lower-cased names, repeats
-        # joined with ", " (RFC 9110 5.3).
-        headers = self.headers
-        names = _NAMES
         fields = self.fields
-        for name, value in headers:
-            key = names.get(name)
-            if key is None:
-                key = _field_name(name)
-            fields[key] = value.decode("latin-1")
-        if len(fields) < len(headers):  # a name came more than once: join its values
-            fields.clear()
-            for name, value in headers:
-                key = names.get(name) or _field_name(name)
-                text = value.decode("latin-1")
-                fields[key] = f"{fields[key]}, {text}" if key in fields else text
-        coding = fields.get("transfer-encoding")
-        if coding is not None:
-            if coding.strip().lower() != "chunked":
+        _fill_fields(fields, self.headers)
+        if "transfer-encoding" in fields:
+            if not _chunked(fields):
                 self._fail(ProtocolError("Only Transfer-Encoding: chunked is supported."))
             self._raw = []  # the trailers of the chunked body go here: dropped, as h11 does
         self.status_code = status
@@ -563,22 +570,45 @@ class H11Parser:
                 return self._done
 
 
-class PipelinedParser(HttptoolsParser):
-    """Answers to pipelined requests (HTTP/1.1 section 9.3.2) on one connection, in order:
-    the same callbacks as :class:`HttptoolsParser`, but every complete answer is handed to
-    ``on_answer(parser)`` from inside :meth:`feed` and the parser is then ready for the next
-    one, which may already be in the same read. ``on_answer`` reads ``status_code``,
-    ``fields``, ``body`` and ``keep_alive`` (the parser is reset after it returns).
+class PipelinedParser:
+    """Answers to pipelined requests (HTTP/1.1 section 9.3.2) on one connection, in order,
+    through llhttp: every complete answer is handed to ``on_answer(parser)`` from inside
+    :meth:`feed`, and the parser is then ready for the next one, which may already be in the
+    same read. ``on_answer`` reads ``status_code``, ``fields`` (as :class:`HttptoolsParser`
+    builds them), ``headers``, ``body``, ``keep_alive`` and ``http_version``.
 
-    Interim (1xx) answers are skipped (RFC 9110 15.2), at most :data:`MAX_INTERIM` before one
-    final answer; a ``101``, a head over the cap, or anything llhttp refuses raises
-    :class:`ProtocolError`, after which the connection cannot be trusted (the answers already
-    handed over stand). The head's size is counted by read:
-    the reads that end inside a head count whole, except one in which an earlier answer ended
-    (that read holds the head's first bytes and others, which llhttp does not say apart: one
-    read more, at most, than ``max_head_size``). ``answers`` counts the answers handed over."""
+    What :class:`HttptoolsParser` refuses, this refuses too (the tests compare the two on
+    generated answers); it keeps less per answer, as the bulk lane reads thousands a second:
+    no reason phrase, no version guessed from the first read, and a reset of what an answer
+    changes only. Interim (1xx) answers are skipped (RFC 9110 15.2), at most
+    :data:`MAX_INTERIM` before one final answer; a ``101``, a head over the cap, or anything
+    llhttp refuses raises :class:`ProtocolError`, after which the connection cannot be trusted
+    (the answers already handed over stand). The head's size is counted by read: the reads
+    that end inside a head count whole, except one in which an earlier answer ended (that read
+    holds the head's first bytes and others, which llhttp does not say apart: one read more,
+    at most, than ``max_head_size``). ``answers`` counts the answers handed over."""
 
-    __slots__ = ("_interims", "_on_answer", "answers")
+    __slots__ = (
+        "_error",
+        "_final_head",
+        "_head_size",
+        "_interims",
+        "_max_body",
+        "_max_head",
+        "_on_answer",
+        "_parser",
+        "_parts",
+        "_raw",
+        "_size",
+        "answers",
+        "body",
+        "fields",
+        "headers",
+        "http_version",
+        "keep_alive",
+        "received",
+        "status_code",
+    )
 
     def __init__(
         self,
@@ -588,14 +618,28 @@ class PipelinedParser(HttptoolsParser):
         max_head_size: int = DEFAULT_MAX_HEAD_SIZE,
     ) -> None:
         self._on_answer = on_answer
+        self._parser = httptools.HttpResponseParser(self)
+        self._max_body = max_body_size
+        self._max_head = max_head_size
+        self._error: ProtocolError | None = None
         self.answers = 0
-        super().__init__(max_body_size=max_body_size, max_head_size=max_head_size)
+        self.keep_alive = True
+        self.http_version = b"HTTP/1.1"
+        self._next()
 
-    def reset(self) -> None:
-        super().reset()
-        # Several answers may share one read: llhttp is asked for every answer's version.
-        self._v11 = False
-        self._interims = 0  # interim answers before this one
+    def _next(self) -> None:
+        """Ready for the next answer (what one answer sets, and only that)."""
+        self.received = False  # an answer is under way (on_message_begin)
+        self._final_head = False
+        self._head_size = 0
+        self._interims = 0
+        self.status_code = 0
+        self.headers: list[tuple[bytes, bytes]] = []
+        self._raw = self.headers
+        self.fields: dict[str, str] = {}
+        self.body = b""
+        self._parts: list[bytes] | None = None
+        self._size = 0
 
     def feed(self, data: bytes) -> bool:
         """Parse ``data``, handing over each answer it completes; True when the bytes end
@@ -620,17 +664,71 @@ class PipelinedParser(HttptoolsParser):
         ended between answers."""
         if not self.received:
             return True
-        if self._final_head and self._until_close():
-            self._finish()
+        fields = self.fields
+        if (
+            self._final_head
+            and "transfer-encoding" not in fields
+            and "content-length" not in fields
+            and self.status_code not in (204, 304)
+        ):
             self.keep_alive = False
-            self.answers += 1
-            self._on_answer(self)
-            self.reset()
+            self._hand_over()
             return True
         return False
 
+    def _fail(self, error: ProtocolError) -> None:
+        self._error = error
+        raise error
+
+    def _hand_over(self) -> None:
+        if self._parts is not None:
+            self.body = b"".join(self._parts)
+        self.answers += 1
+        self._on_answer(self)
+        self._next()
+
+    # -- llhttp callbacks --------------------------------------------------------------------
+
     def on_message_begin(self) -> None:
-        self.received = True  # an answer is under way (a second one on the wire is the point)
+        self.received = True
+
+    def on_status(self, status: bytes) -> None:
+        # NUL, VT or FF: llhttp lets these through; h11 (RFC 9112 4) does not.
+        if not status.isalpha() and (0 in status or 11 in status or 12 in status):
+            self._fail(ProtocolError("Invalid HTTP response: a control byte in the reason."))
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        # RFC 9112 5: OWS around a value is not part of it (llhttp drops only the leading OWS)
+        self._raw.append((name, value.strip(b" \t")))
+
+    def on_headers_complete(self) -> None:
+        parser = self._parser
+        status = parser.get_status_code()
+        if status < 200:
+            self.headers.clear()  # an interim answer's: skipped with it
+            return
+        fields = self.fields
+        _fill_fields(fields, self.headers)
+        if "transfer-encoding" in fields:
+            if not _chunked(fields):
+                self._fail(ProtocolError("Only Transfer-Encoding: chunked is supported."))
+            self._raw = []  # the trailers of the chunked body go here: dropped, as h11 does
+        self.status_code = status
+        version = parser.get_http_version()
+        self.http_version = _VERSIONS.get(version) or b"HTTP/" + version.encode("ascii")
+        self._final_head = True
+
+    def on_body(self, body: bytes) -> None:
+        size = self._size + len(body)
+        if size > self._max_body:
+            self._fail(BodyTooLargeError(self._max_body))
+        if size == len(body):  # the first part (or all before it were empty)
+            self.body = body
+        elif self._parts is None:
+            self._parts = [self.body, body]
+        else:
+            self._parts.append(body)
+        self._size = size
 
     def on_message_complete(self) -> None:
         if not self.status_code:  # an interim (1xx) answer: skipped
@@ -639,11 +737,8 @@ class PipelinedParser(HttptoolsParser):
             interims = self._interims + 1
             if interims > MAX_INTERIM:
                 self._fail(ProtocolError(f"More than {MAX_INTERIM} interim (1xx) answers."))
-            self.reset()
+            self._next()
             self._interims = interims
             return
         self.keep_alive = self.http_version == b"HTTP/1.1" and self._parser.should_keep_alive()
-        self._finish()
-        self.answers += 1
-        self._on_answer(self)
-        self.reset()
+        self._hand_over()
