@@ -198,9 +198,9 @@ class _RawPipe(asyncio.Protocol):
         self.done()
 
 
-async def raw_pipelined(spec: Spec, meter: Meter, depth: int = 16) -> None:
+async def raw_pipelined(spec: Spec, meter: Meter, depth: int = 32) -> None:
     """``raw-asyncio`` with HTTP/1.1 pipelining, as the library's bulk lane sends on the fast
-    transport (``InstagramClient(pipelining=16)``): ceil(c / 16) connections with 16 requests
+    transport (``InstagramClient(pipelining=32)``): ceil(c / 32) connections with 32 requests
     in flight on each, refilled after every read in one write. Parses and decodes nothing: the
     floor of a pipelining client on this machine."""
     from urllib.parse import urlsplit

@@ -28,9 +28,11 @@ from ._pool import _Connection
 __all__ = ["DEFAULT_PIPELINE_DEPTH", "MAX_PIPELINE_DEPTH", "Pipe", "PipeOwner"]
 
 #: Requests in flight on one connection by default (``InstagramClient(pipelining=)``). At
-#: c=64 that is 4 connections; 8 costs about 15% more CPU per lookup, 4 about 60% more
-#: (benchmarks/README.md, "The bulk lane").
-DEFAULT_PIPELINE_DEPTH: Final = 16
+#: c=64 that is 2 connections. Measured at c=64 against the benchmark server (run.py, 3
+#: runs each): 16 costs about 20% more CPU per lookup (12 against 10 us), 64 (one connection)
+#: as little CPU but ping-pongs with the server (0.75x the requests/s). A server that answers
+#: slowly gets more connections (``_lane``).
+DEFAULT_PIPELINE_DEPTH: Final = 32
 #: The most ``pipelining`` accepts: a longer queue behind a slow answer buys nothing more.
 MAX_PIPELINE_DEPTH: Final = 128
 
