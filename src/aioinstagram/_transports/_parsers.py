@@ -192,7 +192,51 @@ def _chunked(fields: dict[str, str]) -> bool:
     return fields["transfer-encoding"].strip().lower() == "chunked"
 
 
-class HttptoolsParser:
+class _LlhttpAnswer:
+    """The llhttp callbacks and steps both llhttp parsers take alike: header pairs collected,
+    the header fields built once the head is complete, the body gathered under its cap."""
+
+    __slots__ = ("_max_body", "_parts", "_raw", "_size", "body", "fields", "headers")
+
+    _max_body: int
+    _parts: list[bytes] | None
+    _raw: list[tuple[bytes, bytes]]
+    _size: int
+    body: bytes
+    fields: dict[str, str]
+    headers: list[tuple[bytes, bytes]]
+
+    def _fail(self, error: ProtocolError) -> None:
+        raise NotImplementedError
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        # RFC 9112 5: OWS around a value is not part of it (llhttp drops only the leading OWS)
+        self._raw.append((name, value.strip(b" \t")))
+
+    def _head_fields(self) -> None:
+        """The head is complete: ``fields`` from ``headers``, the transfer coding checked,
+        and the trailers of a chunked body set aside (dropped, as h11 does)."""
+        fields = self.fields
+        _fill_fields(fields, self.headers)
+        if "transfer-encoding" in fields:
+            if not _chunked(fields):
+                self._fail(ProtocolError("Only Transfer-Encoding: chunked is supported."))
+            self._raw = []
+
+    def on_body(self, body: bytes) -> None:
+        size = self._size + len(body)
+        if size > self._max_body:
+            self._fail(BodyTooLargeError(self._max_body))
+        if size == len(body):  # the first part (or all before it were empty)
+            self.body = body
+        elif self._parts is None:
+            self._parts = [self.body, body]
+        else:
+            self._parts.append(body)
+        self._size = size
+
+
+class HttptoolsParser(_LlhttpAnswer):
     """One response through ``httptools.HttpResponseParser`` (callbacks below).
 
     The pool keeps one per connection (:meth:`reset`) and this is most of what an answer costs
@@ -210,16 +254,9 @@ class HttptoolsParser:
         "_h11",
         "_head",
         "_head_size",
-        "_max_body",
         "_max_head",
         "_parser",
-        "_parts",
-        "_raw",
-        "_size",
         "_v11",
-        "body",
-        "fields",
-        "headers",
         "http_version",
         "keep_alive",
         "reason",
@@ -229,7 +266,6 @@ class HttptoolsParser:
     )
 
     _head: list[bytes] | None
-    _parts: list[bytes] | None
 
     def __init__(
         self,
@@ -404,37 +440,16 @@ class HttptoolsParser:
             self._fail(ProtocolError("Invalid HTTP response: a control byte in the reason."))
         self.reason += status
 
-    def on_header(self, name: bytes, value: bytes) -> None:
-        # RFC 9112 5: OWS around a value is not part of it (llhttp drops only the leading OWS)
-        self._raw.append((name, value.strip(b" \t")))
-
     def on_headers_complete(self) -> None:
         status = self._parser.get_status_code()
         if status < 200:
             return  # interim: handed over to h11 in on_message_complete
-        fields = self.fields
-        _fill_fields(fields, self.headers)
-        if "transfer-encoding" in fields:
-            if not _chunked(fields):
-                self._fail(ProtocolError("Only Transfer-Encoding: chunked is supported."))
-            self._raw = []  # the trailers of the chunked body go here: dropped, as h11 does
+        self._head_fields()
         self.status_code = status
         if not self._v11:  # (HTTP/1.1, the default, was read in feed)
             version = self._parser.get_http_version()
             self.http_version = _VERSIONS.get(version) or b"HTTP/" + version.encode("ascii")
         self._final_head = True
-
-    def on_body(self, body: bytes) -> None:
-        size = self._size + len(body)
-        if size > self._max_body:
-            self._fail(BodyTooLargeError(self._max_body))
-        if size == len(body):  # the first part (or all before it were empty)
-            self.body = body
-        elif self._parts is None:
-            self._parts = [self.body, body]
-        else:
-            self._parts.append(body)
-        self._size = size
 
     def on_message_complete(self) -> None:
         if not self.status_code:  # set in on_headers_complete for a final answer only
@@ -570,7 +585,7 @@ class H11Parser:
                 return self._done
 
 
-class PipelinedParser:
+class PipelinedParser(_LlhttpAnswer):
     """Answers to pipelined requests (HTTP/1.1 section 9.3.2) on one connection, in order,
     through llhttp: every complete answer is handed to ``on_answer(parser)`` from inside
     :meth:`feed`, and the parser is then ready for the next one, which may already be in the
@@ -593,17 +608,10 @@ class PipelinedParser:
         "_final_head",
         "_head_size",
         "_interims",
-        "_max_body",
         "_max_head",
         "_on_answer",
         "_parser",
-        "_parts",
-        "_raw",
-        "_size",
         "answers",
-        "body",
-        "fields",
-        "headers",
         "http_version",
         "keep_alive",
         "received",
@@ -697,38 +705,17 @@ class PipelinedParser:
         if not status.isalpha() and (0 in status or 11 in status or 12 in status):
             self._fail(ProtocolError("Invalid HTTP response: a control byte in the reason."))
 
-    def on_header(self, name: bytes, value: bytes) -> None:
-        # RFC 9112 5: OWS around a value is not part of it (llhttp drops only the leading OWS)
-        self._raw.append((name, value.strip(b" \t")))
-
     def on_headers_complete(self) -> None:
         parser = self._parser
         status = parser.get_status_code()
         if status < 200:
             self.headers.clear()  # an interim answer's: skipped with it
             return
-        fields = self.fields
-        _fill_fields(fields, self.headers)
-        if "transfer-encoding" in fields:
-            if not _chunked(fields):
-                self._fail(ProtocolError("Only Transfer-Encoding: chunked is supported."))
-            self._raw = []  # the trailers of the chunked body go here: dropped, as h11 does
+        self._head_fields()
         self.status_code = status
         version = parser.get_http_version()
         self.http_version = _VERSIONS.get(version) or b"HTTP/" + version.encode("ascii")
         self._final_head = True
-
-    def on_body(self, body: bytes) -> None:
-        size = self._size + len(body)
-        if size > self._max_body:
-            self._fail(BodyTooLargeError(self._max_body))
-        if size == len(body):  # the first part (or all before it were empty)
-            self.body = body
-        elif self._parts is None:
-            self._parts = [self.body, body]
-        else:
-            self._parts.append(body)
-        self._size = size
 
     def on_message_complete(self) -> None:
         if not self.status_code:  # an interim (1xx) answer: skipped
