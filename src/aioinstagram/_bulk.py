@@ -21,6 +21,12 @@ distinct key in the de-duplication set, when it is on).
 * Rate limits are handled below, by the transport's shared limiter: a 429 pauses every worker.
 * Cancelling the consumer (or closing the iterator early) cancels every worker and waits for
   them, so no task and no connection is left behind.
+
+Given a ``lane`` (``_lane.lane_for``: relationship lookups on the fast transport), both shapes
+hand the keys to a ``_lane.BulkLane`` instead of workers, under the same rules: it records each
+outcome as the workers would (``iter_bounded``: through an unbounded queue, each outcome
+keeping its place in flight until the consumer takes it, so memory stays bounded by the
+concurrency), and when it cannot lease a connection it pulls nothing and the workers run.
 """
 
 from __future__ import annotations
