@@ -14,8 +14,11 @@ come back in request order, :class:`~._transports._pipeline.Pipe`):
   the next id: a slot from the rate limiter without an await (``acquire_now``), and the request
   bytes; the requests a pipe takes in one turn go out in one write.
 * **The usual answer** (a 200 the relationship decoder takes) is read in the callback: the
-  slot is given back with the answer's budget (``release_now``), the outcome recorded
-  (``_bulk._Tally``: progress, the global-failure check), and the pipe takes the next id.
+  slot is given back (``release_now``), the outcome recorded (``_bulk._Tally``: progress, the
+  global-failure check), and once the read is parsed the pipe takes the next ids. What the
+  answers say of the budget (``X-Ratelimit-*``) is learnt from the read's last usual answer,
+  the server's latest count, when the read is done: a read carries up to ``depth`` answers,
+  and learning from each cost about a tenth of a lookup.
 * **Everything else goes to the general path, for that id only**, in a task: an answer that is
   not a 200 or does not decode is read by ``Requester.lane_answered`` as any attempt's answer
   (errors, 429 pauses, retries); a request that got no answer (the connection failed or
@@ -124,6 +127,9 @@ class BulkLane:
         self._slow_ticks = 0  # checks in a row that found a slow pipe
         self._width = depth  # requests per pipe now: the depth, or less once there are more
         self._done: asyncio.Future[None] | None = None
+        # The slot and header fields of the last usual answer of the read being parsed: its
+        # budget is learnt once the read is done (_settle_last).
+        self._last: tuple[Slot, dict[str, str]] | None = None
         self._timer: asyncio.TimerHandle | None = None
         policy = requester.policy
         self._read_timeout: float | None = backend.timeouts.get("read")
@@ -204,6 +210,7 @@ class BulkLane:
         """Stop: cancel the tasks, give back the slots of requests in flight (as reached the
         server), close pipes with requests in flight, return the others to the pool."""
         self._stopping = True
+        self._settle_last()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -338,9 +345,12 @@ class BulkLane:
                         failed = self._requester.lane_failed(self._spec(path), slot, exc, None)
                         self._slow(key, failed)
                         return
-                self._limiter.release_now(
-                    slot, reached_server=True, budget=parse_rate_limit(fields)
-                )
+                # The slot goes back now; what the answer says of the budget is learnt from the
+                # read's last usual answer only (_settle_last), the server's latest count.
+                last = self._last
+                if last is not None:
+                    self._limiter.release_now(last[0], reached_server=True)
+                self._last = (slot, fields)
                 held = None
                 envelope = self._fast(body)
                 if envelope is not None and envelope.structured:  # the model, built by the decoder
@@ -355,9 +365,18 @@ class BulkLane:
         except BaseException as exc:  # BulkAbortedError, the progress callback's, or a bug
             self._stop(exc)
 
+    def _settle_last(self) -> None:
+        """Give back the slot of the last usual answer read, with the budget it says."""
+        last = self._last
+        if last is not None:
+            self._last = None
+            budget = parse_rate_limit(last[1])
+            self._limiter.release_now(last[0], reached_server=True, budget=budget)
+
     def drained(self, pipe: Pipe) -> None:
         """A pipe's read is parsed (its answers handed over): the ids it has room for go out
         in one write."""
+        self._settle_last()
         self._breaker.on_success()  # the server answered (once per read is enough)
         try:
             self._fill(pipe)
@@ -377,6 +396,7 @@ class BulkLane:
             self._stop(exc)
 
     def _broken(self, pipe: Pipe, error: Exception) -> None:
+        self._settle_last()
         entries = list(pipe.pending)
         pipe.pending.clear()
         if pipe in self._pipes:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Any
 
+import httpx
 import pytest
 
 from aioinstagram import (
@@ -19,6 +20,7 @@ from aioinstagram import (
 )
 from aioinstagram import _lane as lane_module
 from aioinstagram._options import EMPTY
+from aioinstagram._transports import TransportName
 from aioinstagram.emulator import Emulator, EmulatorConfig, FaultConfig, serve, serve_app
 
 
@@ -204,3 +206,37 @@ async def test_a_slow_server_gets_as_many_connections_as_the_general_path_would_
     assert all(isinstance(o, Relationship) for o in got)
     assert lane_runs == [True]
     assert counted.peak >= 32, counted.peak  # 2 without the lane's growth
+
+
+@pytest.mark.parametrize("transport", ["fast", "httpx"])
+async def test_the_budget_learnt_from_the_answers_counts_calls_made_elsewhere(
+    transport: TransportName,
+) -> None:
+    # The token already spent 300 of its 1,000 calls elsewhere. The lane gives each slot back
+    # at once but learns the budget from the last answer of each read (the server's latest
+    # count): afterwards the client knows what the general path knows.
+    emu = Emulator(
+        dataclasses.replace(
+            EmulatorConfig(users=600, seed=11, celebrity_followers=0), rate_limit=1_000
+        )
+    )
+    token = emu.token(emu.demo_user_id)
+    ids = _ids(emu, 200)
+    elsewhere = httpx.AsyncClient(transport=httpx.ASGITransport(app=emu.app))
+    async with InstagramClient(
+        token, base_url="http://emulator.invalid/v1", http_client=elsewhere
+    ) as other:
+        await other.relationships.get_many(ids[:150] * 2, concurrency=8)  # 150 distinct calls
+        await other.relationships.get_many(ids[:150], concurrency=8)  # 150 more
+    await elsewhere.aclose()
+    async with (
+        serve(emu) as base_url,
+        InstagramClient(token, base_url=base_url, transport=transport) as client,
+    ):
+        got = await client.relationships.get_many(ids, concurrency=64)
+        state = client.rate_limits["token"]
+    assert all(isinstance(o, Relationship) for o in got)
+    assert state.limit == 1_000
+    assert state.in_flight == 0
+    assert state.server_remaining == 1_000 - 300 - 200
+    assert state.used == 300 + 200  # our 200, and the 300 made elsewhere (topped up)
