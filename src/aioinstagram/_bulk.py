@@ -279,14 +279,16 @@ async def each_outcome(
     tally = _Tally(progress, len(unique), True)
     shared = tally.keys(iter(unique))
 
-    if lane is not None and unique:
+    def record(key: str, outcome: R | InstagramError) -> None:
+        tally.record(outcome)  # BulkAbortedError stops every worker, or the lane (below)
+        outcomes[key] = outcome
 
-        def record(key: str, outcome: Any) -> None:
-            tally.record(outcome)  # BulkAbortedError stops the lane (and the call)
-            outcomes[key] = outcome
-
-        if await lane(keys=shared, call=call, record=record, concurrency=concurrency).run():
-            return [outcomes[key] for key in keys]
+    if (
+        lane is not None
+        and unique
+        and await lane(keys=shared, call=call, record=record, concurrency=concurrency).run()
+    ):
+        return [outcomes[key] for key in keys]
 
     async def worker() -> None:
         for key in shared:  # next() on a shared iterator is atomic on one event loop
@@ -295,8 +297,7 @@ async def each_outcome(
                 outcome = await call(key)
             except InstagramError as exc:
                 outcome = exc
-            tally.record(outcome)  # BulkAbortedError stops every worker (below)
-            outcomes[key] = outcome
+            record(key, outcome)
 
     workers = [asyncio.ensure_future(worker()) for _ in range(min(concurrency, len(unique)))]
     try:

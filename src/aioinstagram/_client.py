@@ -129,12 +129,12 @@ class InstagramClient:
             MiB; None: no budget); an answer that would go over it raises
             :class:`ResponseTooLargeError` after its retries. At least ``max_body_size``.
         pipelining: With ``transport="fast"``: how many lookups of a bulk call
-            (``relationships.get_many``) one connection carries at once, sent before their
-            answers come back (HTTP/1.1 pipelining; default 32). 1 sends one at a time. An
-            answer that needs more than reading (an error, a 429, a dropped connection) is
-            handled for that id alone as in any call. Against a server that answers slowly the
-            lane moves to more connections once its first requests wait; the ones already
-            queued are answered in turn (README "Transports").
+            (``relationships.get_many`` / ``iter_many``) one connection carries at once,
+            sent before their answers come back (HTTP/1.1 pipelining; default 32). 1 sends
+            one at a time. An answer that needs more than reading (an error, a 429, a dropped
+            connection) is handled for that id alone as in any call. Against a server that
+            answers slowly the lane moves to more connections once its first requests wait;
+            the ones already queued are answered in turn (README "Transports").
     """
 
     def __init__(

@@ -31,9 +31,10 @@ come back in request order, :class:`~._transports._pipeline.Pipe`):
   limiter's first probe, another call of the client) always has one. What the pipes cannot
   carry (all full, or none left) goes the general way, up to the concurrency. A connection
   that fails is not reused; a replacement is leased (a few times per call).
-* **Time.** One timer per call checks every ``check`` seconds that each pipe made progress
-  within the read timeout and that its oldest request is within ``attempt_timeout``;
-  a pipe past either fails (its requests are retried).
+* **Time.** One timer per call checks every :data:`_TICK` seconds that each pipe made
+  progress within the read timeout and that its oldest request is within
+  ``attempt_timeout``; a pipe past either fails (its requests are retried). The same check
+  finds a server that answers slowly (:meth:`BulkLane._watch`).
 * **Stopping.** A global failure (``BulkAbortedError``), a crash or a cancellation stops the
   lane: tasks are cancelled and awaited, slots of requests in flight given back (as reached
   the server), pipes with requests in flight closed, and idle ones returned to the pool.
@@ -62,6 +63,7 @@ from ._transports._base import REQUEST_HEADERS
 from ._transports._limits import AttemptDeadlineExceeded
 from ._transports._parsers import PipelinedParser
 from ._transports._pipeline import Pipe
+from ._transports._pool import _Connection
 from ._transports.fast import FastBackend
 
 __all__ = ["BulkLane", "lane_for"]
@@ -82,8 +84,9 @@ _Entry = tuple[str, Slot, str, float]
 
 
 class BulkLane:
-    """One ``get_many`` call's lane (see the module docstring). ``run`` returns False when no
-    connection could be leased: then nothing was pulled, and the caller's workers do it all."""
+    """One ``get_many`` or ``iter_many`` call's lane (see the module docstring). ``run``
+    returns False when no connection could be leased: then nothing was pulled, and the
+    caller's workers do it all."""
 
     def __init__(
         self,
@@ -138,7 +141,7 @@ class BulkLane:
         # usual client: built once), else what build_request makes per id (signed).
         self._credentials = requester.credentials
         start = backend.get_start(requester.base_url)
-        assert start is not None  # BulkLane.usable said so
+        assert start is not None  # lane_for checked it
         self._start = start
         query = requester.lane_query()
         self._plain: bytes | None = (
@@ -164,12 +167,12 @@ class BulkLane:
             for lease in leases:
                 lease.cancel()
             await asyncio.wait(leases)
-            for lease in leases:
-                self._adopt(lease)
-            self._shut()
+            self._stopping = True  # what was leased goes back at once (_adopt)
             raise
-        for lease in leases:
-            self._adopt(lease)
+        finally:
+            for lease in leases:  # a lease may have failed or been cancelled
+                if not lease.cancelled() and lease.exception() is None:
+                    self._adopt(lease.result())
         if not self._pipes:
             return False
         self._replacements = _REPLACEMENTS * len(self._pipes)
@@ -184,14 +187,12 @@ class BulkLane:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
         return True
 
-    def _adopt(self, lease: asyncio.Future[Any]) -> None:
-        """A leased connection becomes a pipe (the lease may have failed or been cancelled)."""
-        if lease.cancelled() or lease.exception() is not None:
-            return
+    def _adopt(self, conn: _Connection) -> None:
+        """A leased connection becomes a pipe (or goes back at once when the call stops)."""
         backend = self._backend
         pipe = Pipe(
             self,
-            lease.result(),
+            conn,
             max_body_size=backend.max_body_size,
             max_head_size=backend.pool.max_head_size,
             budget=backend.budget,
@@ -216,15 +217,12 @@ class BulkLane:
             self._timer = None
         for task in self._tasks:
             task.cancel()
-        pipes, self._pipes = self._pipes, []
-        for pipe in pipes:
+        for pipe in list(self._pipes):
             if pipe.pending or pipe.parser.received:
-                for entry in pipe.pending:
-                    self._limiter.release_soon(entry[1], reached_server=True)
-                pipe.pending.clear()
+                # _broken ends the lease and gives the slots back (as reached the server)
                 pipe.fail(ConnectionAbortedError("the bulk call stopped"))
-                self._backend.pool.end_lease(pipe.conn, False)
             else:
+                self._pipes.remove(pipe)
                 self._return(pipe)
 
     def _return(self, pipe: Pipe) -> None:
@@ -429,9 +427,7 @@ class BulkLane:
             return  # the general path takes the rest (and meets the same failure there)
         finally:
             self._leasing -= 1
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        future.set_result(conn)
-        self._adopt(future)
+        self._adopt(conn)
         self._fill_all()
 
     def _spec(self, path: str) -> RequestSpec:

@@ -187,6 +187,12 @@ def _fill_fields(fields: dict[str, str], headers: list[tuple[bytes, bytes]]) -> 
             fields[key] = f"{fields[key]}, {text}" if key in fields else text
 
 
+def _control_byte(reason: bytes) -> bool:
+    """NUL, VT or FF in a reason phrase: llhttp lets these through; h11 (RFC 9112 4) does
+    not."""
+    return 0 in reason or 11 in reason or 12 in reason
+
+
 def _chunked(fields: dict[str, str]) -> bool:
     """Is the ``Transfer-Encoding`` the one we read (``chunked``, alone)?"""
     return fields["transfer-encoding"].strip().lower() == "chunked"
@@ -205,9 +211,20 @@ class _LlhttpAnswer:
     body: bytes
     fields: dict[str, str]
     headers: list[tuple[bytes, bytes]]
+    status_code: int
 
     def _fail(self, error: ProtocolError) -> None:
         raise NotImplementedError
+
+    def _until_close(self) -> bool:
+        """Does the body end with the connection (no Content-Length, not chunked, and not an
+        answer without a body)? Else llhttp says when it ends."""
+        fields = self.fields
+        return (
+            "transfer-encoding" not in fields
+            and "content-length" not in fields
+            and self.status_code not in (204, 304)
+        )
 
     def on_header(self, name: bytes, value: bytes) -> None:
         # RFC 9112 5: OWS around a value is not part of it (llhttp drops only the leading OWS)
@@ -382,16 +399,6 @@ class HttptoolsParser(_LlhttpAnswer):
             raise ProtocolError("Server disconnected in the middle of the response headers.")
         raise ProtocolError("Server disconnected without sending the complete message body.")
 
-    def _until_close(self) -> bool:
-        """Does the body end with the connection (no Content-Length, not chunked, and not an
-        answer without a body)? Else llhttp says when it ends."""
-        fields = self.fields
-        return (
-            "transfer-encoding" not in fields
-            and "content-length" not in fields
-            and self.status_code not in (204, 304)
-        )
-
     def _fail(self, error: ProtocolError) -> None:
         self._error = error
         raise error
@@ -434,9 +441,7 @@ class HttptoolsParser(_LlhttpAnswer):
             raise ProtocolError("Bytes after the response.")
 
     def on_status(self, status: bytes) -> None:
-        # NUL, VT or FF: llhttp lets these through; h11 (RFC 9112 4) does not. (The usual
-        # reason, "OK", passes the first test.)
-        if not status.isalpha() and (0 in status or 11 in status or 12 in status):
+        if not status.isalpha() and _control_byte(status):  # (the usual "OK" is alphabetic)
             self._fail(ProtocolError("Invalid HTTP response: a control byte in the reason."))
         self.reason += status
 
@@ -672,13 +677,7 @@ class PipelinedParser(_LlhttpAnswer):
         ended between answers."""
         if not self.received:
             return True
-        fields = self.fields
-        if (
-            self._final_head
-            and "transfer-encoding" not in fields
-            and "content-length" not in fields
-            and self.status_code not in (204, 304)
-        ):
+        if self._final_head and self._until_close():
             self.keep_alive = False
             self._hand_over()
             return True
@@ -701,8 +700,7 @@ class PipelinedParser(_LlhttpAnswer):
         self.received = True
 
     def on_status(self, status: bytes) -> None:
-        # NUL, VT or FF: llhttp lets these through; h11 (RFC 9112 4) does not.
-        if not status.isalpha() and (0 in status or 11 in status or 12 in status):
+        if not status.isalpha() and _control_byte(status):
             self._fail(ProtocolError("Invalid HTTP response: a control byte in the reason."))
 
     def on_headers_complete(self) -> None:
